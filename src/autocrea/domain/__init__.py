@@ -1,0 +1,1 @@
+"""Pure types and rules: AppSpec, events, naming. No I/O here."""

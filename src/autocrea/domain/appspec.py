@@ -1,0 +1,241 @@
+"""AppSpec: the structured description of an application.
+
+The architect role produces it (offline or with a model); every later role only reads it. Rules that
+keep the generated code valid (identifiers, references between entities) are checked here, so a
+spec that validates always renders to a project that imports.
+"""
+
+from __future__ import annotations
+
+import json
+import keyword
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+SCHEMA_VERSION = 1
+
+FieldType = Literal[
+    "string",  # short text (<= 200)
+    "text",  # long text
+    "integer",
+    "decimal",  # money, measures: stored as float, shown with 2 decimals
+    "boolean",
+    "date",
+    "datetime",
+    "email",
+    "url",
+    "phone",
+    "enum",  # one of `choices`
+]
+
+Feature = Literal[
+    "auth",  # accounts / login were asked for
+    "search",  # free-text search on list pages
+    "filters",  # filter lists by enum / relation / boolean fields
+    "dashboard",  # a dashboard page with charts
+    "contact_form",  # a public contact form that stores messages
+    "payments",  # checkout / payments (stub integration offline)
+    "file_upload",  # attachments / images
+    "realtime",  # live updates (polling offline)
+    "export",  # CSV export of lists
+]
+
+Language = Literal["es", "en"]
+
+_IDENT = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_CLASS = re.compile(r"^[A-Z][A-Za-z0-9]{0,39}$")
+_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+# Columns every entity has; fields may not reuse them.
+RESERVED_FIELDS = frozenset({"id", "created_at", "updated_at", "metadata", "registry", "query"})
+# Class names that would shadow what the generated app imports.
+RESERVED_ENTITIES = frozenset({"Base", "Session", "Page", "Settings", "App"})
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FieldSpec(_Strict):
+    name: str = Field(description="snake_case column name")
+    label: str = Field(min_length=1, max_length=60, description="label shown in the UI")
+    type: FieldType
+    required: bool = False
+    unique: bool = False
+    choices: tuple[str, ...] = Field(default=(), description="allowed values for enum fields")
+
+    @model_validator(mode="after")
+    def _check(self) -> FieldSpec:
+        if not _IDENT.match(self.name) or keyword.iskeyword(self.name):
+            raise ValueError(f"field name {self.name!r} is not a snake_case identifier")
+        if self.name in RESERVED_FIELDS:
+            raise ValueError(f"field name {self.name!r} is reserved")
+        if self.type == "enum":
+            if not self.choices:
+                raise ValueError(f"enum field {self.name!r} needs choices")
+            if len(set(self.choices)) != len(self.choices):
+                raise ValueError(f"enum field {self.name!r} has repeated choices")
+            if any(not c.strip() or len(c) > 40 for c in self.choices):
+                raise ValueError(f"enum field {self.name!r} has an empty or over-long choice")
+        elif self.choices:
+            raise ValueError(f"only enum fields take choices ({self.name!r} is {self.type})")
+        return self
+
+    @property
+    def searchable(self) -> bool:
+        return self.type in ("string", "text", "email", "enum", "phone", "url")
+
+
+class RelationSpec(_Strict):
+    """Many-to-one: each row of the owning entity points at one row of `target`."""
+
+    field: str = Field(description="foreign-key column, e.g. book_id")
+    target: str = Field(description="name of the target entity")
+    label: str = Field(min_length=1, max_length=60)
+    required: bool = True
+
+    @model_validator(mode="after")
+    def _check(self) -> RelationSpec:
+        if not _IDENT.match(self.field) or not self.field.endswith("_id"):
+            raise ValueError(f"relation field {self.field!r} must be snake_case ending in _id")
+        return self
+
+
+class EntitySpec(_Strict):
+    name: str = Field(description="PascalCase singular class name, e.g. Book")
+    table: str = Field(description="snake_case plural table and URL name, e.g. books")
+    label: str = Field(min_length=1, max_length=60, description="singular label in the prompt's language")
+    label_plural: str = Field(min_length=1, max_length=60)
+    fields: tuple[FieldSpec, ...] = Field(min_length=1, max_length=30)
+    relations: tuple[RelationSpec, ...] = ()
+    display_field: str = Field(description="field used as the row's title")
+
+    @model_validator(mode="after")
+    def _check(self) -> EntitySpec:
+        if not _CLASS.match(self.name) or self.name in RESERVED_ENTITIES:
+            raise ValueError(f"entity name {self.name!r} must be PascalCase and not reserved")
+        if not _IDENT.match(self.table):
+            raise ValueError(f"table {self.table!r} is not a snake_case identifier")
+        names = [f.name for f in self.fields] + [r.field for r in self.relations]
+        if len(names) != len(set(names)):
+            raise ValueError(f"entity {self.name} repeats a field name")
+        if self.display_field not in {f.name for f in self.fields}:
+            raise ValueError(f"display_field {self.display_field!r} is not a field of {self.name}")
+        return self
+
+    def field(self, name: str) -> FieldSpec:
+        return next(f for f in self.fields if f.name == name)
+
+
+class PageSpec(_Strict):
+    path: str = Field(description="URL path, e.g. / or /books")
+    title: str = Field(min_length=1, max_length=80)
+    kind: Literal["home", "entity", "dashboard", "contact"]
+    entity: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> PageSpec:
+        if not re.match(r"^/([a-z0-9-]{1,40})?$", self.path):
+            raise ValueError(f"page path {self.path!r} must be / or /lowercase-words")
+        if (self.kind == "entity") != (self.entity is not None):
+            raise ValueError("entity pages, and only they, name an entity")
+        return self
+
+
+class ChartSpec(_Strict):
+    title: str = Field(min_length=1, max_length=80)
+    entity: str
+    kind: Literal["bar", "line", "doughnut"]
+    group_by: str = Field(description="field or relation column to group rows by")
+    metric: Literal["count", "sum"] = "count"
+    value_field: str | None = Field(default=None, description="numeric field summed when metric=sum")
+
+
+class IntegrationSpec(_Strict):
+    """Something the prompt asked for that the offline engine substitutes or stubs. Never dropped."""
+
+    requested: str = Field(min_length=1, max_length=80)
+    kind: Literal["substitution", "stub"]
+    provided: str = Field(min_length=1, max_length=200)
+    note: str = Field(default="", max_length=400)
+
+
+class ThemeSpec(_Strict):
+    background: str = "#0f172a"
+    primary: str = "#06b6d4"
+    text: str = "#e2e8f0"
+    background_name: str | None = None
+    primary_name: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> ThemeSpec:
+        for colour in (self.background, self.primary, self.text):
+            if not _HEX.match(colour):
+                raise ValueError(f"colour {colour!r} must be #rrggbb")
+        return self
+
+
+class AppSpec(_Strict):
+    schema_version: Literal[1] = SCHEMA_VERSION
+    name: str = Field(min_length=1, max_length=80, description="display name of the app")
+    slug: str = Field(description="kebab-case project name")
+    summary: str = Field(min_length=1, max_length=400)
+    language: Language
+    prompt: str = Field(max_length=20_000)
+    entities: tuple[EntitySpec, ...] = Field(min_length=1, max_length=12)
+    pages: tuple[PageSpec, ...] = Field(min_length=1)
+    features: tuple[Feature, ...] = ()
+    charts: tuple[ChartSpec, ...] = ()
+    integrations: tuple[IntegrationSpec, ...] = ()
+    theme: ThemeSpec = ThemeSpec()
+
+    @model_validator(mode="after")
+    def _check(self) -> AppSpec:
+        if not re.match(r"^[a-z0-9][a-z0-9-]{0,47}$", self.slug):
+            raise ValueError(f"slug {self.slug!r} must be kebab-case")
+        names = [e.name for e in self.entities]
+        tables = [e.table for e in self.entities]
+        if len(set(names)) != len(names) or len(set(tables)) != len(tables):
+            raise ValueError("entity names and tables must be unique")
+        by_name = {e.name: e for e in self.entities}
+        for entity in self.entities:
+            for rel in entity.relations:
+                if rel.target not in by_name:
+                    raise ValueError(f"{entity.name}.{rel.field} points at unknown entity {rel.target!r}")
+        paths = [p.path for p in self.pages]
+        if len(set(paths)) != len(paths) or "/" not in paths:
+            raise ValueError("pages need unique paths and a home page '/'")
+        reserved_paths = {"/api", "/static", "/docs", "/redoc", "/openapi-json", "/health"}
+        for page in self.pages:
+            if page.path in reserved_paths:
+                raise ValueError(f"page path {page.path!r} is reserved")
+            if page.entity is not None and page.entity not in by_name:
+                raise ValueError(f"page {page.path} shows unknown entity {page.entity!r}")
+        for chart in self.charts:
+            target = by_name.get(chart.entity)
+            if target is None:
+                raise ValueError(f"chart {chart.title!r} uses unknown entity {chart.entity!r}")
+            columns = {f.name for f in target.fields} | {r.field for r in target.relations}
+            if chart.group_by not in columns:
+                raise ValueError(f"chart {chart.title!r} groups by unknown column {chart.group_by!r}")
+            if chart.metric == "sum":
+                numeric = {f.name for f in target.fields if f.type in ("integer", "decimal")}
+                if chart.value_field not in numeric:
+                    raise ValueError(f"chart {chart.title!r} sums a non-numeric field")
+        return self
+
+    def entity(self, name: str) -> EntitySpec:
+        return next(e for e in self.entities if e.name == name)
+
+    def has(self, feature: Feature) -> bool:
+        return feature in self.features
+
+    def to_json(self) -> str:
+        """Stable JSON, as committed to `autocrea.json`."""
+        return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def appspec_json_schema() -> dict[str, Any]:
+    """JSON schema a model's architect output is validated against."""
+    return AppSpec.model_json_schema()

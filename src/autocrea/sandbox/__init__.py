@@ -1,0 +1,1 @@
+"""Run untrusted generated code: a Sandbox protocol and its implementations."""

@@ -1,0 +1,37 @@
+"""Shared fixtures: the runtime cache for generated apps, services that must exist in CI."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from autocrea.config import Settings
+from autocrea.sandbox.process import ProcessSandbox
+from autocrea.sandbox.runtime import RuntimeCache
+
+REQUIRE_SERVICES = os.environ.get("AUTOCREA_REQUIRE_SERVICES") == "1"
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip when a service is missing, but fail in CI where AUTOCREA_REQUIRE_SERVICES=1."""
+    if condition:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required service missing: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def runtime_root() -> Path:
+    """Generated apps' virtualenvs, kept across test runs (creating one costs a pip install)."""
+    configured = os.environ.get("AUTOCREA_RUNTIME_DIR")
+    root = Path(configured) if configured else Path(__file__).resolve().parent.parent / ".autocrea" / "runtimes"
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+@pytest.fixture(scope="session")
+def runtimes(runtime_root: Path) -> RuntimeCache:
+    return RuntimeCache(root=runtime_root, python=Settings().sandbox_python, sandbox=ProcessSandbox())
