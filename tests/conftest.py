@@ -27,7 +27,9 @@ def need(condition: bool, reason: str) -> None:
 def runtime_root() -> Path:
     """Generated apps' virtualenvs, kept across test runs (creating one costs a pip install)."""
     configured = os.environ.get("AUTOCREA_RUNTIME_DIR")
-    root = Path(configured) if configured else Path(__file__).resolve().parent.parent / ".autocrea" / "runtimes"
+    root = (
+        Path(configured) if configured else Path(__file__).resolve().parent.parent / ".autocrea" / "runtimes"
+    )
     root.mkdir(parents=True, exist_ok=True)
     return root
 

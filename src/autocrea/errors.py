@@ -1,16 +1,16 @@
 """One exception tree for AUTOCREA.
 
-    AutocreaError                  base; `code` is the stable machine name, `message` is for people
-    ├── InvalidInput               the user's input cannot be used (exit code 2, HTTP 400/413/422)
-    │   ├── PromptRejected         empty, too long, binary, or no recognisable application domain
-    │   └── OutputDirNotEmpty      `--out` points at an existing non-empty directory
-    ├── UnsafePath                 a file path escapes the project or touches .git / links
-    ├── SpecInvalid                an AppSpec broke its own rules (names, relations, pages)
-    ├── SandboxError               the sandbox could not run a command (not: the command failed)
-    │   └── SandboxTimeout         a command ran past its wall-clock limit and was killed
-    ├── RuntimeSetupFailed         the generated app's dependencies could not be installed
-    ├── GitError                   a repository operation failed (unknown ref, corrupt repo)
-    └── GenerationFailed           a run finished without meeting the definition of done
+AutocreaError                  base; `code` is the stable machine name, `message` is for people
+├── InvalidInput               the user's input cannot be used (exit code 2, HTTP 400/413/422)
+│   ├── PromptRejected         empty, too long, binary, or no recognisable application domain
+│   └── OutputDirNotEmpty      `--out` points at an existing non-empty directory
+├── UnsafePath                 a file path escapes the project or touches .git / links
+├── SpecInvalid                an AppSpec broke its own rules (names, relations, pages)
+├── SandboxError               the sandbox could not run a command (not: the command failed)
+│   └── SandboxTimeout         a command ran past its wall-clock limit and was killed
+├── RuntimeSetupFailed         the generated app's dependencies could not be installed
+├── GitError                   a repository operation failed (unknown ref, corrupt repo)
+└── GenerationFailed           a run finished without meeting the definition of done
 """
 
 from __future__ import annotations

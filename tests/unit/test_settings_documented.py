@@ -10,7 +10,11 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 def test_every_setting_is_documented() -> None:
     text = README.read_text(encoding="utf-8")
     prefix = Settings.model_config.get("env_prefix", "")
-    missing = [f"{prefix}{name}".upper() for name in Settings.model_fields if f"`{prefix}{name}`".upper() not in text.upper()]
+    missing = [
+        f"{prefix}{name}".upper()
+        for name in Settings.model_fields
+        if f"`{prefix}{name}`".upper() not in text.upper()
+    ]
     assert not missing, f"settings missing from README: {missing}"
 
 

@@ -53,7 +53,9 @@ class EventStream:
 
     def __call__(self, type_: EventType, step: str | None = None, **data: Any) -> Event:
         with self._lock:
-            event = Event(id=self._next_id, run_id=self._run_id, type=type_, ts=self._clock(), step=step, data=data)
+            event = Event(
+                id=self._next_id, run_id=self._run_id, type=type_, ts=self._clock(), step=step, data=data
+            )
             self._next_id += 1
             self._emit(event)
         return event

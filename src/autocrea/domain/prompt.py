@@ -30,7 +30,9 @@ def clean_prompt(raw: str | bytes) -> str:
             f"The description has {len(text):,} characters; the limit is {MAX_PROMPT_CHARS:,}. Shorten it.",
             details={"reason": "too_long", "length": len(text), "limit": MAX_PROMPT_CHARS},
         )
-    control = sum(1 for c in text if unicodedata.category(c) in ("Cc", "Cs", "Co", "Cn") and c not in "\n\r\t")
+    control = sum(
+        1 for c in text if unicodedata.category(c) in ("Cc", "Cs", "Co", "Cn") and c not in "\n\r\t"
+    )
     if "\x00" in text or control > max(2, len(text) // 50):
         raise PromptRejected(
             "The description looks like binary data, not text. Describe the app in plain words.",

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from autocrea.errors import SandboxError
-from autocrea.sandbox.protocol import CommandResult, Limits
+from autocrea.sandbox.protocol import DEFAULT_LIMITS, CommandResult, Limits
 
 _BASE_PATH = "/usr/local/bin:/usr/bin:/bin"
 _READ_CHUNK = 65_536
@@ -134,7 +134,7 @@ class ProcessSandbox:
         *,
         cwd: Path,
         env: Mapping[str, str] | None = None,
-        limits: Limits = Limits(),
+        limits: Limits = DEFAULT_LIMITS,
     ) -> CommandResult:
         home = self._scratch()
         started = time.monotonic()
@@ -148,7 +148,7 @@ class ProcessSandbox:
                     stdout=asyncio.subprocess.PIPE,
                     stderr=asyncio.subprocess.PIPE,
                     start_new_session=True,
-                    preexec_fn=_limiter(limits),  # noqa: PLW1509 - rlimits must be set in the child
+                    preexec_fn=_limiter(limits),
                 )
             except OSError as exc:
                 raise SandboxError(f"could not start {argv[0]!r}: {exc.strerror}") from exc
@@ -182,7 +182,7 @@ class ProcessSandbox:
         cwd: Path,
         port: int,
         env: Mapping[str, str] | None = None,
-        limits: Limits = Limits(),
+        limits: Limits = DEFAULT_LIMITS,
     ) -> ProcessServer:
         home = self._scratch()
         log = home / "server.log"
@@ -196,7 +196,7 @@ class ProcessSandbox:
                     stdout=sink,
                     stderr=asyncio.subprocess.STDOUT,
                     start_new_session=True,
-                    preexec_fn=_limiter(limits),  # noqa: PLW1509
+                    preexec_fn=_limiter(limits),
                 )
             except OSError as exc:
                 shutil.rmtree(home, ignore_errors=True)

@@ -20,6 +20,9 @@ class Limits:
     output_bytes: int = 1_000_000  # stdout/stderr kept per stream; the rest is dropped
 
 
+DEFAULT_LIMITS = Limits()
+
+
 @dataclass(frozen=True)
 class CommandResult:
     argv: tuple[str, ...]
@@ -54,7 +57,7 @@ class Sandbox(Protocol):
         *,
         cwd: Path,
         env: Mapping[str, str] | None = None,
-        limits: Limits = Limits(),
+        limits: Limits = DEFAULT_LIMITS,
     ) -> CommandResult: ...
 
     async def serve(
@@ -64,5 +67,5 @@ class Sandbox(Protocol):
         cwd: Path,
         port: int,
         env: Mapping[str, str] | None = None,
-        limits: Limits = Limits(),
+        limits: Limits = DEFAULT_LIMITS,
     ) -> Server: ...

@@ -34,7 +34,9 @@ class RuntimeEnv:
 
 
 def runtime_key(python: str, requirements: str) -> str:
-    lines = sorted(line.strip() for line in requirements.splitlines() if line.strip() and not line.startswith("#"))
+    lines = sorted(
+        line.strip() for line in requirements.splitlines() if line.strip() and not line.startswith("#")
+    )
     digest = hashlib.sha256((python + "\n" + "\n".join(lines)).encode()).hexdigest()
     return digest[:16]
 
@@ -70,14 +72,25 @@ class RuntimeCache:
         shutil.rmtree(target, ignore_errors=True)  # a half-built env from a crashed worker
         target.mkdir(parents=True)
         (target / "requirements.txt").write_text(requirements, encoding="utf-8")
-        venv = await self._sandbox.run([self._python, "-m", "venv", str(target)], cwd=target, limits=_INSTALL_LIMITS)
+        venv = await self._sandbox.run(
+            [self._python, "-m", "venv", str(target)], cwd=target, limits=_INSTALL_LIMITS
+        )
         if not venv.ok:
             raise RuntimeSetupFailed(
                 f"could not create a virtualenv with {self._python}", details={"output": venv.stderr[-2000:]}
             )
         pip = await self._sandbox.run(
-            [str(target / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
-             "-q", "-r", str(target / "requirements.txt")],
+            [
+                str(target / "bin" / "python"),
+                "-m",
+                "pip",
+                "install",
+                "--disable-pip-version-check",
+                "--no-input",
+                "-q",
+                "-r",
+                str(target / "requirements.txt"),
+            ],
             cwd=target,
             limits=_INSTALL_LIMITS,
         )
@@ -85,6 +98,7 @@ class RuntimeCache:
             shutil.rmtree(target, ignore_errors=True)
             reason = "timed out" if pip.timed_out else "failed"
             raise RuntimeSetupFailed(
-                f"installing the app's requirements {reason}", details={"output": (pip.stdout + pip.stderr)[-4000:]}
+                f"installing the app's requirements {reason}",
+                details={"output": (pip.stdout + pip.stderr)[-4000:]},
             )
         (target / _READY).write_text("ok\n", encoding="utf-8")

@@ -13,7 +13,9 @@ from autocrea.errors import AutocreaError, InvalidInput
 
 
 def _error(status: int, code: str, message: str, details: object = None) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message, "details": details or {}}}, status_code=status)
+    return JSONResponse(
+        {"error": {"code": code, "message": message, "details": details or {}}}, status_code=status
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -28,7 +30,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return _error(422, "validation_error", "The request is not valid.", {"errors": [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]})
+        return _error(
+            422,
+            "validation_error",
+            "The request is not valid.",
+            {"errors": [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]},
+        )
 
     @app.exception_handler(AutocreaError)
     async def domain_error(_: Request, exc: AutocreaError) -> JSONResponse:

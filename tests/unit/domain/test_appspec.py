@@ -9,23 +9,51 @@ from autocrea.domain.appspec import AppSpec, appspec_json_schema
 
 def library(**overrides: Any) -> dict[str, Any]:
     spec: dict[str, Any] = {
-        "name": "Biblioteca", "slug": "biblioteca", "summary": "Libros, socios y préstamos.", "language": "es",
+        "name": "Biblioteca",
+        "slug": "biblioteca",
+        "summary": "Libros, socios y préstamos.",
+        "language": "es",
         "prompt": "biblioteca con libros, socios y préstamos",
         "entities": [
-            {"name": "Book", "table": "books", "label": "Libro", "label_plural": "Libros", "display_field": "title",
-             "fields": [{"name": "title", "label": "Título", "type": "string", "required": True},
-                        {"name": "isbn", "label": "ISBN", "type": "string", "unique": True}]},
-            {"name": "Member", "table": "members", "label": "Socio", "label_plural": "Socios",
-             "display_field": "name", "fields": [{"name": "name", "label": "Nombre", "type": "string"}]},
-            {"name": "Loan", "table": "loans", "label": "Préstamo", "label_plural": "Préstamos",
-             "display_field": "status",
-             "fields": [{"name": "due_date", "label": "Vence", "type": "date"},
-                        {"name": "status", "label": "Estado", "type": "enum", "choices": ["activo", "devuelto"]}],
-             "relations": [{"field": "book_id", "target": "Book", "label": "Libro"},
-                           {"field": "member_id", "target": "Member", "label": "Socio"}]},
+            {
+                "name": "Book",
+                "table": "books",
+                "label": "Libro",
+                "label_plural": "Libros",
+                "display_field": "title",
+                "fields": [
+                    {"name": "title", "label": "Título", "type": "string", "required": True},
+                    {"name": "isbn", "label": "ISBN", "type": "string", "unique": True},
+                ],
+            },
+            {
+                "name": "Member",
+                "table": "members",
+                "label": "Socio",
+                "label_plural": "Socios",
+                "display_field": "name",
+                "fields": [{"name": "name", "label": "Nombre", "type": "string"}],
+            },
+            {
+                "name": "Loan",
+                "table": "loans",
+                "label": "Préstamo",
+                "label_plural": "Préstamos",
+                "display_field": "status",
+                "fields": [
+                    {"name": "due_date", "label": "Vence", "type": "date"},
+                    {"name": "status", "label": "Estado", "type": "enum", "choices": ["activo", "devuelto"]},
+                ],
+                "relations": [
+                    {"field": "book_id", "target": "Book", "label": "Libro"},
+                    {"field": "member_id", "target": "Member", "label": "Socio"},
+                ],
+            },
         ],
-        "pages": [{"path": "/", "title": "Inicio", "kind": "home"},
-                  {"path": "/books", "title": "Libros", "kind": "entity", "entity": "Book"}],
+        "pages": [
+            {"path": "/", "title": "Inicio", "kind": "home"},
+            {"path": "/books", "title": "Libros", "kind": "entity", "entity": "Book"},
+        ],
         "charts": [{"title": "Préstamos por estado", "entity": "Loan", "kind": "bar", "group_by": "status"}],
     }
     spec.update(overrides)
@@ -51,21 +79,59 @@ def _entities_with(index: int, **changes: Any) -> list[dict[str, Any]]:
     [
         ({"slug": "Not A Slug"}, "kebab-case"),
         ({"entities": []}, "at least 1"),
-        ({"entities": _entities_with(2, relations=[{"field": "book_id", "target": "Ghost", "label": "x"}])},
-         "unknown entity 'Ghost'"),
-        ({"entities": _entities_with(0, fields=[{"name": "id", "label": "Id", "type": "integer"}],
-                                     display_field="id")}, "reserved"),
-        ({"entities": _entities_with(0, fields=[{"name": "kind", "label": "K", "type": "enum"}],
-                                     display_field="kind")}, "needs choices"),
+        (
+            {
+                "entities": _entities_with(
+                    2, relations=[{"field": "book_id", "target": "Ghost", "label": "x"}]
+                )
+            },
+            "unknown entity 'Ghost'",
+        ),
+        (
+            {
+                "entities": _entities_with(
+                    0, fields=[{"name": "id", "label": "Id", "type": "integer"}], display_field="id"
+                )
+            },
+            "reserved",
+        ),
+        (
+            {
+                "entities": _entities_with(
+                    0, fields=[{"name": "kind", "label": "K", "type": "enum"}], display_field="kind"
+                )
+            },
+            "needs choices",
+        ),
         ({"entities": _entities_with(0, name="books")}, "PascalCase"),
         ({"entities": _entities_with(1, table="books")}, "unique"),
         ({"entities": _entities_with(0, display_field="nope")}, "display_field"),
         ({"pages": [{"path": "/books", "title": "x", "kind": "entity", "entity": "Book"}]}, "home page"),
-        ({"pages": [{"path": "/", "title": "x", "kind": "home"}, {"path": "/../etc", "title": "x", "kind": "home"}]},
-         "page path"),
+        (
+            {
+                "pages": [
+                    {"path": "/", "title": "x", "kind": "home"},
+                    {"path": "/../etc", "title": "x", "kind": "home"},
+                ]
+            },
+            "page path",
+        ),
         ({"charts": [{"title": "x", "entity": "Loan", "kind": "bar", "group_by": "nope"}]}, "unknown column"),
-        ({"charts": [{"title": "x", "entity": "Loan", "kind": "bar", "group_by": "status", "metric": "sum",
-                      "value_field": "status"}]}, "non-numeric"),
+        (
+            {
+                "charts": [
+                    {
+                        "title": "x",
+                        "entity": "Loan",
+                        "kind": "bar",
+                        "group_by": "status",
+                        "metric": "sum",
+                        "value_field": "status",
+                    }
+                ]
+            },
+            "non-numeric",
+        ),
         ({"theme": {"background": "red"}}, "#rrggbb"),
         ({"unexpected": 1}, "Extra inputs"),
     ],

@@ -25,5 +25,9 @@ def test_event_carries_type_step_and_data() -> None:
     stream = EventStream(run_id="r", emit=seen.append)
     event = stream("file.written", "frontend", path="app/static/app.js", bytes=10)
     assert seen == [event]
-    assert event.type == "file.written" and event.step == "frontend" and event.data["path"] == "app/static/app.js"
+    assert (
+        event.type == "file.written"
+        and event.step == "frontend"
+        and event.data["path"] == "app/static/app.js"
+    )
     assert event.model_dump(mode="json")["data"]["bytes"] == 10

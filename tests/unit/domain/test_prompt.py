@@ -14,7 +14,7 @@ def test_empty_prompt_is_rejected(raw: str) -> None:
 
 
 def test_over_long_prompt_is_rejected_with_numbers() -> None:
-    with pytest.raises(PromptRejected, match="20,000") as info:
+    with pytest.raises(PromptRejected, match=r"20,000") as info:
         clean_prompt("a" * (MAX_PROMPT_CHARS + 1))
     assert info.value.details == {"reason": "too_long", "length": 20_001, "limit": 20_000}
 
@@ -25,7 +25,7 @@ def test_prompt_at_the_limit_is_accepted() -> None:
 
 @pytest.mark.parametrize("raw", [b"\xff\xfe\x00\x81garbage", "tienda\x00online", bytes(range(256)) * 4])
 def test_binary_is_rejected(raw: str | bytes) -> None:
-    with pytest.raises(PromptRejected, match="(binary|UTF-8)"):
+    with pytest.raises(PromptRejected, match=r"(binary|UTF-8)"):
         clean_prompt(raw)
 
 

@@ -6,8 +6,12 @@ from autocrea.pipeline.dag import Node, check_acyclic, run_dag
 
 
 def test_order_respects_dependencies() -> None:
-    nodes = [Node("tester", ("backend", "frontend")), Node("architect"), Node("backend", ("architect",)),
-             Node("frontend", ("architect",))]
+    nodes = [
+        Node("tester", ("backend", "frontend")),
+        Node("architect"),
+        Node("backend", ("architect",)),
+        Node("frontend", ("architect",)),
+    ]
     order = check_acyclic(nodes)
     assert order.index("architect") < order.index("backend") < order.index("tester")
     assert order.index("frontend") < order.index("tester")
@@ -39,7 +43,13 @@ async def test_independent_nodes_run_concurrently() -> None:
 
         return go
 
-    nodes = [Node("root"), Node("a", ("root",)), Node("b", ("root",)), Node("c", ("root",)), Node("end", ("a", "b", "c"))]
+    nodes = [
+        Node("root"),
+        Node("a", ("root",)),
+        Node("b", ("root",)),
+        Node("c", ("root",)),
+        Node("end", ("a", "b", "c")),
+    ]
     result = await run_dag(nodes, {n.name: work(n.name) for n in nodes})
     assert result.ok
     assert any({"a", "b", "c"} <= seen for seen in overlap), overlap
@@ -62,7 +72,9 @@ async def test_failure_skips_dependents_but_not_siblings() -> None:
         ran.append("c")
 
     nodes = [Node("a"), Node("b", ("a",)), Node("after-b", ("b",)), Node("c", ("a",))]
-    result = await run_dag(nodes, {"a": ok_a, "b": boom, "after-b": never, "c": sibling}, on_skip=skipped.append)
+    result = await run_dag(
+        nodes, {"a": ok_a, "b": boom, "after-b": never, "c": sibling}, on_skip=skipped.append
+    )
     assert not result.ok
     assert result.status == {"a": "succeeded", "b": "failed", "after-b": "skipped", "c": "succeeded"}
     assert str(result.errors["b"]) == "boom"

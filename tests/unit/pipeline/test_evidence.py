@@ -1,10 +1,16 @@
-from autocrea.pipeline.evidence import Evidence, Finding, PageProbe, CaseResult
+from autocrea.pipeline.evidence import CaseResult, Evidence, Finding, PageProbe
 
 
 def done_evidence() -> Evidence:
     return Evidence(
-        files=10, lines=500, deps_resolved=True, tests=[CaseResult("t::a", "passed", 0.1)], booted=True,
-        pages=[PageProbe("/", 200, 3.0, True)], security_scanned=True, commits=["a" * 40],
+        files=10,
+        lines=500,
+        deps_resolved=True,
+        tests=[CaseResult("t::a", "passed", 0.1)],
+        booted=True,
+        pages=[PageProbe("/", 200, 3.0, True)],
+        security_scanned=True,
+        commits=["a" * 40],
     )
 
 

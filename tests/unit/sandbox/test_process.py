@@ -31,9 +31,8 @@ async def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
     # The child spawns a grandchild that would write the marker after 2 s if it survived.
     grandchild = f"import time; time.sleep(2); open({str(marker)!r}, 'w').write('x')"
     script = tmp_path / "parent.py"
-    script.write_text(
-        f"import subprocess, sys, time\nsubprocess.Popen([sys.executable, '-c', {grandchild!r}])\ntime.sleep(60)\n"
-    )
+    spawn = f"subprocess.Popen([sys.executable, '-c', {grandchild!r}])"
+    script.write_text(f"import subprocess, sys, time\n{spawn}\ntime.sleep(60)\n")
     code = f"exec(open({str(script)!r}).read())"
     started = time.monotonic()
     result = await ProcessSandbox().run([PY, "-c", code], cwd=tmp_path, limits=Limits(wall_seconds=0.5))
@@ -52,7 +51,9 @@ async def test_file_size_limit(tmp_path: Path) -> None:
 
 async def test_memory_limit(tmp_path: Path) -> None:
     code = "x = bytearray(800 * 1024 * 1024)"
-    result = await ProcessSandbox().run([PY, "-c", code], cwd=tmp_path, limits=Limits(memory_bytes=300 * 1024**2))
+    result = await ProcessSandbox().run(
+        [PY, "-c", code], cwd=tmp_path, limits=Limits(memory_bytes=300 * 1024**2)
+    )
     assert not result.ok and "MemoryError" in result.stderr
 
 
@@ -73,8 +74,9 @@ async def test_serve_and_stop(tmp_path: Path) -> None:
     import httpx
 
     port = free_port()
-    server = await ProcessSandbox().serve([PY, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
-                                          cwd=tmp_path, port=port)
+    server = await ProcessSandbox().serve(
+        [PY, "-m", "http.server", str(port), "--bind", "127.0.0.1"], cwd=tmp_path, port=port
+    )
     try:
         for _ in range(100):
             try:

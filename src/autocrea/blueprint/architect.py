@@ -1,0 +1,223 @@
+"""The offline architect: a free-text prompt (Spanish or English) -> a valid AppSpec, with no model.
+
+    prompt -> tokens -> language
+                     -> nouns (lexicon concepts, "manage X" unknowns) -> attribute lists -> entities
+                     -> app type (fallback entities, features) -> relations -> features, charts
+                     -> integrations (substituted / stubbed), theme colours, name, pages
+
+Pure and deterministic: the same prompt always gives the same spec, quickly (the lexicon is loaded
+once). A prompt with neither a domain noun nor an app type ("hola") raises PromptRejected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from autocrea.blueprint import colours, features, integrations, notes, titles
+from autocrea.blueprint.attributes import AttributeList, find_lists
+from autocrea.blueprint.entities import Draft, add_attributes, draft_for
+from autocrea.blueprint.language import detect
+from autocrea.blueprint.lexicon import Lexicon, lexicon
+from autocrea.blueprint.nouns import Mention, UnknownNoun, concept_mentions, unknown_mentions
+from autocrea.blueprint.relations import joined_nouns, lexicon_links, link
+from autocrea.blueprint.text import Token, tokenize
+from autocrea.domain.appspec import AppSpec, EntitySpec, Feature, Language, PageSpec
+from autocrea.domain.naming import slug
+from autocrea.domain.prompt import clean_prompt
+from autocrea.errors import PromptRejected
+
+MAX_ENTITIES = 6  # from the prompt's nouns; a contact form may add one more
+_RESERVED_PATHS = frozenset(
+    {"/api", "/static", "/docs", "/redoc", "/openapi-json", "/health", "/dashboard", "/contact"}
+)
+_CONTACT = "ContactMessage"
+_REJECTION = {
+    "en": (
+        "I couldn't tell what this app should manage. Name the things it keeps track of, for example "
+        "'a library with books, members and loans' or 'a to-do app with tasks and due dates'."
+    ),
+    "es": (
+        "No queda claro qué debe gestionar la app. Nombra las cosas que guarda, por ejemplo "
+        "'una biblioteca con libros, socios y préstamos' o 'una app de tareas con fecha límite'."
+    ),
+}
+_PAGE_TITLES = {
+    "en": {"dashboard": "Dashboard", "contact": "Contact"},
+    "es": {"dashboard": "Panel", "contact": "Contacto"},
+}
+
+
+@dataclass(frozen=True)
+class Blueprint:
+    spec: AppSpec
+    notes: tuple[str, ...]  # what was inferred, substituted or stubbed, for the run log
+
+
+@dataclass(frozen=True)
+class _Choice:
+    keys: list[str]
+    apptype: str | None  # the app type that supplied or completed the entities
+    inferred: list[str]
+    dropped: list[str]
+
+
+def _apptypes(tokens: Sequence[Token], lex: Lexicon) -> list[str]:
+    """App types the prompt names, in order of first mention."""
+    return list(dict.fromkeys(m.value for m in lex.apptype_index.find(tokens)))
+
+
+def _choose(mentions: Sequence[Mention], apptypes: Sequence[str], lex: Lexicon) -> _Choice:
+    score: dict[str, float] = {}
+    first: dict[str, int] = {}
+    for m in mentions:
+        score[m.key] = score.get(m.key, 0.0) + m.weight
+        first.setdefault(m.key, m.start)
+    ranked = sorted(score, key=lambda k: (-score[k], first[k]))
+    keys = sorted(ranked[:MAX_ENTITIES], key=lambda k: first[k])
+    dropped = ranked[MAX_ENTITIES:]
+    if not keys:
+        for key in apptypes:  # no nouns: the first app type's usual entities
+            return _Choice(list(lex.apptypes[key].defaults), key, list(lex.apptypes[key].defaults), dropped)
+        return _Choice([], None, [], dropped)
+    for key in apptypes:  # "a blog with posts": complete with the blog's usual entities
+        defaults = lex.apptypes[key].defaults
+        if set(keys) <= set(defaults):
+            added = [d for d in defaults if d not in keys]
+            return _Choice(keys + added, key, added, dropped)
+    return _Choice(keys, None, [], dropped)
+
+
+def _outside_lists(mentions: Sequence[Mention], lists: Sequence[AttributeList]) -> list[Mention]:
+    """Nouns inside an attribute list are attributes, not entities ("...including diagnosis, comments")."""
+    spans = sorted((a.start, a.end) for a in lists)
+    return [m for m in mentions if not any(s <= m.start < e for s, e in spans)]
+
+
+def _build_entities(
+    tokens: Sequence[Token],
+    choice: _Choice,
+    lists: Sequence[AttributeList],
+    mentions: Sequence[Mention],
+    unknown: dict[str, UnknownNoun],
+    lex: Lexicon,
+    language: Language,
+) -> dict[str, Draft]:
+    drafts: dict[str, Draft] = {}
+    names: set[str] = set()
+    tables: set[str] = set()
+    for key in choice.keys:
+        draft = draft_for(key, lex, unknown, language)
+        if draft.name in names or draft.table in tables:
+            continue  # an unknown word that spells like a known entity
+        names.add(draft.name)
+        tables.add(draft.table)
+        drafts[key] = draft
+    related: list[tuple[str, str]] = []
+    for found in lists:
+        if found.owner in drafts:
+            targets = add_attributes(drafts[found.owner], found.attributes, lex, language, set(drafts))
+            related += [(found.owner, t) for t in targets]
+    lexicon_links(drafts)
+    for source, target in related + list(joined_nouns(tokens, mentions, lex.link_connectors)):
+        link(drafts, source, target, required=False)
+    return drafts
+
+
+def _entity(draft: Draft) -> EntitySpec:
+    return EntitySpec(
+        name=draft.name,
+        table=draft.table,
+        label=draft.label,
+        label_plural=draft.label_plural,
+        fields=tuple(draft.fields),
+        relations=tuple(draft.relations),
+        display_field=draft.display,
+    )
+
+
+def _pages(
+    name: str, entities: Sequence[EntitySpec], feature_set: Sequence[Feature], language: Language
+) -> tuple[PageSpec, ...]:
+    pages = [PageSpec(path="/", title=name[:80], kind="home")]
+    used = set(_RESERVED_PATHS)
+    for entity in entities:
+        path = "/" + entity.table.replace("_", "-")[:40]
+        if path in used:
+            path = path[:36] + "-list"
+        used.add(path)
+        pages.append(PageSpec(path=path, title=entity.label_plural, kind="entity", entity=entity.name))
+    if "dashboard" in feature_set:
+        pages.append(PageSpec(path="/dashboard", title=_PAGE_TITLES[language]["dashboard"], kind="dashboard"))
+    if "contact_form" in feature_set:
+        pages.append(PageSpec(path="/contact", title=_PAGE_TITLES[language]["contact"], kind="contact"))
+    return tuple(pages)
+
+
+def _choice_notes(
+    choice: _Choice, nouns: dict[str, UnknownNoun], lex: Lexicon, language: Language
+) -> list[str]:
+    log = [notes.line(language, "language")]
+    if choice.apptype and choice.inferred:
+        kind = lex.apptypes[choice.apptype].names[language]
+        label = [lex.concepts[k].label(language) for k in choice.inferred]
+        key = "inferred" if choice.inferred == choice.keys else "completed"
+        log.append(notes.line(language, key, kind=kind, items=notes.items(label)))
+    if choice.dropped:
+        dropped = [
+            lex.concepts[k].label(language) if k in lex.concepts else nouns[k].singular
+            for k in choice.dropped
+        ]
+        log.append(notes.line(language, "dropped", items=notes.items(dropped[:10])))
+    return log
+
+
+def design(prompt: str) -> Blueprint:
+    """Design an app from a description. Raises PromptRejected when no app can be recognised."""
+    text = clean_prompt(prompt)
+    lex = lexicon()
+    tokens = tokenize(text)
+    language = detect(text, tokens, lex)
+    # 1. Nouns, and the attribute lists that hang off them.
+    known = concept_mentions(tokens, lex)
+    unknown, nouns = unknown_mentions(text, tokens, known, lex, language)
+    mentions = sorted(known + unknown, key=lambda m: m.start)
+    lists = find_lists(text, tokens, mentions, lex)
+    entity_mentions = _outside_lists(mentions, lists)
+    # 2. Which entities: the strongest nouns, or the app type's usual ones.
+    apptypes = _apptypes(tokens, lex)
+    choice = _choose(entity_mentions, apptypes, lex)
+    if not choice.keys:
+        raise PromptRejected(_REJECTION[language], details={"reason": "no_domain", "language": language})
+    log = _choice_notes(choice, nouns, lex, language)
+    app_features = lex.apptypes[choice.apptype].features if choice.apptype else ()
+    asked = {m.value for m in lex.feature_index.find(tokens)} | set(app_features)
+    if "contact_form" in asked and _CONTACT not in choice.keys:  # the form's messages need a table
+        choice = _Choice([*choice.keys, _CONTACT], choice.apptype, choice.inferred, choice.dropped)
+        log.append(notes.line(language, "contact", entity=lex.concepts[_CONTACT].label(language)))
+    # 3. Entities with fields and relations; then what the app does and looks like.
+    drafts = _build_entities(tokens, choice, lists, entity_mentions, nouns, lex, language)
+    log += [
+        notes.line(language, "from_prompt", entity=d.label, items=notes.items(d.from_prompt))
+        for d in drafts.values()
+        if d.from_prompt
+    ]
+    entities = tuple(_entity(d) for d in drafts.values())
+    feature_set = features.detect(tokens, lex, app_features, entities)
+    theme, theme_notes = colours.extract(text, tokens, lex)
+    apptype = choice.apptype or (apptypes[0] if apptypes else None)
+    name = titles.app_name(text, tokens, lex, language, apptype, entities)
+    spec = AppSpec(
+        name=name,
+        slug=slug(name),
+        summary=titles.summary(name, entities, feature_set, language),
+        language=language,
+        prompt=text,
+        entities=entities,
+        pages=_pages(name, entities, feature_set, language),
+        features=feature_set,
+        charts=features.charts(entities, language) if "dashboard" in feature_set else (),
+        integrations=integrations.detect(tokens, lex, feature_set),
+        theme=theme,
+    )
+    return Blueprint(spec=spec, notes=(*log, *notes.describe(spec, language), *theme_notes))

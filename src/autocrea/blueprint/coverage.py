@@ -1,0 +1,27 @@
+"""Does a design name the prompt's nouns? (pure; used by tests and benchmarks)"""
+
+from __future__ import annotations
+
+from autocrea.blueprint.architect import Blueprint
+from autocrea.blueprint.lexicon import lexicon
+from autocrea.blueprint.text import fold, words
+
+
+def unmatched_entities(prompt: str, blueprint: Blueprint) -> list[str]:
+    """Entities whose label (or a lexicon synonym) is not in the prompt and were not noted as inferred."""
+    text = " " + " ".join(words(prompt)) + " "
+    lex = lexicon()
+    notes = " ".join(blueprint.notes)
+    inferred_note = "usual" in notes or "habituales" in notes
+    missing = []
+    for entity in blueprint.spec.entities:
+        concept = lex.concepts.get(entity.name)
+        names = [entity.label, entity.label_plural]
+        if concept is not None:
+            names += list(concept.forms()) + list(concept.aliases)
+        if any(f" {' '.join(words(n))} " in text for n in names if words(n)):
+            continue
+        if inferred_note and fold(entity.label) in fold(notes):
+            continue
+        missing.append(entity.name)
+    return missing

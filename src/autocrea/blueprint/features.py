@@ -1,0 +1,117 @@
+"""Features: what the app does besides lists and forms, and the charts of its dashboard."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Literal, get_args
+
+from autocrea.blueprint.lexicon import Lexicon
+from autocrea.blueprint.text import Token
+from autocrea.domain.appspec import ChartSpec, EntitySpec, Feature, FieldSpec, Language
+
+ORDER: tuple[Feature, ...] = get_args(Feature)
+MAX_CHARTS = 4
+_BY = {"en": "by", "es": "por"}
+_OVER_TIME = {"en": "over time", "es": "a lo largo del tiempo"}
+# Dates that are not "when it happened": summing a value over them makes no sense.
+_NOT_EVENTS = frozenset(
+    {
+        "birth_date",
+        "hired_on",
+        "expires_on",
+        "valid_until",
+        "due_date",
+        "ends_on",
+        "died_on",
+        "target_date",
+        "effective_on",
+        "registered_on",
+        "arrives_at",
+        "ends_at",
+        "joined_on",
+    }
+)
+
+
+def detect(
+    tokens: Sequence[Token], lexicon: Lexicon, implied: Iterable[Feature], entities: Sequence[EntitySpec]
+) -> tuple[Feature, ...]:
+    """Features the prompt asks for, those its app type implies, and the ones its entities call for."""
+    found: set[Feature] = {m.value for m in lexicon.feature_index.find(tokens)}
+    found.update(implied)
+    if any(e.name == "ContactMessage" for e in entities):
+        found.add("contact_form")
+    fields = [f for e in entities for f in e.fields]
+    # Search and filters are cheap and expected wherever there is something to search or filter by.
+    if any(f.searchable for f in fields):
+        found.add("search")
+    if any(f.type in ("enum", "boolean") for f in fields) or any(e.relations for e in entities):
+        found.add("filters")
+    return tuple(f for f in ORDER if f in found)
+
+
+def _title(*parts: str) -> str:
+    return " ".join(parts)[:80]
+
+
+def _lower(label: str) -> str:
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
+
+def _count(
+    entity: EntitySpec, column: str, label: str, kind: Literal["bar", "doughnut"], language: Language
+) -> ChartSpec:
+    title = _title(entity.label_plural, _BY[language], _lower(label))
+    return ChartSpec(title=title, entity=entity.name, kind=kind, group_by=column)
+
+
+def _entity_charts(entity: EntitySpec, language: Language) -> list[ChartSpec]:
+    """Candidate charts for one entity, most telling first."""
+    dates = [f for f in entity.fields if f.type in ("date", "datetime") and f.name not in _NOT_EVENTS]
+    numbers: list[FieldSpec] = [f for f in entity.fields if f.type == "decimal"]
+    numbers += [f for f in entity.fields if f.type == "integer"]
+    out: list[ChartSpec] = []
+    if numbers:
+        value = numbers[0]
+        # A sum over a date is a trend; with no date, compare the rows themselves ("Population by area").
+        group = dates[0].name if dates else entity.display_field
+        title = (
+            _title(f"{entity.label_plural}:", _lower(value.label), _OVER_TIME[language])
+            if dates
+            else _title(value.label, _BY[language], _lower(entity.label))
+        )
+        kind: Literal["line", "bar"] = "line" if dates else "bar"
+        out.append(
+            ChartSpec(
+                title=title,
+                entity=entity.name,
+                kind=kind,
+                group_by=group,
+                metric="sum",
+                value_field=value.name,
+            )
+        )
+    for enum in [f for f in entity.fields if f.type == "enum"][:1]:
+        out.append(
+            _count(entity, enum.name, enum.label, "doughnut" if len(enum.choices) <= 5 else "bar", language)
+        )
+    for relation in entity.relations[:1]:
+        out.append(_count(entity, relation.field, relation.label, "bar", language))
+    for flag in [f for f in entity.fields if f.type == "boolean"][:1]:
+        out.append(_count(entity, flag.name, flag.label, "doughnut", language))
+    return out
+
+
+def charts(entities: Sequence[EntitySpec], language: Language) -> tuple[ChartSpec, ...]:
+    """1-4 charts, taking turns between entities so the dashboard covers the whole app."""
+    per_entity = [_entity_charts(e, language) for e in entities]
+    chosen: list[ChartSpec] = []
+    for round_ in range(4):
+        for options in per_entity:
+            if round_ < len(options) and len(chosen) < MAX_CHARTS:
+                chosen.append(options[round_])
+    if not chosen and entities:  # nothing to group by: at least count the rows by their title
+        first = entities[0]
+        shown = first.field(first.display_field)
+        chosen.append(_count(first, shown.name, shown.label, "bar", language))
+    return tuple(chosen)

@@ -1,0 +1,276 @@
+"""UI and message strings of generated apps, in every language an AppSpec may ask for.
+
+`text()` gives final text. `message()` gives a `str.format` template for the generated code to fill
+at run time: the values known now are put in (their braces escaped), the rest stay as `{name}`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from autocrea.domain.appspec import Language
+
+_EN: dict[str, str] = {
+    # layout and navigation
+    "skip_to_content": "Skip to content",
+    "nav_label": "Main navigation",
+    "footer": "Generated with AUTOCREA.",
+    # home
+    "records": "records",
+    "open_page": "Open",
+    "integrations_title": "Integrations",
+    # lists
+    "search_label": "Search",
+    "search_placeholder": "Search {label_plural}…",
+    "filters_label": "Filters",
+    "filter_all": "All",
+    "yes": "Yes",
+    "no": "No",
+    "none": "—",
+    "actions": "Actions",
+    "new": "New {label}",
+    "edit": "Edit",
+    "delete": "Delete",
+    "save": "Save",
+    "cancel": "Cancel",
+    "confirm_delete": "Delete this {label}? This cannot be undone.",
+    "created": "{label} created.",
+    "saved": "Changes saved.",
+    "deleted": "{label} deleted.",
+    "previous": "Previous",
+    "next": "Next",
+    "page_of": "Page {page} of {pages}",
+    "results": "{total} results",
+    "loading": "Loading…",
+    "no_results": "Nothing here yet.",
+    "error_generic": "Something went wrong. Please try again.",
+    "error_network": "The server could not be reached. Check your connection and try again.",
+    "form_new": "New {label}",
+    "form_edit": "Edit {label}",
+    "required": "required",
+    "choose": "Choose…",
+    "sort_by": "Sort by {field}",
+    "fix_errors": "Please correct the marked fields.",
+    "buy": "Buy",
+    # dashboard
+    "dashboard_empty": "There are no charts yet.",
+    "chart_no_data": "No data yet.",
+    "chart_data": "Data",
+    "chart_label": "Group",
+    "chart_value": "Value",
+    # contact
+    "contact_intro": "Send us a message and we will get back to you.",
+    "contact_send": "Send message",
+    "contact_sent": "Thank you! Your message was sent.",
+    # validation messages shown by the UI, keyed by the API's error `type`
+    "err_missing": "This field is required.",
+    "err_too_long": "Use at most {max_length} characters.",
+    "err_choice": "Choose one of the options.",
+    "err_integer": "Enter a whole number.",
+    "err_number": "Enter a number.",
+    "err_min": "Enter {ge} or more.",
+    "err_boolean": "Choose yes or no.",
+    "err_date": "Enter a valid date.",
+    "err_datetime": "Enter a valid date and time.",
+    # API messages (formatted by the generated code)
+    "api_validation": "Some fields are not valid.",
+    "api_not_found": "There is no {label} with id {id}.",
+    "api_route_not_found": "Not found.",
+    "api_method": "Method not allowed.",
+    "api_internal": "Internal server error.",
+    "api_unique": "Another {label} already has this {field}.",
+    "api_conflict": "The change conflicts with existing data.",
+    "api_unknown_reference": "There is no {target} with id {id}.",
+    "api_in_use": "This {label} is used by {count} {other}; change or delete those first.",
+    "api_bad_sort": "Unknown sort column {sort!r}; use one of: {allowed}.",
+    "api_email": "Enter a valid email address.",
+    "api_url": "Enter a valid address starting with http:// or https://.",
+    "api_phone": "Enter a valid phone number.",
+    "api_required": "This field is required.",
+    "api_checkout_stub": (
+        "Payments are simulated: a pending payment was recorded and no money was charged. "
+        "Connect a real provider in app/routers/checkout.py."
+    ),
+    "payment_label": "payment",
+    "stats_none": "(none)",
+    # README
+    "readme_run": "Run it",
+    "readme_run_intro": "You need Python 3.11 or newer.",
+    "readme_open": "Then open http://127.0.0.1:8000 in a browser. The API documentation is at /docs.",
+    "readme_docker": "With Docker",
+    "readme_test": "Tests",
+    "readme_config": "Configuration",
+    "readme_config_intro": "Settings come from environment variables (see `.env.example`):",
+    "readme_database_url": (
+        "SQLAlchemy URL of the database. Default: a SQLite file in `./data/`. "
+        "For PostgreSQL install `{psycopg}` and use `postgresql+psycopg://<user>:<password>@<host>/<db>`."
+    ),
+    "readme_pages": "Pages",
+    "readme_entities": "Data",
+    "readme_column_entity": "Entity",
+    "readme_column_api": "API",
+    "readme_column_fields": "Fields",
+    "readme_api": "API",
+    "readme_api_intro": (
+        "Every entity has `GET` (list with `page`, `page_size` ≤ 100, `q`, filters and `sort`), "
+        "`POST`, and `GET`/`PUT`/`PATCH`/`DELETE` by id. Errors always have the shape "
+        '`{"error": {"code", "message", "details"}}`.'
+    ),
+    "readme_integrations": "Integrations and substitutions",
+    "readme_integrations_intro": "What was asked for and what this project provides instead:",
+    "readme_stub": "stub",
+    "readme_substitution": "substitution",
+    "readme_layout": "Project layout",
+    "readme_prompt": "Original description",
+    "layout_main": "FastAPI app, error handlers, routers",
+    "layout_database": "engine, sessions, DATABASE_URL",
+    "layout_models": "database tables (SQLAlchemy)",
+    "layout_schemas": "request and response bodies, validation",
+    "layout_crud": "shared lookups and checks",
+    "layout_errors": "the JSON error shape",
+    "layout_routers": "one API module per entity",
+    "layout_stats": "numbers behind the dashboard charts",
+    "layout_pages": "HTML pages",
+    "layout_templates": "the pages' HTML",
+    "layout_static": "app.js, charts.js, styles.css",
+    "layout_tests": "pytest suite",
+}
+
+_ES: dict[str, str] = {
+    "skip_to_content": "Saltar al contenido",
+    "nav_label": "Navegación principal",
+    "footer": "Generado con AUTOCREA.",
+    "records": "registros",
+    "open_page": "Abrir",
+    "integrations_title": "Integraciones",
+    "search_label": "Buscar",
+    "search_placeholder": "Buscar {label_plural}…",
+    "filters_label": "Filtros",
+    "filter_all": "Todos",
+    "yes": "Sí",
+    "no": "No",
+    "none": "—",
+    "actions": "Acciones",
+    "new": "Nuevo: {label}",
+    "edit": "Editar",
+    "delete": "Eliminar",
+    "save": "Guardar",
+    "cancel": "Cancelar",
+    "confirm_delete": "¿Eliminar este registro ({label})? No se puede deshacer.",
+    "created": "Registro creado ({label}).",
+    "saved": "Cambios guardados.",
+    "deleted": "Registro eliminado ({label}).",
+    "previous": "Anterior",
+    "next": "Siguiente",
+    "page_of": "Página {page} de {pages}",
+    "results": "{total} resultados",
+    "loading": "Cargando…",
+    "no_results": "Todavía no hay nada aquí.",
+    "error_generic": "Algo salió mal. Inténtalo de nuevo.",
+    "error_network": "No se pudo contactar con el servidor. Revisa la conexión e inténtalo de nuevo.",
+    "form_new": "Nuevo: {label}",
+    "form_edit": "Editar: {label}",
+    "required": "obligatorio",
+    "choose": "Elige…",
+    "sort_by": "Ordenar por {field}",
+    "fix_errors": "Corrige los campos marcados.",
+    "buy": "Comprar",
+    "dashboard_empty": "Todavía no hay gráficos.",
+    "chart_no_data": "Todavía no hay datos.",
+    "chart_data": "Datos",
+    "chart_label": "Grupo",
+    "chart_value": "Valor",
+    "contact_intro": "Envíanos un mensaje y te responderemos pronto.",
+    "contact_send": "Enviar mensaje",
+    "contact_sent": "¡Gracias! Tu mensaje se ha enviado.",
+    "err_missing": "Este campo es obligatorio.",
+    "err_too_long": "Usa como máximo {max_length} caracteres.",
+    "err_choice": "Elige una de las opciones.",
+    "err_integer": "Introduce un número entero.",
+    "err_number": "Introduce un número.",
+    "err_min": "Introduce {ge} o más.",
+    "err_boolean": "Elige sí o no.",
+    "err_date": "Introduce una fecha válida.",
+    "err_datetime": "Introduce una fecha y hora válidas.",
+    "api_validation": "Algunos campos no son válidos.",
+    "api_not_found": "No existe {label} con id {id}.",
+    "api_route_not_found": "No encontrado.",
+    "api_method": "Método no permitido.",
+    "api_internal": "Error interno del servidor.",
+    "api_unique": "Ya existe otro registro ({label}) con este valor en «{field}».",
+    "api_conflict": "El cambio entra en conflicto con datos existentes.",
+    "api_unknown_reference": "No existe {target} con id {id}.",
+    "api_in_use": "Este registro ({label}) está en uso por {count} {other}; cámbialos o elimínalos antes.",
+    "api_bad_sort": "Columna de orden desconocida {sort!r}; usa una de: {allowed}.",
+    "api_email": "Introduce un correo electrónico válido.",
+    "api_url": "Introduce una dirección válida que empiece por http:// o https://.",
+    "api_phone": "Introduce un número de teléfono válido.",
+    "api_required": "Este campo es obligatorio.",
+    "api_checkout_stub": (
+        "Los pagos están simulados: se registró un pago pendiente y no se cobró dinero. "
+        "Conecta un proveedor real en app/routers/checkout.py."
+    ),
+    "payment_label": "pago",
+    "stats_none": "(sin valor)",
+    "readme_run": "Cómo ejecutarla",
+    "readme_run_intro": "Necesitas Python 3.11 o posterior.",
+    "readme_open": (
+        "Después abre http://127.0.0.1:8000 en el navegador. La documentación de la API está en /docs."
+    ),
+    "readme_docker": "Con Docker",
+    "readme_test": "Pruebas",
+    "readme_config": "Configuración",
+    "readme_config_intro": "La configuración se lee de variables de entorno (ver `.env.example`):",
+    "readme_database_url": (
+        "URL de SQLAlchemy de la base de datos. Por defecto: un fichero SQLite en `./data/`. "
+        "Para PostgreSQL instala `{psycopg}` y usa `postgresql+psycopg://<usuario>:<clave>@<host>/<bd>`."
+    ),
+    "readme_pages": "Páginas",
+    "readme_entities": "Datos",
+    "readme_column_entity": "Entidad",
+    "readme_column_api": "API",
+    "readme_column_fields": "Campos",
+    "readme_api": "API",
+    "readme_api_intro": (
+        "Cada entidad tiene `GET` (lista con `page`, `page_size` ≤ 100, `q`, filtros y `sort`), "
+        "`POST`, y `GET`/`PUT`/`PATCH`/`DELETE` por id. Los errores siempre tienen la forma "
+        '`{"error": {"code", "message", "details"}}`.'
+    ),
+    "readme_integrations": "Integraciones y sustituciones",
+    "readme_integrations_intro": "Lo que se pidió y lo que este proyecto ofrece en su lugar:",
+    "readme_stub": "simulación",
+    "readme_substitution": "sustitución",
+    "readme_layout": "Estructura del proyecto",
+    "readme_prompt": "Descripción original",
+    "layout_main": "aplicación FastAPI, manejo de errores, routers",
+    "layout_database": "motor, sesiones, DATABASE_URL",
+    "layout_models": "tablas de la base de datos (SQLAlchemy)",
+    "layout_schemas": "cuerpos de petición y respuesta, validación",
+    "layout_crud": "búsquedas y comprobaciones compartidas",
+    "layout_errors": "la forma JSON de los errores",
+    "layout_routers": "un módulo de API por entidad",
+    "layout_stats": "los números de los gráficos del panel",
+    "layout_pages": "páginas HTML",
+    "layout_templates": "el HTML de las páginas",
+    "layout_static": "app.js, charts.js, styles.css",
+    "layout_tests": "pruebas con pytest",
+}
+
+STRINGS: Mapping[Language, Mapping[str, str]] = MappingProxyType(
+    {"en": MappingProxyType(_EN), "es": MappingProxyType(_ES)}
+)
+
+
+def text(language: Language, key: str, **values: object) -> str:
+    """The final text of `key`, with `values` put in."""
+    template = STRINGS[language][key]
+    return template.format(**values) if values else template
+
+
+def message(language: Language, key: str, **known: str) -> str:
+    """A `str.format` template of `key` with the `known` values put in and the others left open."""
+    template = STRINGS[language][key]
+    for name, value in known.items():
+        template = template.replace("{" + name + "}", value.replace("{", "{{").replace("}", "}}"))
+    return template

@@ -1,0 +1,312 @@
+"""Render an AppSpec into a complete, runnable project: {relative posix path: file text}.
+
+Four roles own disjoint parts of the tree (backend, frontend, devops, tests); `render_project` is
+their union. Rendering is pure and deterministic: the only I/O is Jinja2 reading the templates in
+`templates/`, which mirror the generated tree. Code templates are rendered without autoescaping
+(spec strings go through `pystr`/`pydoc`); HTML templates autoescape everything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from autocrea.blueprint import i18n
+from autocrea.blueprint.allowlist import ALLOWED_PACKAGES, RUNTIME_PACKAGES, pin
+from autocrea.blueprint.annotations import choice_alias, not_null_fields, read_type, schema_field
+from autocrea.blueprint.context import Context, EntityView, build_context
+from autocrea.blueprint.literals import (
+    docwrap,
+    md_quote,
+    md_text,
+    period,
+    py_def,
+    py_import,
+    py_str,
+    pydoc,
+    pystr_wrap,
+    sentence,
+    toml_str,
+)
+from autocrea.blueprint.markup import render_page
+from autocrea.blueprint.theme import css_variables
+from autocrea.domain.appspec import AppSpec
+from autocrea.domain.naming import pascal
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+# Names bound in app/main.py; a router module with one of these names is imported under an alias.
+_MAIN_NAMES = frozenset(
+    {
+        "annotations",
+        "app",
+        "lifespan",
+        "health",
+        "init_db",
+        "install_error_handlers",
+        "pages_router",
+        "stats_router",
+    }
+)
+
+
+def render_backend(spec: AppSpec) -> dict[str, str]:
+    """app/ Python package (models, schemas, routers, stats, checkout stub) and requirements.txt."""
+    ctx = build_context(spec)
+    values = _values(ctx)
+    files = {
+        "app/__init__.py": _code("app/__init__.py.j2", values),
+        "app/main.py": _code("app/main.py.j2", values),
+        "app/database.py": _code("app/database.py.j2", values),
+        "app/errors.py": _code("app/errors.py.j2", values),
+        "app/crud.py": _code("app/crud.py.j2", values),
+        "app/models.py": _code("app/models.py.j2", values),
+        "app/schemas.py": _code("app/schemas.py.j2", values),
+        "app/routers/__init__.py": _code("app/routers/__init__.py.j2", values),
+        "requirements.txt": "".join(pin(name) + "\n" for name in RUNTIME_PACKAGES),
+    }
+    for entity in ctx.entities:
+        files[f"app/routers/{entity.table}.py"] = _code(
+            "app/routers/entity.py.j2", {**values, **_entity_values(entity)}
+        )
+    if ctx.checkout is not None:
+        files["app/routers/checkout.py"] = _code("app/routers/checkout.py.j2", values)
+    if ctx.charts:
+        files["app/stats.py"] = _code("app/stats.py.j2", values)
+    return _sorted(files)
+
+
+def render_frontend(spec: AppSpec) -> dict[str, str]:
+    """app/pages.py, the HTML pages in app/templates/ and app/static/ (JS, CSS)."""
+    ctx = build_context(spec)
+    values = _values(ctx)
+    files = {
+        "app/pages.py": _code("app/pages.py.j2", values),
+        "app/static/app.js": _code("app/static/app.js.j2", values),
+        "app/static/charts.js": _code("app/static/charts.js.j2", values),
+        "app/static/styles.css": _code("app/static/styles.css.j2", values),
+    }
+    for page in ctx.pages:
+        files[f"app/templates/{page.file}"] = _tidy(render_page(_html_env(), ctx, page, values))
+    return _sorted(files)
+
+
+def render_devops(spec: AppSpec) -> dict[str, str]:
+    """Dockerfile, compose file, CI workflow, env example, ignore files, README, pyproject.toml."""
+    values = _values(build_context(spec))
+    names = {
+        "Dockerfile": "Dockerfile.j2",
+        "docker-compose.yml": "docker-compose.yml.j2",
+        ".github/workflows/ci.yml": "github/workflows/ci.yml.j2",
+        ".env.example": "env.example.j2",
+        ".gitignore": "gitignore.j2",
+        ".dockerignore": "dockerignore.j2",
+        "README.md": "README.md.j2",
+        "pyproject.toml": "pyproject.toml.j2",
+    }
+    return _sorted({path: _code(template, values) for path, template in names.items()})
+
+
+def render_tests(spec: AppSpec) -> dict[str, str]:
+    """The generated project's pytest suite: factories, one module per entity, pages, stats."""
+    ctx = build_context(spec)
+    values = _values(ctx)
+    files = {
+        "tests/__init__.py": '"""Tests of the generated app; run `pytest` from the project root."""\n',
+        "tests/conftest.py": _code("tests/conftest.py.j2", values),
+        "tests/factories.py": _code("tests/factories.py.j2", values),
+        "tests/test_pages.py": _code("tests/test_pages.py.j2", values),
+    }
+    for entity in ctx.entities:
+        files[f"tests/test_{entity.table}.py"] = _code(
+            "tests/test_entity.py.j2", {**values, **_entity_values(entity)}
+        )
+    if ctx.charts:
+        files["tests/test_stats.py"] = _code("tests/test_stats.py.j2", values)
+    if ctx.checkout is not None:
+        files["tests/test_checkout.py"] = _code("tests/test_checkout.py.j2", values)
+    return _sorted(files)
+
+
+def render_project(spec: AppSpec) -> dict[str, str]:
+    """The whole project: the union of the four roles' files (their paths never overlap)."""
+    parts = (render_backend(spec), render_frontend(spec), render_devops(spec), render_tests(spec))
+    merged: dict[str, str] = {}
+    for part in parts:
+        overlap = merged.keys() & part.keys()
+        if overlap:
+            raise AssertionError(f"two roles render the same files: {sorted(overlap)}")
+        merged.update(part)
+    return _sorted(merged)
+
+
+# --- template values ---------------------------------------------------------------------------
+
+
+def _values(ctx: Context) -> dict[str, Any]:
+    spec = ctx.spec
+    language = spec.language
+    column_types = {c.type for e in ctx.entities for c in e.columns}
+    patterns = [kind for kind in ("email", "url", "phone") if kind in column_types]
+    if ctx.checkout is not None and "email" not in patterns:
+        patterns.insert(0, "email")
+    return {
+        "spec": spec,
+        "ctx": ctx,
+        "entities": ctx.entities,
+        "pages": ctx.pages,
+        "charts": ctx.charts,
+        "contact": ctx.contact,
+        "checkout": ctx.checkout,
+        "language": language,
+        "strings": dict(i18n.STRINGS[language]),
+        "t": lambda key, **kw: i18n.text(language, key, **kw),
+        "msg": lambda key, **kw: i18n.message(language, key, **kw),
+        "uses_dt": bool(column_types & {"date", "datetime"}),
+        "patterns": patterns,
+        "enum_aliases": [
+            (choice_alias(e, c), c.choices) for e in ctx.entities for c in e.columns if c.type == "enum"
+        ],
+        "enums": any(c.type == "enum" for e in ctx.entities for c in e.columns),
+        "any_not_null": any(not_null_fields(e) for e in ctx.entities),
+        "router_modules": _router_modules(ctx),
+        "currency": "EUR" if language == "es" else "USD",
+        "payment_integrations": [
+            i for i in spec.integrations if re.search(r"pay|pag|stripe|checkout|cobro", i.requested, re.I)
+        ],
+        "css": css_variables(spec.theme),
+        "packages": ALLOWED_PACKAGES,
+        "runtime_packages": [pin(name) for name in RUNTIME_PACKAGES],
+        "psycopg": pin("psycopg[binary]"),
+        "stats_factories": sorted({f"create_{chart.entity.snake}" for chart in ctx.charts}),
+    }
+
+
+def _router_modules(ctx: Context) -> list[str]:
+    modules = [e.table for e in ctx.entities] + (["checkout"] if ctx.checkout is not None else [])
+    if _MAIN_NAMES.intersection(modules):
+        return [f"{module} as {module}_api" for module in modules]
+    return modules
+
+
+def _entity_values(entity: EntityView) -> dict[str, Any]:
+    checks = bool(entity.links or entity.unique_columns)
+    crud = ["get_or_404", "order_by", "paginate", "save"]
+    if entity.searchable:
+        crud.append("search")
+    if entity.links:
+        crud.append("check_references")
+    if entity.unique_columns:
+        crud.append("check_unique")
+    if entity.used_by:
+        crud.append("check_not_used")
+    params = [
+        "session: SessionDep",
+        "page: Annotated[int, Query(ge=1)] = 1",
+        "page_size: Annotated[int, Query(ge=1, le=100)] = 20",
+    ]
+    if entity.searchable:
+        params.append("q: Annotated[str | None, Query(max_length=200)] = None")
+    params.append('sort: str = "-id"')
+    for column in entity.column_filters:
+        kind = f"schemas.{choice_alias(entity, column)}" if column.type == "enum" else "bool"
+        params.append(f"{column.name}: {kind} | None = None")
+    params.extend(f"{link.field}: int | None = None" for link in entity.link_filters)
+    invalid = [
+        (column.name, value, f"{column.name}-{slug}")
+        for column in entity.columns
+        for value, slug in column.invalid_values()
+    ]
+    invalid.extend((link.field, '"abc"', f"{link.field}-not-a-number") for link in entity.links)
+    factories = {
+        "assert_error",
+        f"create_{entity.snake}",
+        f"{entity.snake}_payload",
+        f"{entity.snake}_values",
+    }
+    factories.update(f"create_{usage.snake}" for usage in entity.used_by if usage.followed)
+    return {
+        "entity": entity,
+        "checks": checks,
+        "crud_imports": sorted(crud),
+        "list_params": params,
+        "invalid_cases": invalid,
+        "not_null": not_null_fields(entity),
+        "factory_imports": sorted(factories),
+    }
+
+
+# --- Jinja environments ------------------------------------------------------------------------
+
+
+def _configure(env: Environment) -> Environment:
+    env.filters.update(
+        pystr=py_str,
+        tomlstr=toml_str,
+        pydoc=_pydoc,
+        sentence=_sentence,
+        period=_period,
+        docwrap=_docwrap,
+        pystr_wrap=pystr_wrap,
+        add_suffix=str.__add__,
+        md=md_text,
+        mdquote=md_quote,
+        pascal=pascal,
+    )
+    env.globals.update(
+        py_def=py_def,
+        py_import=py_import,
+        schema_field=schema_field,
+        read_type=read_type,
+        choice_alias=choice_alias,
+        not_null_fields=not_null_fields,
+    )
+    return env
+
+
+@cache
+def _code_env() -> Environment:
+    loader = FileSystemLoader(TEMPLATES_DIR)
+    env = Environment(
+        loader=loader,
+        autoescape=False,  # noqa: S701 - code, not HTML: spec strings go through pystr/pydoc/md
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return _configure(env)
+
+
+@cache
+def _html_env() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return _configure(env)
+
+
+def _code(template: str, values: Mapping[str, Any]) -> str:
+    return _tidy(_code_env().get_template(template).render(**values))
+
+
+_BLANK_RUN = re.compile(r"\n{4,}")
+
+
+def _tidy(text: str) -> str:
+    """No trailing whitespace, at most two blank lines in a row, exactly one final newline."""
+    lines = "\n".join(line.rstrip() for line in text.split("\n"))
+    return _BLANK_RUN.sub("\n\n\n", lines).strip("\n") + "\n"
+
+
+def _sorted(files: dict[str, str]) -> dict[str, str]:
+    return dict(sorted(files.items()))

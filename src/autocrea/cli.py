@@ -1,0 +1,170 @@
+"""Command line: `autocrea serve | generate | export`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import sys
+import tempfile
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from autocrea.blueprint.architect import design
+from autocrea.cli_progress import ProgressView
+from autocrea.config import Settings
+from autocrea.domain.events import EventStream
+from autocrea.domain.prompt import clean_prompt
+from autocrea.errors import AutocreaError, GitError, InvalidInput, OutputDirNotEmpty, UnsafePath
+from autocrea.pipeline.context import RunContext
+from autocrea.pipeline.generation import MODELS, Outcome, generate
+from autocrea.sandbox.process import ProcessSandbox
+from autocrea.sandbox.runtime import RuntimeCache
+from autocrea.storage.archive import zip_commit
+from autocrea.storage.git import ProjectRepo
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="autocrea", description="Describe an app, get a working, verified app."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="start the web server")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    gen = sub.add_parser("generate", help="generate a verified app from a description")
+    gen.add_argument("prompt", help="what to build, in Spanish or English")
+    gen.add_argument(
+        "--out", type=Path, help="directory for the finished project (must not exist or be empty)"
+    )
+    gen.add_argument("--model", default="blueprint", help=f"model to use: {', '.join(MODELS)}")
+    exp = sub.add_parser("export", help="write a ZIP of a project's commit")
+    exp.add_argument("project", type=Path)
+    exp.add_argument("--commit", default="HEAD", help="commit, branch or HEAD~N (default HEAD)")
+    exp.add_argument("-o", "--output", type=Path, required=True)
+    return parser
+
+
+def _check_out_dir(out: Path) -> None:
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise OutputDirNotEmpty(f"{out} already exists and is not an empty directory; choose another --out.")
+
+
+async def _run(prompt: str, model: str, work: Path, settings: Settings, console: Console) -> Outcome:
+    sandbox = ProcessSandbox()
+    runtimes = RuntimeCache(
+        root=settings.runtimes_path.resolve(), python=settings.sandbox_python, sandbox=sandbox
+    )
+    repo = ProjectRepo.init(work)
+    with ProgressView(console) as view:
+        ctx = RunContext(
+            run_id=uuid.uuid4().hex,
+            prompt=prompt,
+            model=model,
+            events=EventStream(run_id="cli", emit=view),
+            repo=repo,
+            sandbox=sandbox,
+            runtimes=runtimes,
+        )
+        return await generate(ctx)
+
+
+def _print_summary(console: Console, outcome: Outcome, out: Path) -> None:
+    ev = outcome.evidence
+    table = Table(title="Summary", show_header=False)
+    rows = [
+        ("project", str(out)),
+        ("files", f"{ev.files} ({ev.lines} lines)"),
+        ("tests", f"{ev.tests_passed} passed, {ev.tests_failed} failed"),
+        ("pages probed", f"{ev.pages_ok}/{len(ev.pages)} answered 200"),
+        ("security findings", f"{len(ev.findings)} ({sum(f.severity == 'high' for f in ev.findings)} high)"),
+        ("git commits", str(len(ev.commits))),
+        ("seconds", f"{outcome.seconds:.1f}"),
+    ]
+    for key, value in rows:
+        table.add_row(key, value)
+    console.print(table)
+    if outcome.ok:
+        console.print(
+            f"[green]Done:[/green] run it with `cd {out} && pip install -r requirements.txt "
+            "&& uvicorn app.main:app`"
+        )
+    else:
+        console.print(f"[red]Not done:[/red] {outcome.error or '; '.join(outcome.unmet)}")
+
+
+def cmd_generate(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    prompt = clean_prompt(os.fsencode(args.prompt))
+    if args.model not in MODELS:
+        raise InvalidInput(f"unknown model {args.model!r}; available: {', '.join(MODELS)}")
+    slug = design(prompt).spec.slug  # validates the domain before anything is written
+    out: Path = (args.out or Path(slug)).resolve()
+    _check_out_dir(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        outcome = asyncio.run(_run(prompt, args.model, work, settings, console))
+        _check_out_dir(out)  # someone may have created it meanwhile
+        if out.exists():
+            out.rmdir()
+        work.rename(out)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    _print_summary(console, outcome, out)
+    return EXIT_OK if outcome.ok else EXIT_FAILED
+
+
+def cmd_export(args: argparse.Namespace, console: Console) -> int:
+    repo = ProjectRepo.open(args.project)
+    data = zip_commit(repo, args.commit)
+    output: Path = args.output
+    tmp = output.with_name(f".{output.name}.tmp")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(output)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InvalidInput(f"cannot write {output}: {exc.strerror}") from exc
+    console.print(f"wrote {output} ({len(data):,} bytes) from {repo.resolve(args.commit)[:12]}")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    console = Console(stderr=False)
+    err = Console(stderr=True)
+    settings = Settings()
+    try:
+        if args.command == "serve":
+            import uvicorn
+
+            from autocrea.web.app import create_app
+
+            uvicorn.run(
+                create_app(settings),
+                host=args.host or settings.host,
+                port=args.port or settings.port,
+                log_level=settings.log_level,
+            )
+            return EXIT_OK
+        if args.command == "generate":
+            return cmd_generate(args, settings, console)
+        return cmd_export(args, console)
+    except AutocreaError as exc:
+        err.print(f"[red]error:[/red] {exc.message}", highlight=False)
+        return EXIT_BAD_INPUT if isinstance(exc, InvalidInput | GitError | UnsafePath) else EXIT_FAILED
+    except KeyboardInterrupt:
+        err.print("interrupted; nothing was kept")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

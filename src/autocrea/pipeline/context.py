@@ -1,0 +1,77 @@
+"""Everything one run's roles share: the spec, the repository, the sandbox, the event stream."""
+
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from autocrea.domain.appspec import AppSpec
+from autocrea.domain.events import EventStream
+from autocrea.errors import UnsafePath
+from autocrea.pipeline.evidence import Evidence
+from autocrea.sandbox.protocol import Sandbox
+from autocrea.sandbox.runtime import RuntimeCache
+from autocrea.storage.git import ProjectRepo, role_author
+from autocrea.storage.paths import safe_relpath
+
+
+@dataclass
+class RunContext:
+    run_id: str
+    prompt: str
+    model: str
+    events: EventStream
+    repo: ProjectRepo
+    sandbox: Sandbox
+    runtimes: RuntimeCache
+    spec: AppSpec | None = None
+    evidence: Evidence = field(default_factory=Evidence)
+    _committed: set[str] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def require_spec(self) -> AppSpec:
+        if self.spec is None:
+            raise RuntimeError("the architect has not produced a spec yet")
+        return self.spec
+
+    def log(self, role: str, message: str, **data: object) -> None:
+        self.events("step.log", role, message=message, **data)
+
+    @contextmanager
+    def timed(self, phase: str) -> Iterator[None]:
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.evidence.timings[phase] = (
+                    self.evidence.timings.get(phase, 0.0) + time.monotonic() - started
+                )
+
+    async def commit(self, role: str, owns: tuple[str, ...], files: Mapping[str, str], message: str) -> str:
+        """Write a role's files and commit them as that role: one commit per role step."""
+        if role in self._committed:
+            raise RuntimeError(f"{role} already committed in this run")
+        for path in files:
+            clean = safe_relpath(path)
+            if not any(fnmatch.fnmatchcase(clean, pattern) for pattern in owns):
+                raise UnsafePath(
+                    f"{role} may not write {clean!r}: it is not one of its files", details={"path": clean}
+                )
+        sha = await asyncio.to_thread(
+            self.repo.commit_files, dict(files), message=message, author=role_author(role)
+        )
+        with self._lock:
+            self._committed.add(role)
+            self.evidence.commits.append(sha)
+            self.evidence.files += len(files)
+            self.evidence.lines += sum(text.count("\n") for text in files.values())
+        for path in sorted(files):
+            text = files[path]
+            self.events("file.written", role, path=path, bytes=len(text.encode()), lines=text.count("\n"))
+        return sha

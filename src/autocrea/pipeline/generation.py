@@ -1,0 +1,117 @@
+"""One generation, end to end: the roles as a DAG, events for every step, the definition of done."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+from autocrea.domain.appspec import AppSpec
+from autocrea.errors import AutocreaError
+from autocrea.pipeline.context import RunContext
+from autocrea.pipeline.dag import Node, run_dag
+from autocrea.pipeline.evidence import Evidence
+from autocrea.pipeline.roles.architect import Architect
+from autocrea.pipeline.roles.base import Role
+from autocrea.pipeline.roles.builders import Backend, Devops, Frontend
+from autocrea.pipeline.roles.security import Security
+from autocrea.pipeline.roles.tester import Tester
+
+MODELS = ("blueprint",)
+
+
+def default_roles() -> list[Role]:
+    return [Architect(), Backend(), Frontend(), Devops(), Tester(), Security()]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    spec: AppSpec | None
+    evidence: Evidence
+    unmet: tuple[str, ...]
+    seconds: float
+    error: str | None
+
+
+def _error_details(exc: BaseException) -> dict[str, object]:
+    if isinstance(exc, AutocreaError):
+        return {"error": exc.message, "code": exc.code, "details": exc.details}
+    if isinstance(exc, TimeoutError):
+        return {"error": "the step ran past its time limit", "code": "timeout", "details": {}}
+    return {"error": f"{type(exc).__name__}: {exc}", "code": "internal_error", "details": {}}
+
+
+async def generate(ctx: RunContext, *, roles: list[Role] | None = None) -> Outcome:
+    """Run every role; return what was proved. Never raises for a role's failure: it is in the events."""
+    started = time.monotonic()
+    roles = roles if roles is not None else default_roles()
+    by_name = {role.name: role for role in roles}
+    nodes = [Node(role.name, role.after) for role in roles]
+    finished = 0
+    ctx.events(
+        "run.started",
+        prompt_chars=len(ctx.prompt),
+        model=ctx.model,
+        steps=[{"name": r.name, "title": r.title, "after": list(r.after)} for r in roles],
+    )
+
+    def step(role: Role) -> object:
+        async def work() -> None:
+            nonlocal finished
+            ctx.events("step.started", role.name, title=role.title)
+            t0 = time.monotonic()
+            try:
+                summary = await asyncio.wait_for(role.run(ctx), timeout=role.settings.timeout_seconds)
+            except Exception as exc:
+                finished += 1
+                ctx.events(
+                    "step.finished",
+                    role.name,
+                    status="failed",
+                    seconds=round(time.monotonic() - t0, 3),
+                    progress=round(finished / len(roles), 3),
+                    **_error_details(exc),
+                )
+                raise
+            finished += 1
+            ctx.events(
+                "step.finished",
+                role.name,
+                status="succeeded",
+                summary=summary,
+                seconds=round(time.monotonic() - t0, 3),
+                progress=round(finished / len(roles), 3),
+            )
+
+        return work
+
+    def skipped(name: str) -> None:
+        nonlocal finished
+        finished += 1
+        ctx.events(
+            "step.finished",
+            name,
+            status="skipped",
+            reason="a step it depends on failed",
+            progress=round(finished / len(roles), 3),
+        )
+
+    result = await run_dag(nodes, {name: step(role) for name, role in by_name.items()}, on_skip=skipped)  # type: ignore[misc]
+    seconds = time.monotonic() - started
+    unmet = tuple(ctx.evidence.unmet())
+    first_error = next((result.errors[n.name] for n in nodes if n.name in result.errors), None)
+    error = _error_details(first_error)["error"] if first_error is not None else None
+    summary = {**ctx.evidence.summary(), "seconds": round(seconds, 3)}
+    if result.ok and not unmet:
+        ctx.events("run.finished", summary=summary)
+    else:
+        ctx.events("run.failed", error=error or "; ".join(unmet), unmet=list(unmet), summary=summary)
+    return Outcome(
+        ok=result.ok and not unmet,
+        spec=ctx.spec,
+        evidence=ctx.evidence,
+        unmet=unmet,
+        seconds=seconds,
+        error=str(error) if error else None,
+    )

@@ -1,0 +1,60 @@
+"""Backend, frontend and devops: each renders its part of the Blueprint from the spec, concurrently."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from autocrea.blueprint.render import render_backend, render_devops, render_frontend
+from autocrea.domain.appspec import AppSpec
+from autocrea.pipeline.context import RunContext
+from autocrea.pipeline.roles.base import RoleSettings
+
+
+class _Builder:
+    name: str
+    title: str
+    after: tuple[str, ...] = ("architect",)
+    owns: tuple[str, ...]
+    settings = RoleSettings(timeout_seconds=120)
+    _render: Callable[[AppSpec], dict[str, str]]
+
+    async def run(self, ctx: RunContext) -> str:
+        spec = ctx.require_spec()
+        with ctx.timed("render"):
+            files = await asyncio.to_thread(type(self)._render, spec)
+        ctx.log(self.name, f"rendered {len(files)} files from the spec")
+        await ctx.commit(self.name, self.owns, files, f"{self.title}: {len(files)} files for {spec.name}")
+        lines = sum(text.count("\n") for text in files.values())
+        return f"{len(files)} files, {lines} lines"
+
+
+class Backend(_Builder):
+    name = "backend"
+    title = "Backend"
+    owns: tuple[str, ...] = ("app/*.py", "app/routers/*.py", "requirements.txt")
+    _render = staticmethod(render_backend)
+
+
+class Frontend(_Builder):
+    name = "frontend"
+    title = "Frontend"
+    owns: tuple[str, ...] = ("app/pages.py", "app/templates/*", "app/static/*")
+    _render = staticmethod(render_frontend)
+
+
+class Devops(_Builder):
+    name = "devops"
+    title = "DevOps"
+    owns: tuple[str, ...] = (
+        "Dockerfile",
+        "docker-compose.yml",
+        ".github/workflows/*.yml",
+        ".env.example",
+        ".gitignore",
+        ".dockerignore",
+        "README.md",
+        "pytest.ini",
+        "pyproject.toml",
+    )
+    _render = staticmethod(render_devops)

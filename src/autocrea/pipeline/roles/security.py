@@ -1,0 +1,159 @@
+"""Security auditor: ruff's S rules, a secrets scan, the dependency allowlist; writes SECURITY.md."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import tempfile
+import threading
+from dataclasses import asdict, replace
+from pathlib import Path
+
+from ruff.__main__ import find_ruff_bin
+
+from autocrea.blueprint.allowlist import ALLOWED_PACKAGES
+from autocrea.pipeline.context import RunContext
+from autocrea.pipeline.evidence import Finding, Severity
+from autocrea.pipeline.roles.base import RoleSettings
+from autocrea.pipeline.security_report import render_security_md
+from autocrea.sandbox.protocol import Limits
+from autocrea.storage.paths import walk_files, write_file
+
+# Rules whose hit in generated code is serious enough to fail the run.
+HIGH_RULES = frozenset({"S102", "S105", "S106", "S107", "S301", "S307", "S506", "S602", "S605", "S608"})
+SCAN_LIMITS = Limits(wall_seconds=60, cpu_seconds=60)
+# detect-secrets keeps its plugin settings in module globals; one scan at a time per process.
+_SECRETS_LOCK = threading.Lock()
+
+
+def check_requirements(text: str) -> list[Finding]:
+    """Every requirement must be `name==version` exactly as pinned in the allowlist."""
+    findings: list[Finding] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        name, sep, version = line.partition("==")
+        key = name.strip().lower()
+        if not sep or ALLOWED_PACKAGES.get(key) != version.strip():
+            findings.append(
+                Finding(
+                    tool="allowlist",
+                    rule="dependency",
+                    severity="high",
+                    path="requirements.txt",
+                    line=number,
+                    message=f"{line!r} is not a pinned package from the allowlist",
+                )
+            )
+    return findings
+
+
+def scan_secrets(root: Path) -> list[Finding]:
+    from detect_secrets.core.secrets_collection import SecretsCollection
+    from detect_secrets.settings import default_settings
+
+    collection = SecretsCollection()
+    with _SECRETS_LOCK, default_settings():
+        for rel in walk_files(root):  # every file, tracked or not: the `--all-files` behaviour
+            collection.scan_file(str(root / rel))
+    findings: list[Finding] = []
+    for filename, secrets in sorted(collection.json().items()):
+        for secret in secrets:
+            findings.append(
+                Finding(
+                    tool="detect-secrets",
+                    rule=str(secret["type"]),
+                    severity="high",
+                    path=str(Path(filename).relative_to(root)),
+                    line=int(secret["line_number"]),
+                    message=f"possible secret: {secret['type']}",
+                )
+            )
+    return findings
+
+
+def ruff_findings(output: str) -> list[Finding]:
+    findings: list[Finding] = []
+    for item in json.loads(output or "[]"):
+        code = str(item.get("code") or "")
+        severity: Severity = "high" if code in HIGH_RULES else "medium"
+        location = item.get("location") or {}
+        findings.append(
+            Finding(
+                tool="ruff",
+                rule=code,
+                severity=severity,
+                path=str(item.get("filename", "")),
+                line=int(location.get("row", 0)),
+                message=str(item.get("message", "")),
+            )
+        )
+    return findings
+
+
+class Security:
+    name = "security"
+    title = "Security"
+    after: tuple[str, ...] = ("tester",)
+    owns: tuple[str, ...] = ("SECURITY.md",)
+    settings = RoleSettings(timeout_seconds=120)
+
+    async def run(self, ctx: RunContext) -> str:
+        spec = ctx.require_spec()
+        scratch = Path(tempfile.mkdtemp(prefix="autocrea-scan-"))
+        try:
+            tree = ctx.repo.tree("HEAD")
+            for path, data in tree.items():
+                write_file(scratch, path, data)
+            with ctx.timed("security"):
+                findings = check_requirements(tree.get("requirements.txt", b"").decode("utf-8", "replace"))
+                result = await ctx.sandbox.run(
+                    [
+                        find_ruff_bin(),
+                        "check",
+                        "--isolated",
+                        "--select",
+                        "S",
+                        "--per-file-ignores",
+                        "tests/*:S101",
+                        "--output-format",
+                        "json",
+                        "--exit-zero",
+                        "--no-cache",
+                        ".",
+                    ],
+                    cwd=scratch,
+                    limits=SCAN_LIMITS,
+                )
+                if not result.ok:
+                    raise RuntimeError(f"ruff could not scan the project: {result.stderr[-500:]}")
+                findings += [
+                    replace(f, path=_relative(f.path, scratch)) for f in ruff_findings(result.stdout)
+                ]
+                findings += await asyncio.to_thread(scan_secrets, scratch)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        ctx.evidence.findings.extend(findings)
+        ctx.evidence.security_scanned = True
+        for finding in findings:
+            ctx.log(
+                self.name,
+                f"[{finding.severity}] {finding.tool} {finding.rule} {finding.path}:{finding.line} "
+                f"{finding.message}",
+                finding=asdict(finding),
+            )
+        report = render_security_md(spec, findings, allowlist=ALLOWED_PACKAGES)
+        await ctx.commit(
+            self.name, self.owns, {"SECURITY.md": report}, f"Security review: {len(findings)} finding(s)"
+        )
+        high = sum(1 for f in findings if f.severity == "high")
+        return f"{len(findings)} finding(s), {high} high"
+
+
+def _relative(path: str, root: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(root.resolve()))
+    except ValueError:
+        return path

@@ -1,0 +1,173 @@
+"""Tester: writes the app's tests, installs its dependencies, runs the tests, boots it, probes pages."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from autocrea.blueprint.render import render_tests
+from autocrea.errors import GenerationFailed
+from autocrea.pipeline.context import RunContext
+from autocrea.pipeline.evidence import PageProbe
+from autocrea.pipeline.pytest_report import failure_excerpt, parse_short_summary
+from autocrea.pipeline.roles.base import RoleSettings
+from autocrea.sandbox.process import free_port
+from autocrea.sandbox.protocol import Limits, Server
+from autocrea.storage.paths import write_file
+
+TEST_LIMITS = Limits(wall_seconds=180, cpu_seconds=180)
+BOOT_LIMITS = Limits(wall_seconds=60, cpu_seconds=60)
+BOOT_TIMEOUT = 20.0
+
+
+def checkout(ctx: RunContext, target: Path) -> None:
+    """Copy the committed tree (not the worktree) into a scratch dir: tests never run in the project."""
+    for path, data in ctx.repo.tree("HEAD").items():
+        write_file(target, path, data)
+
+
+class Tester:
+    name = "tester"
+    title = "Tester"
+    after: tuple[str, ...] = ("backend", "frontend", "devops")
+    owns: tuple[str, ...] = ("tests/*.py",)
+    settings = RoleSettings(timeout_seconds=900)
+
+    async def run(self, ctx: RunContext) -> str:
+        spec = ctx.require_spec()
+        files = await asyncio.to_thread(render_tests, spec)
+        await ctx.commit(self.name, self.owns, files, f"Tests: {len(files)} files for {spec.name}")
+        scratch = Path(tempfile.mkdtemp(prefix="autocrea-test-"))
+        try:
+            app_dir = scratch / "app"
+            await asyncio.to_thread(checkout, ctx, app_dir)
+            python = await self._install(ctx, app_dir)
+            await self._pytest(ctx, app_dir, python)
+            await self._boot_and_probe(ctx, app_dir, python, scratch)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        ev = ctx.evidence
+        return f"{ev.tests_passed} tests passed, app booted, {ev.pages_ok}/{len(ev.pages)} pages answered 200"
+
+    async def _install(self, ctx: RunContext, app_dir: Path) -> Path:
+        requirements = (app_dir / "requirements.txt").read_text(encoding="utf-8")
+        ctx.log(self.name, "resolving dependencies from requirements.txt")
+        with ctx.timed("install"):
+            env = await ctx.runtimes.ensure(requirements)
+        ctx.evidence.deps_resolved = True
+        how = "reused a cached environment" if env.reused else "installed a fresh environment"
+        ctx.log(self.name, f"dependencies ready: {how} in {env.seconds:.1f} s")
+        return env.python
+
+    async def _pytest(self, ctx: RunContext, app_dir: Path, python: Path) -> None:
+        ctx.log(self.name, "running pytest in the sandbox")
+        with ctx.timed("tests"):
+            result = await ctx.sandbox.run(
+                [str(python), "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", "--color=no"],
+                cwd=app_dir,
+                env={"PATH": str(python.parent)},
+                limits=TEST_LIMITS,
+            )
+        cases = parse_short_summary(result.stdout)
+        ctx.evidence.tests.extend(cases)
+        for case in cases:
+            ctx.events(
+                "test.result",
+                self.name,
+                kind="unit",
+                name=case.name,
+                outcome=case.outcome,
+                message=case.message,
+            )
+        ev = ctx.evidence
+        ctx.log(
+            self.name, f"pytest: {ev.tests_passed} passed, {ev.tests_failed} failed in {result.seconds:.1f} s"
+        )
+        if result.timed_out:
+            raise GenerationFailed(
+                f"the app's tests ran past {TEST_LIMITS.wall_seconds:.0f} s and were stopped"
+            )
+        if not result.ok or ev.tests_failed or not ev.tests_passed:
+            raise GenerationFailed(
+                f"the app's tests failed ({ev.tests_passed} passed, {ev.tests_failed} failed)",
+                details={"output": failure_excerpt(result.stdout + result.stderr)},
+            )
+
+    async def _boot_and_probe(self, ctx: RunContext, app_dir: Path, python: Path, scratch: Path) -> None:
+        spec = ctx.require_spec()
+        port = free_port()
+        ctx.log(self.name, f"booting the app with uvicorn on port {port}")
+        with ctx.timed("boot"):
+            server = await ctx.sandbox.serve(
+                [str(python), "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
+                cwd=app_dir,
+                port=port,
+                env={"PATH": str(python.parent), "DATABASE_URL": f"sqlite:///{scratch / 'boot.db'}"},
+                limits=BOOT_LIMITS,
+            )
+            try:
+                async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+                    await self._wait_until_up(server, client)
+                    ctx.evidence.booted = True
+                    paths = [page.path for page in spec.pages] + ["/openapi.json"]
+                    for path in paths:
+                        probe = await _probe(client, path)
+                        ctx.evidence.pages.append(probe)
+                        ctx.events(
+                            "test.result",
+                            self.name,
+                            kind="page",
+                            name=f"GET {path}",
+                            path=path,
+                            status=probe.status,
+                            outcome="passed" if probe.ok else "failed",
+                            ms=round(probe.milliseconds, 1),
+                        )
+            finally:
+                tail = await server.stop()
+        bad = [p for p in ctx.evidence.pages if not p.ok]
+        if bad:
+            raise GenerationFailed(
+                "pages did not answer 200: " + ", ".join(f"{p.path} ({p.status})" for p in bad),
+                details={"server_output": tail[-2000:]},
+            )
+
+    async def _wait_until_up(self, server: Server, client: httpx.AsyncClient) -> None:
+        deadline = time.monotonic() + BOOT_TIMEOUT
+        while time.monotonic() < deadline:
+            if not server.running():
+                tail = await server.stop()
+                raise GenerationFailed(
+                    "the app exited while booting", details={"server_output": tail[-2000:]}
+                )
+            try:
+                await client.get("/openapi.json")
+                return
+            except httpx.TransportError:
+                await asyncio.sleep(0.05)
+        tail = await server.stop()
+        raise GenerationFailed(
+            f"the app did not answer within {BOOT_TIMEOUT:.0f} s", details={"server_output": tail[-2000:]}
+        )
+
+
+async def _probe(client: httpx.AsyncClient, path: str) -> PageProbe:
+    started = time.monotonic()
+    try:
+        response = await client.get(path)
+    except httpx.HTTPError:
+        return PageProbe(path=path, status=0, milliseconds=(time.monotonic() - started) * 1000, ok=False)
+    elapsed = (time.monotonic() - started) * 1000
+    wants_html = path != "/openapi.json"
+    kind_ok = ("text/html" in response.headers.get("content-type", "")) == wants_html
+    return PageProbe(
+        path=path,
+        status=response.status_code,
+        milliseconds=elapsed,
+        ok=response.status_code == 200 and kind_ok,
+    )

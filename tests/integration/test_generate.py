@@ -1,0 +1,145 @@
+"""Full generations through the CLI and the pipeline: the definition of done, git, ZIP, events."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import uuid
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autocrea.blueprint.architect import design
+from autocrea.cli import main
+from autocrea.domain.events import Event, EventStream
+from autocrea.pipeline.context import RunContext
+from autocrea.pipeline.generation import generate
+from autocrea.sandbox.process import ProcessSandbox
+from autocrea.sandbox.runtime import RuntimeCache
+from autocrea.storage.archive import zip_commit
+from autocrea.storage.git import ProjectRepo
+
+pytestmark = pytest.mark.slow
+
+SEEDS = [
+    "Crear e-commerce con pagos Stripe",
+    "Landing page con formulario de contacto",
+    "Blog con CMS y autenticación",
+    "Dashboard con gráficos en tiempo real",
+    "API REST con MongoDB",
+    "Create a simple todo app",
+]
+ROLES = ["architect", "backend", "frontend", "devops", "tester", "security"]
+
+
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch, runtime_root: Path) -> None:
+    monkeypatch.setenv("AUTOCREA_RUNTIME_DIR", str(runtime_root))
+
+
+@pytest.mark.parametrize("prompt", SEEDS)
+def test_seed_examples_become_verified_projects(prompt: str, tmp_path: Path, cli_env: None) -> None:
+    out = tmp_path / "project"
+    assert main(["generate", prompt, "--out", str(out)]) == 0
+    repo = ProjectRepo.open(out)
+    history = repo.history()
+    assert sorted(c.author.email.split("@")[0] for c in history) == sorted(ROLES)
+    assert all(c.author.name.startswith("AUTOCREA ") for c in history)
+    tree = repo.tree("HEAD")
+    spec = json.loads(tree["autocrea.json"])
+    assert spec["prompt"] == prompt
+    assert {
+        "requirements.txt",
+        "Dockerfile",
+        "docker-compose.yml",
+        ".github/workflows/ci.yml",
+        ".env.example",
+        "README.md",
+        "SECURITY.md",
+        "app/main.py",
+    } <= set(tree)
+    assert any(path.startswith("tests/test_") for path in tree)
+    # The worktree is exactly the committed tree: nothing left behind by tests or boots.
+    on_disk = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file() and ".git" not in p.parts)
+    assert on_disk == sorted(tree)
+    # The ZIP of HEAD is the tree, through the CLI.
+    zip_path = tmp_path / "p.zip"
+    assert main(["export", str(out), "--commit", "HEAD", "-o", str(zip_path)]) == 0
+    with zipfile.ZipFile(zip_path) as archive:
+        assert {n: archive.read(n) for n in archive.namelist()} == tree
+    assert not list(tmp_path.glob(".project.partial-*"))
+
+
+async def test_pipeline_events_tell_the_whole_story(tmp_path: Path, runtimes: RuntimeCache) -> None:
+    events: list[Event] = []
+    run_id = uuid.uuid4().hex
+    prompt = "a library system with books, members and loans"
+    ctx = RunContext(
+        run_id=run_id,
+        prompt=prompt,
+        model="blueprint",
+        events=EventStream(run_id=run_id, emit=events.append),
+        repo=ProjectRepo.init(tmp_path / "p"),
+        sandbox=ProcessSandbox(),
+        runtimes=runtimes,
+    )
+    outcome = await generate(ctx)
+    assert outcome.ok, (outcome.error, outcome.unmet)
+    assert [e.id for e in events] == list(range(1, len(events) + 1))
+    assert all(a.ts <= b.ts for a, b in itertools.pairwise(events))
+    assert events[0].type == "run.started" and events[-1].type == "run.finished"
+    started = [e.step for e in events if e.type == "step.started"]
+    finished = [e for e in events if e.type == "step.finished"]
+    assert sorted(started) == sorted(ROLES)
+    assert all(e.data["status"] == "succeeded" for e in finished)
+    assert finished[-1].data["progress"] == 1.0
+    # backend, frontend and devops all start before any of them finishes: they run concurrently.
+    index = {(e.type, e.step): i for i, e in enumerate(events)}
+    assert max(index[("step.started", r)] for r in ("backend", "frontend", "devops")) < min(
+        index[("step.finished", r)] for r in ("backend", "frontend", "devops")
+    )
+    assert {e.data["path"] for e in events if e.type == "file.written"} == set(ctx.repo.tree("HEAD"))
+    tests = [e for e in events if e.type == "test.result" and e.data["kind"] == "unit"]
+    pages = [e for e in events if e.type == "test.result" and e.data["kind"] == "page"]
+    assert tests and all(e.data["outcome"] == "passed" for e in tests)
+    assert {e.data["path"] for e in pages} >= {"/", "/openapi.json"}
+    spec = outcome.spec
+    assert spec is not None and {"Book", "Member", "Loan"} <= {e.name for e in spec.entities}
+    summary = events[-1].data["summary"]
+    assert summary["tests_failed"] == 0 and summary["commits"] == 6
+    zipped = zipfile.ZipFile(io.BytesIO(zip_commit(ctx.repo, "HEAD")))
+    assert sorted(zipped.namelist()) == sorted(ctx.repo.tree("HEAD"))
+
+
+async def test_a_failing_app_is_reported_not_hidden(tmp_path: Path, runtimes: RuntimeCache) -> None:
+    """A role that breaks the app: the tester fails, security is skipped, run.failed names the reason."""
+    from autocrea.pipeline.generation import default_roles
+    from autocrea.pipeline.roles.builders import Backend
+
+    class BrokenBackend(Backend):
+        async def run(self, ctx: RunContext) -> str:
+            spec = ctx.require_spec()
+            files = type(self)._render(spec)
+            files["app/models.py"] = files["app/models.py"] + "\nraise RuntimeError('broken on purpose')\n"
+            await ctx.commit(self.name, self.owns, files, "Broken backend")
+            return "broken"
+
+    roles = [BrokenBackend() if r.name == "backend" else r for r in default_roles()]
+    events: list[Event] = []
+    ctx = RunContext(
+        run_id="x",
+        prompt="Create a simple todo app",
+        model="blueprint",
+        events=EventStream(run_id="x", emit=events.append),
+        repo=ProjectRepo.init(tmp_path / "p"),
+        sandbox=ProcessSandbox(),
+        runtimes=runtimes,
+    )
+    outcome = await generate(ctx, roles=roles)
+    assert not outcome.ok
+    assert events[-1].type == "run.failed" and "tests failed" in events[-1].data["error"]
+    statuses = {e.step: e.data["status"] for e in events if e.type == "step.finished"}
+    assert statuses["tester"] == "failed" and statuses["security"] == "skipped"
+    assert design("Create a simple todo app").spec.slug

@@ -1,0 +1,253 @@
+"""The offline architect: prompt -> AppSpec, behaviour on the seed prompts and hand-written cases."""
+
+from __future__ import annotations
+
+import pytest
+
+from autocrea.blueprint.architect import Blueprint, design
+from autocrea.domain.appspec import AppSpec, EntitySpec
+from autocrea.errors import PromptRejected
+
+
+def _entity(spec: AppSpec, name: str) -> EntitySpec:
+    return spec.entity(name)
+
+
+def _targets(entity: EntitySpec) -> set[str]:
+    return {r.target for r in entity.relations}
+
+
+def test_library_in_english_has_books_members_and_loans_linked() -> None:
+    spec = design("a library system with books, members and loans").spec
+    assert [e.name for e in spec.entities] == ["Book", "Member", "Loan"]
+    assert _targets(_entity(spec, "Loan")) == {"Book", "Member"}
+    loan = _entity(spec, "Loan")
+    assert {r.field for r in loan.relations} == {"book_id", "member_id"}
+    assert all(r.required for r in loan.relations)
+    assert spec.language == "en"
+    assert spec.name == "Library"
+    assert spec.slug == "library"
+    assert _entity(spec, "Book").label == "Book"
+    assert [p.path for p in spec.pages] == ["/", "/books", "/members", "/loans"]
+
+
+def test_library_in_spanish_has_spanish_labels_and_english_identifiers() -> None:
+    spec = design("Sistema de biblioteca con libros, socios y préstamos").spec
+    assert spec.language == "es"
+    assert spec.name == "Biblioteca"
+    book = _entity(spec, "Book")
+    assert (book.label, book.label_plural) == ("Libro", "Libros")
+    assert book.field("title").label == "Título"
+    assert _entity(spec, "Loan").label_plural == "Préstamos"
+    assert _targets(_entity(spec, "Loan")) == {"Book", "Member"}
+    assert spec.summary.startswith("Biblioteca: una app para gestionar libros, socios y préstamos")
+
+
+def test_attributes_listed_in_the_prompt_become_fields_in_order() -> None:
+    spec = design("Una app de libros con título, autor y fecha de publicación").spec
+    book = _entity(spec, "Book")
+    names = [f.name for f in book.fields]
+    assert names[:3] == ["title", "author", "published_on"]
+    assert book.field("published_on").type == "date"
+    assert book.field("author").label == "Autor"
+
+
+def test_unknown_attributes_get_types_from_keywords() -> None:
+    spec = design(
+        "An app to manage boats, with name, hull colour, purchase date, unit price, crew count, "
+        "owner email, harbour phone, website link, status and is insured"
+    ).spec
+    boat = _entity(spec, "Boat")
+    types = {f.name: f.type for f in boat.fields}
+    assert types["purchase_date"] == "date"
+    assert types["unit_cost"] == "decimal"  # "unit price" is a known field
+    assert types["crew_count"] == "integer"
+    assert types["owner_email"] == "email"
+    assert types["harbour_phone"] == "phone"
+    assert types["website_link"] == "url"
+    assert types["status"] == "enum" and boat.field("status").choices
+    assert types["is_insured"] == "boolean"
+    assert types["hull_colour"] == "string"
+
+
+def test_patient_files_list_their_fields() -> None:
+    spec = design(
+        "A hospital app. Patient electronic files should include patient name, date of visit, diagnosis, "
+        "and comments."
+    ).spec
+    patient = _entity(spec, "Patient")
+    assert [f.name for f in patient.fields][:4] == ["name", "visit_date", "diagnosis", "notes"]
+
+
+def test_linked_nouns_become_relations() -> None:
+    spec = design("Gestión de préstamos de herramientas a vecinos").spec
+    names = [e.name for e in spec.entities]
+    assert "Tool" in names
+    assert spec.entities  # the prompt has a domain
+
+
+def test_order_relates_to_product_and_customer() -> None:
+    spec = design("An online shop with products, customers and orders").spec
+    assert _targets(_entity(spec, "Order")) == {"Product", "Customer"}
+    assert "payments" in spec.features
+
+
+@pytest.mark.parametrize(
+    ("prompt", "entities", "feature", "integration"),
+    [
+        ("Crear e-commerce con pagos Stripe", ["Product", "Order", "Customer"], "payments", "Stripe"),
+        ("Landing page con formulario de contacto", ["ContactMessage"], "contact_form", None),
+        ("Blog con CMS y autenticación", ["Post", "Comment", "Category"], "auth", None),
+        ("Dashboard con gráficos en tiempo real", ["Metric"], "dashboard", "Real-time updates"),
+        ("API REST con MongoDB", ["Item"], "search", "MongoDB"),
+        ("Create a simple todo app", ["Task"], "search", None),
+    ],
+)
+def test_seed_prompts(prompt: str, entities: list[str], feature: str, integration: str | None) -> None:
+    blueprint = design(prompt)
+    spec = blueprint.spec
+    assert [e.name for e in spec.entities] == entities
+    assert feature in spec.features
+    if integration is not None:
+        assert integration in [i.requested for i in spec.integrations]
+        assert any(integration in note for note in blueprint.notes)
+
+
+def test_stripe_is_stubbed_and_mongodb_substituted() -> None:
+    stripe = design("Crear e-commerce con pagos Stripe").spec.integrations
+    assert [(i.requested, i.kind) for i in stripe] == [("Stripe", "stub")]
+    assert "STRIPE" in stripe[0].provided
+    mongo = design("API REST con MongoDB").spec.integrations
+    assert [(i.requested, i.kind) for i in mongo] == [("MongoDB", "substitution")]
+    assert "SQLite" in mongo[0].provided
+
+
+def test_frontend_frameworks_and_messaging_are_recorded_not_dropped() -> None:
+    spec = design(
+        "A React + Tailwind booking app for a salon with services and appointments; send SMS reminders"
+    ).spec
+    requested = [i.requested for i in spec.integrations]
+    assert "React" in requested and "Tailwind CSS" in requested and "SMS" in requested
+    react = next(i for i in spec.integrations if i.requested == "React")
+    assert react.kind == "substitution" and "vanilla JS" in react.provided
+
+
+def test_dashboard_fallback_has_metric_entity_and_charts() -> None:
+    spec = design("Dashboard con gráficos en tiempo real").spec
+    metric = _entity(spec, "Metric")
+    assert {f.name for f in metric.fields} >= {"name", "value", "category", "recorded_at"}
+    assert 1 <= len(spec.charts) <= 4
+    assert {"realtime", "dashboard"} <= set(spec.features)
+    assert "/dashboard" in [p.path for p in spec.pages]
+    line = next(c for c in spec.charts if c.kind == "line")
+    assert line.metric == "sum" and line.value_field == "value" and line.group_by == "recorded_at"
+
+
+def test_landing_page_has_contact_page_and_message_entity() -> None:
+    spec = design("Landing page con formulario de contacto").spec
+    assert "/contact" in [p.path for p in spec.pages]
+    message = _entity(spec, "ContactMessage")
+    assert message.label == "Mensaje de contacto"
+    assert {"name", "email", "message"} <= {f.name for f in message.fields}
+
+
+def test_blog_relations_point_comments_at_posts() -> None:
+    spec = design("Blog con CMS y autenticación").spec
+    comment = _entity(spec, "Comment")
+    assert _targets(comment) == {"Post"}
+    assert _targets(_entity(spec, "Post")) == {"Category"}
+
+
+def test_search_and_filters_are_on_when_fields_allow() -> None:
+    spec = design("Create a simple todo app").spec
+    assert {"search", "filters"} <= set(spec.features)
+    task = _entity(spec, "Task")
+    assert task.field("priority").type == "enum"
+    assert task.field("due_date").type == "date"
+
+
+@pytest.mark.parametrize(
+    ("prompt", "feature"),
+    [
+        ("A shop for shoes with login and sign up", "auth"),
+        ("Una app de recetas con subida de imágenes", "file_upload"),
+        ("Inventory of products with CSV export", "export"),
+        ("A crm for leads with live updates", "realtime"),
+        ("Una app de facturas con informes y estadísticas", "dashboard"),
+        ("A portfolio of projects with a contact form", "contact_form"),
+        ("Tickets for events with PayPal checkout", "payments"),
+    ],
+)
+def test_features_from_keywords(prompt: str, feature: str) -> None:
+    assert feature in design(prompt).spec.features
+
+
+def test_unknown_nouns_after_manage_become_entities() -> None:
+    spec = design("Quiero una app para gestionar mis gatos y perros").spec
+    assert [(e.name, e.table, e.label_plural) for e in spec.entities] == [
+        ("Gato", "gatos", "Gatos"),
+        ("Perro", "perros", "Perros"),
+    ]
+    assert spec.name == "Gatos y perros"
+
+
+@pytest.mark.parametrize("prompt", ["hola", "asdf qwerty", "hello there", "???", "1234 5678"])
+def test_prompts_without_a_domain_are_rejected_with_advice(prompt: str) -> None:
+    with pytest.raises(PromptRejected) as caught:
+        design(prompt)
+    assert caught.value.details["reason"] == "no_domain"
+    assert "library" in caught.value.message or "biblioteca" in caught.value.message
+
+
+def test_rejection_speaks_the_prompts_language() -> None:
+    with pytest.raises(PromptRejected) as english:
+        design("hello there, how are you")
+    assert "Name the things" in english.value.message
+    with pytest.raises(PromptRejected) as spanish:
+        design("hola, ¿qué tal estás?")
+    assert "Nombra las cosas" in spanish.value.message
+
+
+def test_empty_prompt_is_rejected_by_clean_prompt() -> None:
+    with pytest.raises(PromptRejected) as caught:
+        design("   ")
+    assert caught.value.details["reason"] == "empty"
+
+
+@pytest.mark.parametrize(
+    ("prompt", "language"),
+    [
+        ("API REST con MongoDB", "es"),
+        ("Create a simple todo app", "en"),
+        ("Dashboard con gráficos en tiempo real", "es"),
+        ("a library system with books, members and loans", "en"),
+        ("Blog", "es"),  # a tie goes to Spanish
+    ],
+)
+def test_language_detection(prompt: str, language: str) -> None:
+    assert design(prompt).spec.language == language
+
+
+def test_design_is_deterministic_and_returns_a_blueprint() -> None:
+    first = design(
+        "A recipe site with recipes, reviews and categories. Use ivory background and teal buttons."
+    )
+    second = design(
+        "A recipe site with recipes, reviews and categories. Use ivory background and teal buttons."
+    )
+    assert isinstance(first, Blueprint)
+    assert first == second
+    assert first.spec.to_json() == second.spec.to_json()
+    assert all(isinstance(n, str) and n for n in first.notes)
+
+
+def test_names_read_well() -> None:
+    cases = {
+        "Please implement a wheel of fortune website where users win prizes": "Wheel of Fortune",
+        "Please implement a website for generating stock reports.": "Stock Reports",
+        "Please implement an advanced to-do list web application.": "To-Do List",
+        'Please implement a website called "World of Imagination" to share ideas.': "World of Imagination",
+        "Una tienda online de ropa con productos y pedidos": "Tienda online de ropa",
+    }
+    for prompt, name in cases.items():
+        assert design(prompt).spec.name == name

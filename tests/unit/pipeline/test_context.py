@@ -1,0 +1,57 @@
+from pathlib import Path
+
+import pytest
+
+from autocrea.domain.events import Event, EventStream
+from autocrea.errors import UnsafePath
+from autocrea.pipeline.context import RunContext
+from autocrea.sandbox.process import ProcessSandbox
+from autocrea.sandbox.runtime import RuntimeCache
+from autocrea.storage.git import ProjectRepo
+
+
+def make_ctx(tmp_path: Path, events: list[Event]) -> RunContext:
+    sandbox = ProcessSandbox()
+    return RunContext(
+        run_id="r",
+        prompt="p",
+        model="blueprint",
+        events=EventStream(run_id="r", emit=events.append),
+        repo=ProjectRepo.init(tmp_path / "repo"),
+        sandbox=sandbox,
+        runtimes=RuntimeCache(root=tmp_path / "rt", python="python3", sandbox=sandbox),
+    )
+
+
+async def test_commit_writes_files_as_the_role_and_reports_them(tmp_path: Path) -> None:
+    events: list[Event] = []
+    ctx = make_ctx(tmp_path, events)
+    sha = await ctx.commit(
+        "backend", ("app/*.py",), {"app/main.py": "x = 1\n", "app/db.py": "y = 2\n"}, "Backend"
+    )
+    assert ctx.repo.history()[0].sha == sha and ctx.repo.history()[0].author.email == "backend@autocrea.local"
+    assert [(e.type, e.data["path"]) for e in events] == [
+        ("file.written", "app/db.py"),
+        ("file.written", "app/main.py"),
+    ]
+    assert ctx.evidence.files == 2 and ctx.evidence.lines == 2 and ctx.evidence.commits == [sha]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["../escape.py", "app/../../x.py", ".git/hooks/pre-commit", "/etc/passwd", "Dockerfile", "app\\main.py"],
+)
+async def test_a_role_cannot_write_outside_its_files(tmp_path: Path, path: str) -> None:
+    events: list[Event] = []
+    ctx = make_ctx(tmp_path, events)
+    with pytest.raises(UnsafePath):
+        await ctx.commit("backend", ("app/*.py",), {"app/ok.py": "", path: "boom"}, "Backend")
+    assert ctx.repo.head() is None and events == []
+    assert sorted(p.name for p in (tmp_path / "repo").iterdir()) == [".git"]
+
+
+async def test_one_commit_per_role(tmp_path: Path) -> None:
+    ctx = make_ctx(tmp_path, [])
+    await ctx.commit("devops", ("Dockerfile",), {"Dockerfile": "FROM x\n"}, "DevOps")
+    with pytest.raises(RuntimeError, match="already committed"):
+        await ctx.commit("devops", ("Dockerfile",), {"Dockerfile": "FROM y\n"}, "DevOps again")
