@@ -159,7 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_generate(args, settings, console)
         return cmd_export(args, console)
     except AutocreaError as exc:
-        err.print(f"[red]error:[/red] {exc.message}", highlight=False)
+        err.print(f"[red]error:[/red] {exc.message}", highlight=False, soft_wrap=True)
         return EXIT_BAD_INPUT if isinstance(exc, InvalidInput | GitError | UnsafePath) else EXIT_FAILED
     except KeyboardInterrupt:
         err.print("interrupted; nothing was kept")

@@ -6,7 +6,7 @@ searchable, which entities point at which) is decided here, once, so templates s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 
 from autocrea.blueprint.columns import Column
@@ -62,7 +62,6 @@ class EntityView:
     columns: tuple[Column, ...]
     links: tuple[Link, ...]
     used_by: tuple[Usage, ...] = ()
-    page_path: str | None = None
     # Relations the test factories fill by creating the target row first; a relation that leads
     # back to this entity (a cycle, e.g. parent_id) is left out of the factories.
     sample_links: tuple[Link, ...] = ()
@@ -167,10 +166,6 @@ class Context:
     charts: tuple[ChartView, ...]
     contact: EntityView | None
     checkout: Checkout | None
-    dashboard: PageView | None = field(default=None)
-
-    def entity(self, name: str) -> EntityView:
-        return next(e for e in self.entities if e.name == name)
 
 
 @cache
@@ -178,10 +173,6 @@ def build_context(spec: AppSpec) -> Context:
     """The template context of `spec` (cached: specs are frozen)."""
     snakes = _snake_names(spec)
     reaches = _reachability(spec)
-    pages_by_entity: dict[str, str] = {}
-    for page in spec.pages:
-        if page.entity is not None:
-            pages_by_entity.setdefault(page.entity, page.path)
     entities = tuple(
         EntityView(
             spec=entity,
@@ -194,7 +185,6 @@ def build_context(spec: AppSpec) -> Context:
                 for rel in other.relations
                 if rel.target == entity.name
             ),
-            page_path=pages_by_entity.get(entity.name),
             sample_links=tuple(
                 Link(r, spec.entity(r.target), snakes[r.target])
                 for r in entity.relations
@@ -212,7 +202,6 @@ def build_context(spec: AppSpec) -> Context:
         charts=_chart_views(spec, by_name),
         contact=_contact_entity(spec, by_name) if any(p.kind == "contact" for p in pages) else None,
         checkout=_checkout(entities) if spec.has("payments") else None,
-        dashboard=next((p for p in pages if p.kind == "dashboard"), None),
     )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from autocrea.blueprint import i18n
-from autocrea.blueprint.allowlist import ALLOWED_PACKAGES, RUNTIME_PACKAGES, pin
+from autocrea.blueprint.allowlist import RUNTIME_PACKAGES, pin
 from autocrea.blueprint.annotations import choice_alias, not_null_fields, read_type, schema_field
 from autocrea.blueprint.context import Context, EntityView, build_context
 from autocrea.blueprint.literals import (
@@ -156,14 +156,10 @@ def _values(ctx: Context) -> dict[str, Any]:
         patterns.insert(0, "email")
     return {
         "spec": spec,
-        "ctx": ctx,
         "entities": ctx.entities,
         "pages": ctx.pages,
         "charts": ctx.charts,
-        "contact": ctx.contact,
         "checkout": ctx.checkout,
-        "language": language,
-        "strings": dict(i18n.STRINGS[language]),
         "t": lambda key, **kw: i18n.text(language, key, **kw),
         "msg": lambda key, **kw: i18n.message(language, key, **kw),
         "uses_dt": bool(column_types & {"date", "datetime"}),
@@ -179,8 +175,6 @@ def _values(ctx: Context) -> dict[str, Any]:
             i for i in spec.integrations if re.search(r"pay|pag|stripe|checkout|cobro", i.requested, re.I)
         ],
         "css": css_variables(spec.theme),
-        "packages": ALLOWED_PACKAGES,
-        "runtime_packages": [pin(name) for name in RUNTIME_PACKAGES],
         "psycopg": pin("psycopg[binary]"),
         "stats_factories": sorted({f"create_{chart.entity.snake}" for chart in ctx.charts}),
     }
@@ -247,10 +241,10 @@ def _configure(env: Environment) -> Environment:
     env.filters.update(
         pystr=py_str,
         tomlstr=toml_str,
-        pydoc=_pydoc,
-        sentence=_sentence,
-        period=_period,
-        docwrap=_docwrap,
+        pydoc=pydoc,
+        sentence=sentence,
+        period=period,
+        docwrap=docwrap,
         pystr_wrap=pystr_wrap,
         add_suffix=str.__add__,
         md=md_text,

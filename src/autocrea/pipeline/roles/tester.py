@@ -27,6 +27,7 @@ BOOT_TIMEOUT = 20.0
 
 def checkout(ctx: RunContext, target: Path) -> None:
     """Copy the committed tree (not the worktree) into a scratch dir: tests never run in the project."""
+    target.mkdir(parents=True, exist_ok=True)
     for path, data in ctx.repo.tree("HEAD").items():
         write_file(target, path, data)
 
