@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import shutil
 import sys
@@ -18,6 +19,7 @@ from rich.table import Table
 from autocrea.blueprint.architect import design
 from autocrea.cli_progress import ProgressView
 from autocrea.config import Settings
+from autocrea.domain.appspec import appspec_json_schema
 from autocrea.domain.events import EventStream
 from autocrea.domain.prompt import clean_prompt
 from autocrea.errors import AutocreaError, GitError, InvalidInput, OutputDirNotEmpty, UnsafePath
@@ -45,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
         "--out", type=Path, help="directory for the finished project (must not exist or be empty)"
     )
     gen.add_argument("--model", default="blueprint", help=f"model to use: {', '.join(MODELS)}")
+    sub.add_parser("schema", help="print the AppSpec JSON schema (what an architect must produce)")
     exp = sub.add_parser("export", help="write a ZIP of a project's commit")
     exp.add_argument("project", type=Path)
     exp.add_argument("--commit", default="HEAD", help="commit, branch or HEAD~N (default HEAD)")
@@ -78,6 +81,7 @@ async def _run(prompt: str, model: str, work: Path, settings: Settings, console:
 
 def _print_summary(console: Console, outcome: Outcome, out: Path) -> None:
     ev = outcome.evidence
+    console.print()
     table = Table(title="Summary", show_header=False)
     rows = [
         ("project", str(out)),
@@ -157,6 +161,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         if args.command == "generate":
             return cmd_generate(args, settings, console)
+        if args.command == "schema":
+            print(json.dumps(appspec_json_schema(), indent=2, ensure_ascii=False))
+            return EXIT_OK
         return cmd_export(args, console)
     except AutocreaError as exc:
         err.print(f"[red]error:[/red] {exc.message}", highlight=False, soft_wrap=True)

@@ -88,3 +88,11 @@ def test_export_of_a_non_repository_is_refused(tmp_path: Path, capsys: pytest.Ca
     assert main(["export", str(tmp_path), "-o", str(tmp_path / "x.zip")]) == 2
     assert capsys.readouterr().err.strip()
     assert listing(tmp_path) == []
+
+
+def test_schema_command_prints_the_appspec_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["title"] == "AppSpec" and "entities" in schema["properties"]
