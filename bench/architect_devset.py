@@ -16,19 +16,12 @@ from pathlib import Path
 from autocrea.blueprint.architect import design
 from autocrea.blueprint.coverage import unmatched_entities
 from autocrea.blueprint.lexicon import lexicon
+from autocrea.domain.examples import SEED_EXAMPLES
 from autocrea.errors import PromptRejected
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 DEFAULT_SET = SHARED / "benchmarks" / "webgen-bench-instructions.jsonl"
-SEEDS = (
-    "Crear e-commerce con pagos Stripe",
-    "Landing page con formulario de contacto",
-    "Blog con CMS y autenticación",
-    "Dashboard con gráficos en tiempo real",
-    "API REST con MongoDB",
-    "Create a simple todo app",
-    "a library system with books, members and loans",
-)
+SEEDS = (*SEED_EXAMPLES, "a library system with books, members and loans")
 
 
 def main(argv: list[str]) -> int:

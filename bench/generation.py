@@ -25,6 +25,7 @@ from autocrea.blueprint.architect import design
 from autocrea.blueprint.coverage import unmatched_entities
 from autocrea.config import Settings
 from autocrea.domain.events import Event, EventStream
+from autocrea.domain.examples import SEED_EXAMPLES
 from autocrea.errors import AutocreaError
 from autocrea.pipeline.context import RunContext
 from autocrea.pipeline.generation import generate
@@ -32,14 +33,7 @@ from autocrea.sandbox.process import ProcessSandbox
 from autocrea.sandbox.runtime import RuntimeCache
 from autocrea.storage.git import ProjectRepo
 
-SEEDS = [
-    "Crear e-commerce con pagos Stripe",
-    "Landing page con formulario de contacto",
-    "Blog con CMS y autenticación",
-    "Dashboard con gráficos en tiempo real",
-    "API REST con MongoDB",
-    "Create a simple todo app",
-]
+SEEDS = SEED_EXAMPLES
 BENCH = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "webgen-bench-instructions.jsonl"
 
 

@@ -14,6 +14,7 @@ import pytest
 from autocrea.blueprint.architect import design
 from autocrea.cli import main
 from autocrea.domain.events import Event, EventStream
+from autocrea.domain.examples import SEED_EXAMPLES
 from autocrea.pipeline.context import RunContext
 from autocrea.pipeline.generation import generate
 from autocrea.sandbox.process import ProcessSandbox
@@ -23,14 +24,7 @@ from autocrea.storage.git import ProjectRepo
 
 pytestmark = pytest.mark.slow
 
-SEEDS = [
-    "Crear e-commerce con pagos Stripe",
-    "Landing page con formulario de contacto",
-    "Blog con CMS y autenticación",
-    "Dashboard con gráficos en tiempo real",
-    "API REST con MongoDB",
-    "Create a simple todo app",
-]
+SEEDS = SEED_EXAMPLES
 ROLES = ["architect", "backend", "frontend", "devops", "tester", "security"]
 
 

@@ -203,7 +203,9 @@ def design(prompt: str) -> Blueprint:
         if d.from_prompt
     ]
     entities = tuple(_entity(d) for d in drafts.values())
-    feature_set = features.detect(tokens, lex, app_features, entities)
+    # Requests the renderer meets with a feature switch it on ("PDF" -> the CSV export).
+    implied = (*app_features, *integrations.requested_features(tokens, lex))
+    feature_set = features.detect(tokens, lex, implied, entities)
     theme, theme_notes = colours.extract(text, tokens, lex)
     apptype = choice.apptype or (apptypes[0] if apptypes else None)
     name = titles.app_name(text, tokens, lex, language, apptype, entities)
@@ -217,7 +219,7 @@ def design(prompt: str) -> Blueprint:
         pages=_pages(name, entities, feature_set, language),
         features=feature_set,
         charts=features.charts(entities, language) if "dashboard" in feature_set else (),
-        integrations=integrations.detect(tokens, lex, feature_set),
+        integrations=integrations.detect(tokens, lex, feature_set, entities),
         theme=theme,
     )
     return Blueprint(spec=spec, notes=(*log, *notes.describe(spec, language), *theme_notes))

@@ -13,8 +13,9 @@ from autocrea.blueprint.columns import Column
 from autocrea.domain.appspec import AppSpec, ChartSpec, EntitySpec, PageSpec, RelationSpec
 from autocrea.domain.naming import snake
 
-# Query parameters every list endpoint already has; a filter with one of these names is left out.
-LIST_PARAMS = frozenset({"page", "page_size", "q", "sort", "session"})
+# Query parameters every list endpoint already has, and names the filter function itself uses
+# (`conditions`, `models`, `search`); a filter with one of these names is left out.
+LIST_PARAMS = frozenset({"page", "page_size", "q", "sort", "session", "conditions", "models", "search"})
 _PRICE_WORDS = ("price", "precio", "amount", "importe", "cost", "coste", "total")
 CHECKOUT_MODEL = "CheckoutPayment"
 CHECKOUT_TABLE = "checkout_payments"

@@ -19,6 +19,7 @@ from autocrea.blueprint.text import fold
 from autocrea.domain.appspec import (
     RESERVED_ENTITIES,
     RESERVED_FIELDS,
+    RESERVED_TABLES,
     FieldSpec,
     FieldType,
     Language,
@@ -132,6 +133,8 @@ def draft_for(key: str, lexicon: Lexicon, unknown: dict[str, UnknownNoun], langu
     ]
     table = snake(noun.folded_plural)[:40].rstrip("_")
     table = table if _IDENT.match(table) else "items"
+    if table in RESERVED_TABLES:  # "checkout", "stats": names the generated app uses itself
+        table = table[:34] + "_items"
     return Draft(
         key,
         _class_name(noun.singular),

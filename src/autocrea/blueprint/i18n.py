@@ -53,6 +53,9 @@ _EN: dict[str, str] = {
     "sort_by": "Sort by {field}",
     "fix_errors": "Please correct the marked fields.",
     "buy": "Buy",
+    "export_csv": "Export CSV",
+    "live": "Live: refreshes every 5 s",
+    "live_paused": "Live updates paused",
     # dashboard
     "dashboard_empty": "There are no charts yet.",
     "chart_no_data": "No data yet.",
@@ -117,6 +120,11 @@ _EN: dict[str, str] = {
         "`POST`, and `GET`/`PUT`/`PATCH`/`DELETE` by id. Errors always have the shape "
         '`{"error": {"code", "message", "details"}}`.'
     ),
+    "readme_export": (
+        "`GET /api/<table>/export.csv` downloads every row the list matches (same `q`, filters and "
+        "`sort`, no pages) as a CSV file."
+    ),
+    "readme_live": "List and dashboard pages refresh their data every 5 seconds (polling).",
     "readme_integrations": "Integrations and substitutions",
     "readme_integrations_intro": "What was asked for and what this project provides instead:",
     "readme_stub": "stub",
@@ -131,6 +139,7 @@ _EN: dict[str, str] = {
     "layout_errors": "the JSON error shape",
     "layout_routers": "one API module per entity",
     "layout_stats": "numbers behind the dashboard charts",
+    "layout_export": "CSV export of the lists",
     "layout_pages": "HTML pages",
     "layout_templates": "the pages' HTML",
     "layout_static": "app.js, charts.js, styles.css",
@@ -176,6 +185,9 @@ _ES: dict[str, str] = {
     "sort_by": "Ordenar por {field}",
     "fix_errors": "Corrige los campos marcados.",
     "buy": "Comprar",
+    "export_csv": "Exportar CSV",
+    "live": "En directo: se actualiza cada 5 s",
+    "live_paused": "Actualización en pausa",
     "dashboard_empty": "Todavía no hay gráficos.",
     "chart_no_data": "Todavía no hay datos.",
     "chart_data": "Datos",
@@ -237,6 +249,11 @@ _ES: dict[str, str] = {
         "`POST`, y `GET`/`PUT`/`PATCH`/`DELETE` por id. Los errores siempre tienen la forma "
         '`{"error": {"code", "message", "details"}}`.'
     ),
+    "readme_export": (
+        "`GET /api/<tabla>/export.csv` descarga todas las filas que encuentra la lista (mismos `q`, "
+        "filtros y `sort`, sin páginas) como fichero CSV."
+    ),
+    "readme_live": "Las páginas de listas y el panel actualizan sus datos cada 5 segundos (sondeo).",
     "readme_integrations": "Integraciones y sustituciones",
     "readme_integrations_intro": "Lo que se pidió y lo que este proyecto ofrece en su lugar:",
     "readme_stub": "simulación",
@@ -251,6 +268,7 @@ _ES: dict[str, str] = {
     "layout_errors": "la forma JSON de los errores",
     "layout_routers": "un módulo de API por entidad",
     "layout_stats": "los números de los gráficos del panel",
+    "layout_export": "exportación a CSV de las listas",
     "layout_pages": "páginas HTML",
     "layout_templates": "el HTML de las páginas",
     "layout_static": "app.js, charts.js, styles.css",

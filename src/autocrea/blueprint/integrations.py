@@ -2,27 +2,50 @@
 
 Nothing requested is dropped silently: each match becomes an IntegrationSpec and a note. Within a
 group the most specific request wins (Stripe over "payments"), whatever order the prompt uses.
+Nothing is claimed falsely either: a substitute the renderer builds switches its feature on (a PDF
+request gets the CSV export), every feature the renderer does not build (accounts, uploads) is
+recorded as a stub, and a text that only holds for some entities ("files referenced by URL fields")
+is replaced when they are missing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Literal, cast
+from collections.abc import Callable, Sequence
+from typing import Literal, cast, get_args
 
-from autocrea.blueprint.lexicon import Lexicon
+from autocrea.blueprint.lexicon import IntegrationRule, Lexicon
 from autocrea.blueprint.text import Token
-from autocrea.domain.appspec import Feature, IntegrationSpec
+from autocrea.domain.appspec import EntitySpec, Feature, IntegrationSpec
 
-# Features that always involve an external service, and the request that stands for them.
-_IMPLIED: dict[Feature, str] = {"payments": "Payments", "realtime": "Real-time updates"}
+# Groups whose substitute is a feature the renderer builds: asking for one switches the feature on.
+GROUP_FEATURES: dict[str, Feature] = {
+    "payments": "payments",
+    "realtime": "realtime",
+    "chat": "realtime",
+    "pdf": "export",
+}
+# Features that stand for a request even when no integration word was used.
+IMPLIED_REQUESTS: dict[Feature, str] = {
+    "payments": "Payments",
+    "realtime": "Real-time updates",
+    "auth": "Accounts/login",
+    "file_upload": "File uploads",
+}
+# Features the renderer does not build: the request they imply is always recorded, as a stub.
+STUBBED_FEATURES: frozenset[Feature] = frozenset({"auth", "file_upload"})
+# Conditions an integration text may depend on (`when` in integrations.yml).
+CONDITIONS: dict[str, Callable[[Sequence[EntitySpec]], bool]] = {
+    "url_fields": lambda entities: any(f.type == "url" for e in entities for f in e.fields),
+    "message_table": lambda entities: any("message" in e.table or "mensaje" in e.table for e in entities),
+}
+_ORDER: tuple[Feature, ...] = get_args(Feature)
 
 
-def detect(
-    tokens: Sequence[Token], lexicon: Lexicon, features: Sequence[Feature]
-) -> tuple[IntegrationSpec, ...]:
+def _requests(tokens: Sequence[Token], lexicon: Lexicon) -> dict[int, tuple[int, str]]:
+    """The requests the prompt makes: rule index -> (token position, words as asked)."""
     rules = lexicon.integrations
     present = {t.norm for t in tokens if t.is_word}
-    first_seen: dict[int, tuple[int, str]] = {}  # rule index -> (token position, words as asked)
+    first_seen: dict[int, tuple[int, str]] = {}
     for m in lexicon.integration_index.find(tokens):
         asked = " ".join(t.norm for t in tokens[m.start : m.end])
         for index in m.value:
@@ -38,20 +61,57 @@ def detect(
         for rival in rivals:
             del chosen[rival]
         chosen[index] = seen
+    return chosen
+
+
+def requested_features(tokens: Sequence[Token], lexicon: Lexicon) -> tuple[Feature, ...]:
+    """Features the prompt's requests switch on: "PDF" -> export, "chat" -> realtime."""
+    rules = lexicon.integrations
+    found = {GROUP_FEATURES.get(rules[i].group) for i in _requests(tokens, lexicon)}
+    return tuple(f for f in _ORDER if f in found)
+
+
+def _provided(rule: IntegrationRule, entities: Sequence[EntitySpec]) -> str:
+    if rule.when is None or CONDITIONS[rule.when](entities):
+        return rule.provided
+    return rule.otherwise
+
+
+def _feature_words(tokens: Sequence[Token], lexicon: Lexicon, feature: Feature) -> str | None:
+    """The words that asked for `feature`, if the prompt used any."""
+    for m in lexicon.feature_index.find(tokens):
+        if m.value == feature:
+            return " ".join(t.norm for t in tokens[m.start : m.end])
+    return None
+
+
+def detect(
+    tokens: Sequence[Token],
+    lexicon: Lexicon,
+    features: Sequence[Feature],
+    entities: Sequence[EntitySpec],
+) -> tuple[IntegrationSpec, ...]:
+    """The requests of the prompt and of its `features`, with what the generated app provides."""
+    rules = lexicon.integrations
+    asked = _requests(tokens, lexicon)
+    chosen = {index: (start, f'asked for as "{words}"') for index, (start, words) in asked.items()}
     groups = {rules[i].group for i in chosen}
-    for feature, requested in _IMPLIED.items():
+    covered = {GROUP_FEATURES[g] for g in groups if g in GROUP_FEATURES}
+    for feature, requested in IMPLIED_REQUESTS.items():
         index = next(i for i, r in enumerate(rules) if r.requested == requested)
-        if feature in features and rules[index].group not in groups:
-            chosen[index] = (len(tokens), feature)
+        if feature in features and feature not in covered and rules[index].group not in groups:
+            words = _feature_words(tokens, lexicon, feature)
+            note = f'asked for as "{words}"' if words else "implied by the kind of app"
+            chosen[index] = (len(tokens), note)
     out: list[IntegrationSpec] = []
-    for index, (_, asked) in sorted(chosen.items(), key=lambda item: item[1][0]):
+    for index, (_, note) in sorted(chosen.items(), key=lambda item: item[1][0]):
         rule = rules[index]
         out.append(
             IntegrationSpec(
                 requested=rule.requested,
                 kind=cast(Literal["substitution", "stub"], rule.kind),
-                provided=rule.provided,
-                note=f'asked for as "{asked}"'[:400],
+                provided=_provided(rule, entities),
+                note=note[:400],
             )
         )
     return tuple(out)

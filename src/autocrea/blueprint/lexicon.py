@@ -15,7 +15,14 @@ from typing import Any, cast, get_args
 import yaml
 
 from autocrea.blueprint.text import PhraseIndex, fold, words
-from autocrea.domain.appspec import RESERVED_ENTITIES, Feature, FieldType, Language
+from autocrea.domain.appspec import (
+    RESERVED_ENTITIES,
+    RESERVED_FIELDS,
+    RESERVED_TABLES,
+    Feature,
+    FieldType,
+    Language,
+)
 from autocrea.domain.naming import plural, snake
 
 DATA_DIR = Path(__file__).with_name("lexicon")
@@ -99,6 +106,8 @@ class IntegrationRule:
     requires: tuple[str, ...]  # one of these phrases must also appear
     kind: str
     provided: str
+    when: str | None = None  # a condition on the entities under which `provided` is true
+    otherwise: str = ""  # what is provided when `when` does not hold
 
 
 @dataclass(frozen=True)
@@ -158,6 +167,8 @@ def _fields(raw: Mapping[str, Any]) -> dict[str, FieldDef]:
         choices = spec.get("choices") or {}
         if (spec["type"] == "enum") != bool(choices):
             raise ValueError(f"fields.yml: {key}: enum fields, and only they, need choices")
+        if spec.get("column", key) in RESERVED_FIELDS:
+            raise ValueError(f"fields.yml: {key} uses a reserved column name")
         out[key] = FieldDef(
             key=key,
             column=spec.get("column", key),
@@ -171,6 +182,9 @@ def _fields(raw: Mapping[str, Any]) -> dict[str, FieldDef]:
 def _concept(name: str, spec: Mapping[str, Any], fields: Mapping[str, FieldDef]) -> Concept:
     if name in RESERVED_ENTITIES:
         raise ValueError(f"concepts.yml: {name} is a reserved entity name")
+    table = spec.get("table") or snake(plural(snake(name).replace("_", " "), "en"))
+    if table in RESERVED_TABLES:
+        raise ValueError(f"concepts.yml: {name} uses the reserved table {table!r}")
     refs = tuple(FieldRef(f.rstrip("!"), f.endswith("!")) for f in _strs(spec["fields"]))
     for ref in refs:
         if ref.key not in fields:
@@ -187,7 +201,7 @@ def _concept(name: str, spec: Mapping[str, Any], fields: Mapping[str, FieldDef])
     plurals = {lang: given.get(lang) or _capital(plural(labels[lang], lang)) for lang in ("en", "es")}
     return Concept(
         name=name,
-        table=spec.get("table") or snake(plural(snake(name).replace("_", " "), "en")),
+        table=table,
         synonyms=synonyms,
         labels=labels,
         plurals=plurals,
@@ -208,6 +222,8 @@ def _integrations(raw: Mapping[str, Any]) -> tuple[tuple[IntegrationRule, ...], 
     for i, spec in enumerate(raw["requests"]):
         provided = dict(raw["provided"][spec["group"]])
         provided["provided"] = spec.get("provided", provided["provided"])
+        if ("when" in provided) != ("otherwise" in provided):
+            raise ValueError(f"integrations.yml: {spec['group']}: `when` and `otherwise` go together")
         rules.append(
             IntegrationRule(
                 requested=spec["requested"],
@@ -216,6 +232,8 @@ def _integrations(raw: Mapping[str, Any]) -> tuple[tuple[IntegrationRule, ...], 
                 requires=tuple(" ".join(words(w)) for w in _strs(spec.get("with"))),
                 kind=provided["kind"],
                 provided=provided["provided"],
+                when=provided.get("when"),
+                otherwise=provided.get("otherwise", ""),
             )
         )
         for phrase in _strs(spec["words"]):

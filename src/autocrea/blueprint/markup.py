@@ -20,8 +20,10 @@ SCRIPT_STRINGS = (
     "page_of", "results", "loading", "no_results", "error_generic", "error_network", "form_new",
     "form_edit", "fix_errors", "buy", "chart_no_data", "contact_sent", "err_missing",
     "err_too_long", "err_choice", "err_integer", "err_number", "err_min", "err_boolean",
-    "err_date", "err_datetime",
+    "err_date", "err_datetime", "live", "live_paused",
 )  # fmt: skip
+# Pages whose data refreshes by polling when the spec asks for real-time updates.
+LIVE_PAGES = frozenset({"entity", "dashboard"})
 
 
 def entity_config(ctx: Context, entity: EntityView) -> dict[str, Any]:
@@ -65,6 +67,7 @@ def page_config(ctx: Context, page: PageView) -> dict[str, Any]:
         "kind": page.kind,
         "language": language,
         "strings": {key: i18n.STRINGS[language][key] for key in SCRIPT_STRINGS},
+        "live": ctx.spec.has("realtime") and page.kind in LIVE_PAGES,
     }
     if page.entity is not None:
         config["entity"] = entity_config(ctx, page.entity)

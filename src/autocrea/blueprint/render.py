@@ -35,10 +35,15 @@ from autocrea.blueprint.literals import (
 )
 from autocrea.blueprint.markup import render_page
 from autocrea.blueprint.theme import css_variables
-from autocrea.domain.appspec import AppSpec
+from autocrea.domain.appspec import AppSpec, Feature
 from autocrea.domain.naming import pascal
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
+# Features the generated app implements. The others (accounts, uploads) are not built offline: the
+# architect records each as a stub integration, so they are never claimed.
+RENDERED_FEATURES: frozenset[Feature] = frozenset(
+    {"search", "filters", "dashboard", "contact_form", "payments", "export", "realtime"}
+)
 # Names bound in app/main.py; a router module with one of these names is imported under an alias.
 _MAIN_NAMES = frozenset(
     {
@@ -71,12 +76,14 @@ def render_backend(spec: AppSpec) -> dict[str, str]:
     }
     for entity in ctx.entities:
         files[f"app/routers/{entity.table}.py"] = _code(
-            "app/routers/entity.py.j2", {**values, **_entity_values(entity)}
+            "app/routers/entity.py.j2", {**values, **_entity_values(entity, ctx.spec.has("export"))}
         )
     if ctx.checkout is not None:
         files["app/routers/checkout.py"] = _code("app/routers/checkout.py.j2", values)
     if ctx.charts:
         files["app/stats.py"] = _code("app/stats.py.j2", values)
+    if spec.has("export"):
+        files["app/export.py"] = _code("app/export.py.j2", values)
     return _sorted(files)
 
 
@@ -121,14 +128,19 @@ def render_tests(spec: AppSpec) -> dict[str, str]:
         "tests/factories.py": _code("tests/factories.py.j2", values),
         "tests/test_pages.py": _code("tests/test_pages.py.j2", values),
     }
-    for entity in ctx.entities:
-        files[f"tests/test_{entity.table}.py"] = _code(
-            "tests/test_entity.py.j2", {**values, **_entity_values(entity)}
-        )
     if ctx.charts:
         files["tests/test_stats.py"] = _code("tests/test_stats.py.j2", values)
     if ctx.checkout is not None:
         files["tests/test_checkout.py"] = _code("tests/test_checkout.py.j2", values)
+    for entity in ctx.entities:
+        path = f"tests/test_{entity.table}.py"
+        if path in files:  # a table named "pages": its tests must not replace the pages' tests
+            path = f"tests/test_{entity.table}_api.py"
+        if path in files:
+            raise AssertionError(f"two test modules would be written to {path}")
+        files[path] = _code(
+            "tests/test_entity.py.j2", {**values, **_entity_values(entity, ctx.spec.has("export"))}
+        )
     return _sorted(files)
 
 
@@ -160,6 +172,8 @@ def _values(ctx: Context) -> dict[str, Any]:
         "pages": ctx.pages,
         "charts": ctx.charts,
         "checkout": ctx.checkout,
+        "export": spec.has("export"),
+        "live": spec.has("realtime"),
         "t": lambda key, **kw: i18n.text(language, key, **kw),
         "msg": lambda key, **kw: i18n.message(language, key, **kw),
         "uses_dt": bool(column_types & {"date", "datetime"}),
@@ -187,7 +201,7 @@ def _router_modules(ctx: Context) -> list[str]:
     return modules
 
 
-def _entity_values(entity: EntityView) -> dict[str, Any]:
+def _entity_values(entity: EntityView, export: bool) -> dict[str, Any]:
     checks = bool(entity.links or entity.unique_columns)
     crud = ["get_or_404", "order_by", "paginate", "save"]
     if entity.searchable:
@@ -198,18 +212,21 @@ def _entity_values(entity: EntityView) -> dict[str, Any]:
         crud.append("check_unique")
     if entity.used_by:
         crud.append("check_not_used")
-    params = [
-        "session: SessionDep",
-        "page: Annotated[int, Query(ge=1)] = 1",
-        "page_size: Annotated[int, Query(ge=1, le=100)] = 20",
-    ]
+    # The search and filters are one dependency, shared by the list and the CSV export.
+    filters: list[str] = []
     if entity.searchable:
-        params.append("q: Annotated[str | None, Query(max_length=200)] = None")
-    params.append('sort: str = "-id"')
+        filters.append("q: Annotated[str | None, Query(max_length=200)] = None")
     for column in entity.column_filters:
         kind = f"schemas.{choice_alias(entity, column)}" if column.type == "enum" else "bool"
-        params.append(f"{column.name}: {kind} | None = None")
-    params.extend(f"{link.field}: int | None = None" for link in entity.link_filters)
+        filters.append(f"{column.name}: {kind} | None = None")
+    filters.extend(f"{link.field}: int | None = None" for link in entity.link_filters)
+    shared = ["session: SessionDep", *(["conditions: ConditionsDep"] if filters else [])]
+    params = [
+        *shared,
+        "page: Annotated[int, Query(ge=1)] = 1",
+        "page_size: Annotated[int, Query(ge=1, le=100)] = 20",
+        'sort: str = "-id"',
+    ]
     invalid = [
         (column.name, value, f"{column.name}-{slug}")
         for column in entity.columns
@@ -223,11 +240,31 @@ def _entity_values(entity: EntityView) -> dict[str, Any]:
         f"{entity.snake}_values",
     }
     factories.update(f"create_{usage.snake}" for usage in entity.used_by if usage.followed)
+    # Search and filter values the list test uses too: rows[1] for the search, rows[0] for filters.
+    export_cases = [f'{{"q": rows[1]["{entity.search_probe.name}"]}}'] if entity.search_probe else []
+    export_cases.extend(f'{{"{c.name}": rows[0]["{c.name}"]}}' for c in entity.column_filters)
+    export_cases.extend(
+        f'{{"{lk.field}": rows[0]["{lk.field}"]}}' for lk in entity.link_filters if lk in entity.sample_links
+    )
+    if export:
+        factories.add("read_csv")
     return {
         "entity": entity,
         "checks": checks,
         "crud_imports": sorted(crud),
+        "fastapi_imports": ["APIRouter", "Query", "Response", *(["Depends"] if filters else [])],
+        "filter_params": filters,
         "list_params": params,
+        "export_params": [*shared, 'sort: str = "-id"'],
+        "csv_columns": (
+            "id",
+            *(c.name for c in entity.columns),
+            *(lk.field for lk in entity.links),
+            "created_at",
+            "updated_at",
+        ),
+        "export_cases": export_cases,
+        "formula_column": next((c for c in entity.columns if c.type in ("string", "text")), None),
         "invalid_cases": invalid,
         "not_null": not_null_fields(entity),
         "factory_imports": sorted(factories),

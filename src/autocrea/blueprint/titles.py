@@ -32,23 +32,21 @@ _INNER = frozenset({"of", "and", "de", "y", "del", "la"})  # may sit inside a na
 _ARTICLES = frozenset(
     {"a", "an", "the", "un", "una", "el", "la", "los", "las", "my", "our", "mis", "mi", "sus", "tus"}
 )
+# What the summary says the app has: only what the renderer builds (accounts and uploads are stubs,
+# listed with the integrations instead).
 _FEATURE_WORDS: dict[str, dict[Feature, str]] = {
     "en": {
-        "auth": "sign-in",
         "dashboard": "charts",
         "contact_form": "a contact form",
-        "payments": "payments",
-        "file_upload": "file uploads",
-        "realtime": "live updates",
+        "payments": "a simulated checkout",
+        "realtime": "pages that refresh every 5 seconds",
         "export": "CSV export",
     },
     "es": {
-        "auth": "acceso de usuarios",
         "dashboard": "gráficos",
         "contact_form": "formulario de contacto",
-        "payments": "pagos",
-        "file_upload": "subida de archivos",
-        "realtime": "actualización en vivo",
+        "payments": "pago simulado",
+        "realtime": "páginas que se actualizan cada 5 segundos",
         "export": "exportación a CSV",
     },
 }

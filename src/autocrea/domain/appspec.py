@@ -47,10 +47,14 @@ Language = Literal["es", "en"]
 _IDENT = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _CLASS = re.compile(r"^[A-Z][A-Za-z0-9]{0,39}$")
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
-# Columns every entity has; fields may not reuse them.
-RESERVED_FIELDS = frozenset({"id", "created_at", "updated_at", "metadata", "registry", "query"})
-# Class names that would shadow what the generated app imports.
-RESERVED_ENTITIES = frozenset({"Base", "Session", "Page", "Settings", "App"})
+# Columns every entity has, names SQLAlchemy's models already use, and the module aliases of the
+# generated code (`import datetime as dt`, `import sqlalchemy as sa`); fields may not reuse them.
+RESERVED_FIELDS = frozenset({"id", "created_at", "updated_at", "metadata", "registry", "query", "dt", "sa"})
+# Class names that would shadow what the generated app imports or defines (the payments stub's model).
+RESERVED_ENTITIES = frozenset({"Base", "Session", "Page", "Settings", "App", "CheckoutPayment"})
+# Tables (and so URL and module names) the generated app uses itself: the payments stub's table and
+# its /api/checkout router, and the dashboard's /api/stats.
+RESERVED_TABLES = frozenset({"checkout_payments", "checkout", "stats"})
 
 
 class _Strict(BaseModel):
@@ -115,13 +119,17 @@ class EntitySpec(_Strict):
     def _check(self) -> EntitySpec:
         if not _CLASS.match(self.name) or self.name in RESERVED_ENTITIES:
             raise ValueError(f"entity name {self.name!r} must be PascalCase and not reserved")
-        if not _IDENT.match(self.table):
-            raise ValueError(f"table {self.table!r} is not a snake_case identifier")
+        if not _IDENT.match(self.table) or self.table in RESERVED_TABLES:
+            raise ValueError(f"table {self.table!r} must be a snake_case identifier and not reserved")
         names = [f.name for f in self.fields] + [r.field for r in self.relations]
         if len(names) != len(set(names)):
             raise ValueError(f"entity {self.name} repeats a field name")
         if self.display_field not in {f.name for f in self.fields}:
             raise ValueError(f"display_field {self.display_field!r} is not a field of {self.name}")
+        for rel in self.relations:
+            if rel.target == self.name and rel.required:
+                message = "is a required link to its own entity: no first row could be created"
+                raise ValueError(f"{self.name}.{rel.field} {message}")
         return self
 
     def field(self, name: str) -> FieldSpec:
@@ -203,6 +211,10 @@ class AppSpec(_Strict):
             for rel in entity.relations:
                 if rel.target not in by_name:
                     raise ValueError(f"{entity.name}.{rel.field} points at unknown entity {rel.target!r}")
+        cycle = _required_cycle(self.entities)
+        if cycle:
+            loop = " -> ".join(cycle)
+            raise ValueError(f"required relations form a loop ({loop}): no first row could be created")
         paths = [p.path for p in self.pages]
         if len(set(paths)) != len(paths) or "/" not in paths:
             raise ValueError("pages need unique paths and a home page '/'")
@@ -234,6 +246,30 @@ class AppSpec(_Strict):
     def to_json(self) -> str:
         """Stable JSON, as committed to `autocrea.json`."""
         return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def _required_cycle(entities: tuple[EntitySpec, ...]) -> list[str]:
+    """Entity names along a loop of required relations (A needs a B, B needs an A), or []."""
+    edges = {e.name: [r.target for r in e.relations if r.required] for e in entities}
+    done: set[str] = set()
+
+    def visit(name: str, path: list[str]) -> list[str]:
+        if name in path:
+            return [*path[path.index(name) :], name]
+        if name in done:
+            return []
+        for target in edges.get(name, []):
+            found = visit(target, [*path, name])
+            if found:
+                return found
+        done.add(name)
+        return []
+
+    for name in edges:
+        found = visit(name, [])
+        if found:
+            return found
+    return []
 
 
 def appspec_json_schema() -> dict[str, Any]:

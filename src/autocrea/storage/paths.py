@@ -191,8 +191,9 @@ def write_file(root: Path, rel: str, data: str | bytes) -> Path:
             if not stat.S_ISREG(mode):
                 raise _refuse(rel, "not_file", "it exists and is not a regular file")
         tmp = f".{name}.{secrets.token_hex(6)}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644,
-                     dir_fd=dir_fd)
+        fd = os.open(
+            tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644, dir_fd=dir_fd
+        )
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(payload)
@@ -213,8 +214,7 @@ def read_file(root: Path, rel: str, *, max_bytes: int = 5_000_000) -> bytes:
     try:
         try:
             # O_NONBLOCK: opening a FIFO planted by generated code must not hang us.
-            fd = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
-                         dir_fd=dir_fd)
+            fd = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=dir_fd)
         except OSError as exc:
             if exc.errno == errno.ELOOP:
                 raise _refuse(rel, "symlink", "it is a symbolic link") from None

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from autocrea.blueprint.architect import Blueprint, design
-from autocrea.domain.appspec import AppSpec, EntitySpec
+from autocrea.blueprint.entities import draft_for
+from autocrea.blueprint.lexicon import lexicon
+from autocrea.blueprint.nouns import UnknownNoun
+from autocrea.domain.appspec import RESERVED_ENTITIES, RESERVED_FIELDS, RESERVED_TABLES, AppSpec, EntitySpec
 from autocrea.errors import PromptRejected
 
 
@@ -116,7 +119,7 @@ def test_seed_prompts(prompt: str, entities: list[str], feature: str, integratio
 def test_stripe_is_stubbed_and_mongodb_substituted() -> None:
     stripe = design("Crear e-commerce con pagos Stripe").spec.integrations
     assert [(i.requested, i.kind) for i in stripe] == [("Stripe", "stub")]
-    assert "STRIPE" in stripe[0].provided
+    assert "charges nothing" in stripe[0].provided and "connect Stripe" in stripe[0].provided
     mongo = design("API REST con MongoDB").spec.integrations
     assert [(i.requested, i.kind) for i in mongo] == [("MongoDB", "substitution")]
     assert "SQLite" in mongo[0].provided
@@ -251,3 +254,50 @@ def test_names_read_well() -> None:
     }
     for prompt, name in cases.items():
         assert design(prompt).spec.name == name
+
+
+def test_a_pdf_request_gets_the_csv_export_it_is_promised() -> None:
+    spec = design("A shop with products and invoices that can be printed as PDF").spec
+    pdf = next(i for i in spec.integrations if i.requested == "PDF generation")
+    assert (pdf.kind, pdf.provided) == ("substitution", "CSV export instead of PDF files")
+    assert "export" in spec.features
+
+
+@pytest.mark.parametrize("prompt", ["A chat app with messages", "A team directory with a websocket feed"])
+def test_chat_and_websockets_switch_the_polling_refresh_on(prompt: str) -> None:
+    spec = design(prompt).spec
+    assert "realtime" in spec.features
+    assert any("every 5 seconds by polling" in i.provided for i in spec.integrations)
+
+
+def test_accounts_and_uploads_are_recorded_as_stubs_never_claimed() -> None:
+    spec = design("A photo gallery where users log in and upload photos").spec
+    assert {"auth", "file_upload"} <= set(spec.features)
+    stubs = {i.requested: i for i in spec.integrations if i.kind == "stub"}
+    assert "the generated API is open" in stubs["Accounts/login"].provided
+    assert stubs["Accounts/login"].note == 'asked for as "log in"'
+    assert stubs["File uploads"].provided == "files referenced by URL fields; no upload storage"
+    assert "sign-in" not in spec.summary and "upload" not in spec.summary
+    without_links = design("A task list where users upload files").spec
+    uploads = next(i for i in without_links.integrations if i.requested == "File uploads")
+    assert uploads.provided == "not generated offline: no upload storage; files cannot be attached"
+
+
+def test_social_login_is_a_stub_that_says_the_api_is_open() -> None:
+    spec = design("A blog with posts and Google login").spec
+    social = next(i for i in spec.integrations if i.requested == "Social login")
+    assert social.kind == "stub"
+    assert "no accounts are generated offline; the API is open" in social.provided
+
+
+def test_reserved_names_never_come_out_of_the_architect() -> None:
+    spec = design("a CRM with customers including sa, dt, query and metadata").spec
+    names = {f.name for f in spec.entity("Customer").fields}
+    assert names.isdisjoint(RESERVED_FIELDS)
+    assert {"sa_value", "dt_value"} <= names
+    lex = lexicon()
+    for words in (("checkout", "payment"), ("stat",), ("checkout",)):
+        plural = " ".join(words) + "s"
+        noun = UnknownNoun(key=plural, singular=" ".join(words), plural=plural, folded_plural=plural)
+        draft = draft_for(plural, lex, {plural: noun}, "en")
+        assert draft.name not in RESERVED_ENTITIES and draft.table not in RESERVED_TABLES, draft

@@ -10,17 +10,10 @@ import pytest
 from autocrea.blueprint.architect import design
 from autocrea.blueprint.coverage import unmatched_entities
 from autocrea.domain.appspec import AppSpec
+from autocrea.domain.examples import SEED_EXAMPLES
 
 DEVSET = Path(__file__).resolve().parents[4] / "shared" / "benchmarks" / "webgen-bench-instructions.jsonl"
-SEEDS = (
-    "Crear e-commerce con pagos Stripe",
-    "Landing page con formulario de contacto",
-    "Blog con CMS y autenticación",
-    "Dashboard con gráficos en tiempo real",
-    "API REST con MongoDB",
-    "Create a simple todo app",
-    "a library system with books, members and loans",
-)
+SEEDS = (*SEED_EXAMPLES, "a library system with books, members and loans")
 
 
 def _rows() -> list[tuple[str, str]]:
@@ -81,3 +74,27 @@ def test_devset_colours_are_understood() -> None:
         if ident != "000030":
             theme = design(prompt).spec.theme
             assert theme.background_name and theme.primary_name, ident
+
+
+# What the renderer builds; every other feature must come with a stub that says it is not built.
+RENDERED = frozenset({"search", "filters", "dashboard", "contact_form", "payments", "export", "realtime"})
+STUB_FOR = {"auth": "Accounts/login", "file_upload": "File uploads"}
+
+
+def _unkept_promises(prompt: str) -> list[str]:
+    spec = design(prompt).spec
+    stubs = {i.requested for i in spec.integrations if i.kind == "stub"}
+    missing = [f for f in spec.features if f not in RENDERED and STUB_FOR.get(f) not in stubs]
+    return [f"{feature}: neither rendered nor stubbed" for feature in missing]
+
+
+@pytest.mark.skipif(not DEVSET.exists(), reason="development set not present")
+def test_every_devset_feature_is_rendered_or_recorded_as_a_stub() -> None:
+    prompts = [prompt for _, prompt in _rows()] + list(SEEDS)
+    failures = {prompt[:60]: problems for prompt in prompts if (problems := _unkept_promises(prompt))}
+    assert failures == {}
+
+
+@pytest.mark.parametrize("prompt", SEEDS)
+def test_every_seed_feature_is_rendered_or_recorded_as_a_stub(prompt: str) -> None:
+    assert _unkept_promises(prompt) == []

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
 import yaml
 
+from autocrea.blueprint import integrations
 from autocrea.blueprint.entities import draft_for
 from autocrea.blueprint.lexicon import DATA_DIR, lexicon
+from autocrea.blueprint.render import RENDERED_FEATURES
 from autocrea.blueprint.text import tokenize
-from autocrea.domain.appspec import EntitySpec, Language
+from autocrea.domain.appspec import EntitySpec, Feature, Language
 
 
 def test_lexicon_loads_and_is_cached() -> None:
@@ -66,3 +70,17 @@ def test_every_integration_group_has_a_provision() -> None:
     for rule in lexicon().integrations:
         assert rule.kind in {"substitution", "stub"}
         assert rule.provided
+        if rule.when is not None:  # a text that needs some entities has one for when they are missing
+            assert rule.when in integrations.CONDITIONS and rule.otherwise, rule
+
+
+def test_features_and_integration_groups_point_at_each_other() -> None:
+    rules = lexicon().integrations
+    groups = {rule.group for rule in rules}
+    assert set(integrations.GROUP_FEATURES) <= groups
+    requested = {rule.requested: rule for rule in rules}
+    assert set(integrations.IMPLIED_REQUESTS.values()) <= set(requested)
+    for feature in integrations.STUBBED_FEATURES:
+        assert requested[integrations.IMPLIED_REQUESTS[feature]].kind == "stub", feature
+    assert RENDERED_FEATURES.isdisjoint(integrations.STUBBED_FEATURES)
+    assert set(get_args(Feature)) == RENDERED_FEATURES | integrations.STUBBED_FEATURES

@@ -71,6 +71,31 @@ def test_optional_parts_follow_the_spec() -> None:
     assert "app/routers/checkout.py" in render_backend(shop())
     assert "tests/test_checkout.py" in render_tests(shop())
     assert "app/templates/contact.html" in render_frontend(landing())
+    assert "app/export.py" in render_backend(library())
+    assert "app/export.py" not in render_backend(shop())
+
+
+def test_export_and_live_refresh_follow_the_spec() -> None:
+    files = render_project(library())  # export and realtime
+    books = files["app/templates/libros.html"]
+    assert 'id="export" href="/api/books/export.csv"' in books and "Exportar CSV" in books
+    for page in ("app/templates/libros.html", "app/templates/dashboard.html"):
+        assert 'id="live"' in files[page] and '"live": true' in files[page]
+    assert '"live": false' in files["app/templates/index.html"]
+    router = files["app/routers/books.py"]
+    assert router.index('@router.get("/export.csv")') < router.index('@router.get("/{row_id}")')
+    assert "conditions: ConditionsDep" in router.split('@router.get("/export.csv")')[1].split("\n\n")[0]
+    for path, text in render_project(shop()).items():  # neither (app.js is the same for every app)
+        if path != "app/static/app.js":
+            assert "export.csv" not in text and 'id="live"' not in text and '"live": true' not in text, path
+
+
+def test_a_table_named_pages_keeps_the_page_tests() -> None:
+    data = todo().model_dump()
+    data["entities"][0]["table"] = "pages"
+    files = render_tests(AppSpec.model_validate(data))
+    assert "def test_page_renders" in files["tests/test_pages.py"]
+    assert 'URL = "/api/pages"' in files["tests/test_pages_api.py"]
 
 
 def test_every_file_is_tidy_text(project: tuple[AppSpec, dict[str, str]]) -> None:

@@ -3,12 +3,12 @@ every page answers, and the secrets scanner finds nothing.
 
 Slow (a pip install the first time, seconds per app after). The shared runtime is a virtualenv
 made with the system Python from the generated requirements.txt, cached under
-$AUTOCREA_RUNTIME_DIR (or /tmp) by a hash of that file.
+the suite's runtime cache (tests/conftest.py) by a hash of that file.
 """
 
 from __future__ import annotations
 
-import hashlib
+import asyncio
 import html
 import json
 import os
@@ -23,11 +23,11 @@ import pytest
 
 from autocrea.blueprint.render import render_project
 from autocrea.domain.appspec import AppSpec
+from autocrea.sandbox.runtime import RuntimeCache
 from tests.fixtures.specs import ALL, edge, library
 
 pytestmark = pytest.mark.slow
 
-SYSTEM_PYTHON = "/usr/bin/python3"
 SPECS = {**ALL, "edge": edge}
 
 
@@ -38,24 +38,10 @@ def _clean_env(**extra: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def runtime() -> Path:
-    """A virtualenv with the generated requirements installed, created once and reused."""
+def runtime(runtimes: RuntimeCache) -> Path:
+    """The shared virtualenv with the generated requirements installed (created once, reused)."""
     requirements = render_project(library())["requirements.txt"]
-    digest = hashlib.sha256(requirements.encode()).hexdigest()[:16]
-    root = Path(os.environ.get("AUTOCREA_RUNTIME_DIR", "/tmp"))
-    venv = root / f"autocrea-runtime-{digest}"
-    ready = venv / ".ready"
-    if not ready.exists():
-        if not Path(SYSTEM_PYTHON).exists():
-            pytest.skip(f"{SYSTEM_PYTHON} is needed to build the generated apps' runtime")
-        root.mkdir(parents=True, exist_ok=True)
-        subprocess.run([SYSTEM_PYTHON, "-m", "venv", "--clear", str(venv)], check=True, env=_clean_env())
-        (venv / "requirements.txt").write_text(requirements, encoding="utf-8")
-        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
-        install = [*pip, "-r", str(venv / "requirements.txt")]
-        subprocess.run(install, check=True, env=_clean_env(), timeout=900)
-        ready.write_text("ok\n", encoding="utf-8")
-    return venv
+    return asyncio.run(runtimes.ensure(requirements)).path
 
 
 def _write(root: Path, spec: AppSpec) -> Path:

@@ -141,6 +141,47 @@ def test_broken_specs_are_refused_with_a_reason(overrides: dict[str, Any], messa
         AppSpec.model_validate(library(**overrides))
 
 
+@pytest.mark.parametrize("name", ["dt", "sa"])
+def test_module_aliases_of_the_generated_code_are_reserved_fields(name: str) -> None:
+    fields = [
+        {"name": "title", "label": "T", "type": "string"},
+        {"name": name, "label": "X", "type": "string"},
+    ]
+    with pytest.raises(ValidationError, match="reserved"):
+        AppSpec.model_validate(library(entities=_entities_with(0, fields=fields)))
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"name": "CheckoutPayment"},
+        {"table": "checkout_payments"},
+        {"table": "checkout"},
+        {"table": "stats"},
+    ],
+)
+def test_names_of_the_payments_stub_and_stats_api_are_reserved(changes: dict[str, str]) -> None:
+    with pytest.raises(ValidationError, match="reserved"):
+        AppSpec.model_validate(library(entities=_entities_with(1, **changes)))
+
+
+def test_a_required_link_to_its_own_entity_is_refused() -> None:
+    parent = {"field": "parent_id", "target": "Member", "label": "Padrino"}
+    with pytest.raises(ValidationError, match="own entity"):
+        AppSpec.model_validate(library(entities=_entities_with(1, relations=[parent])))
+    optional = AppSpec.model_validate(
+        library(entities=_entities_with(1, relations=[parent | {"required": False}]))
+    )
+    assert optional.entity("Member").relations[0].target == "Member"
+
+
+def test_a_loop_of_required_links_is_refused() -> None:
+    back = {"field": "loan_id", "target": "Loan", "label": "Préstamo"}
+    with pytest.raises(ValidationError, match=r"loop \(.*Loan.*Book.*\)"):
+        AppSpec.model_validate(library(entities=_entities_with(0, relations=[back])))
+    AppSpec.model_validate(library(entities=_entities_with(0, relations=[back | {"required": False}])))
+
+
 def test_json_schema_is_exported_for_model_output() -> None:
     schema = appspec_json_schema()
     assert schema["title"] == "AppSpec"

@@ -56,8 +56,9 @@ def test_zip_tree_refuses_duplicates_and_file_dir_clash() -> None:
 
 def test_zip_commit_equals_tree_and_skips_links(tmp_path: Path) -> None:
     repo = ProjectRepo.init(tmp_path / "p", now=lambda: 1_700_000_000)
-    first = repo.commit_files({"README.md": "hi", "src/app.py": "x = 1\n"}, message="a",
-                              author=role_author("architect"))
+    first = repo.commit_files(
+        {"README.md": "hi", "src/app.py": "x = 1\n"}, message="a", author=role_author("architect")
+    )
     raw = pygit2.Repository(str(repo.root))
     index = raw.index
     index.read_tree(raw.head.peel(pygit2.Commit).tree)

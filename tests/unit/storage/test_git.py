@@ -39,8 +39,9 @@ def three(repo: ProjectRepo) -> list[str]:
             message="backend",
             author=BACKEND,
         ),
-        repo.commit_files({"tests/test_app.py": "def test(): pass\n"}, message="tests", author=TESTER,
-                          delete=["app/db.py"]),
+        repo.commit_files(
+            {"tests/test_app.py": "def test(): pass\n"}, message="tests", author=TESTER, delete=["app/db.py"]
+        ),
     ]
 
 

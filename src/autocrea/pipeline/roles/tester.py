@@ -48,8 +48,15 @@ class Tester:
             app_dir = scratch / "app"
             await asyncio.to_thread(checkout, ctx, app_dir)
             python = await self._install(ctx, app_dir)
-            await self._pytest(ctx, app_dir, python)
-            await self._boot_and_probe(ctx, app_dir, python, scratch)
+            # Tests and the boot probe are independent: run them side by side, report both.
+            outcomes = await asyncio.gather(
+                self._pytest(ctx, app_dir, python),
+                self._boot_and_probe(ctx, app_dir, python, scratch),
+                return_exceptions=True,
+            )
+            for outcome in outcomes:
+                if isinstance(outcome, BaseException):
+                    raise outcome
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         ev = ctx.evidence
