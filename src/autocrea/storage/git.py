@@ -61,12 +61,15 @@ class Author:
                 raise GitError(f"invalid author {field} {value!r}: empty, '<', '>' or control chars")
 
 
+_ROLE_TITLES = {"devops": "DevOps"}
+
+
 def role_author(role: str) -> Author:
     """The commit author for a pipeline role: 'architect' -> AUTOCREA Architect."""
     if not isinstance(role, str) or len(role) > 32 or not _ROLE.fullmatch(role):
         raise GitError(f"invalid role name {role!r}: use one simple word such as 'backend'")
     role = role.lower()
-    title = " ".join(word.capitalize() for word in re.split(r"[_-]", role))
+    title = _ROLE_TITLES.get(role) or " ".join(word.capitalize() for word in re.split(r"[_-]", role))
     return Author(name=f"AUTOCREA {title}", email=f"{role}@autocrea.local")
 
 

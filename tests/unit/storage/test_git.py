@@ -244,3 +244,7 @@ def test_concurrent_commits_are_linear(repo: ProjectRepo) -> None:
     for newer, older in itertools.pairwise(history):
         assert newer.parents == (older.sha,)
     assert sorted(repo.tree()) == ["backend/file.py", "devops/file.py", "frontend/file.py"]
+
+
+def test_devops_keeps_its_usual_spelling() -> None:
+    assert role_author("devops") == Author("AUTOCREA DevOps", "devops@autocrea.local")
