@@ -22,9 +22,18 @@ from autocrea.config import Settings
 from autocrea.domain.appspec import appspec_json_schema
 from autocrea.domain.events import EventStream
 from autocrea.domain.prompt import clean_prompt
-from autocrea.errors import AutocreaError, GitError, InvalidInput, OutputDirNotEmpty, UnsafePath
+from autocrea.errors import (
+    AutocreaError,
+    GitError,
+    InvalidInput,
+    OutputDirNotEmpty,
+    ProviderNotConfigured,
+    UnsafePath,
+)
 from autocrea.pipeline.context import RunContext
-from autocrea.pipeline.generation import MODELS, Outcome, generate
+from autocrea.pipeline.generation import Outcome, generate
+from autocrea.providers.resilience import ResilientModel
+from autocrea.providers.select import model_from_settings
 from autocrea.sandbox.process import ProcessSandbox
 from autocrea.sandbox.runtime import RuntimeCache
 from autocrea.storage.archive import zip_commit
@@ -46,7 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument(
         "--out", type=Path, help="directory for the finished project (must not exist or be empty)"
     )
-    gen.add_argument("--model", default="blueprint", help=f"model to use: {', '.join(MODELS)}")
+    gen.add_argument(
+        "--model",
+        default="blueprint",
+        help="blueprint (offline, default), joxcoder, openai:<model> or anthropic:<model>",
+    )
     sub.add_parser("schema", help="print the AppSpec JSON schema (what an architect must produce)")
     exp = sub.add_parser("export", help="write a ZIP of a project's commit")
     exp.add_argument("project", type=Path)
@@ -60,7 +73,9 @@ def _check_out_dir(out: Path) -> None:
         raise OutputDirNotEmpty(f"{out} already exists and is not an empty directory; choose another --out.")
 
 
-async def _run(prompt: str, model: str, work: Path, settings: Settings, console: Console) -> Outcome:
+async def _run(
+    prompt: str, model: str, llm: ResilientModel | None, work: Path, settings: Settings, console: Console
+) -> Outcome:
     sandbox = ProcessSandbox()
     runtimes = RuntimeCache(
         root=settings.runtimes_path.resolve(), python=settings.sandbox_python, sandbox=sandbox
@@ -75,8 +90,13 @@ async def _run(prompt: str, model: str, work: Path, settings: Settings, console:
             repo=repo,
             sandbox=sandbox,
             runtimes=runtimes,
+            llm=llm,
         )
-        return await generate(ctx)
+        try:
+            return await generate(ctx)
+        finally:
+            if llm is not None:
+                await llm.aclose()
 
 
 def _print_summary(console: Console, outcome: Outcome, out: Path) -> None:
@@ -106,15 +126,14 @@ def _print_summary(console: Console, outcome: Outcome, out: Path) -> None:
 
 def cmd_generate(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     prompt = clean_prompt(os.fsencode(args.prompt))
-    if args.model not in MODELS:
-        raise InvalidInput(f"unknown model {args.model!r}; available: {', '.join(MODELS)}")
+    llm = model_from_settings(args.model, settings=settings)  # a missing key fails here, before any write
     slug = design(prompt).spec.slug  # validates the domain before anything is written
     out: Path = (args.out or Path(slug)).resolve()
     _check_out_dir(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     try:
-        outcome = asyncio.run(_run(prompt, args.model, work, settings, console))
+        outcome = asyncio.run(_run(prompt, args.model, llm, work, settings, console))
         _check_out_dir(out)  # someone may have created it meanwhile
         if out.exists():
             out.rmdir()
@@ -167,7 +186,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_export(args, console)
     except AutocreaError as exc:
         err.print(f"[red]error:[/red] {exc.message}", highlight=False, soft_wrap=True)
-        return EXIT_BAD_INPUT if isinstance(exc, InvalidInput | GitError | UnsafePath) else EXIT_FAILED
+        return (
+            EXIT_BAD_INPUT
+            if isinstance(exc, InvalidInput | GitError | UnsafePath | ProviderNotConfigured)
+            else EXIT_FAILED
+        )
     except KeyboardInterrupt:
         err.print("interrupted; nothing was kept")
         return 130

@@ -9,7 +9,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -20,6 +20,12 @@ def _default_sandbox_python() -> str:
         if Path("/usr/bin/python3").exists()
         else (shutil.which("python3") or sys.executable)
     )
+
+
+def _env(name: str) -> AliasChoices:
+    # An explicit alias bypasses env_prefix, so list the prefixed name first; the bare name matches
+    # the plain variable (OPENAI_API_KEY; env names are case-insensitive) and `Settings(name=...)`.
+    return AliasChoices(f"AUTOCREA_{name.upper()}", name)
 
 
 class Settings(BaseSettings):
@@ -38,6 +44,43 @@ class Settings(BaseSettings):
         default=None, description="cache of generated apps' virtualenvs (default: DATA_DIR/runtimes)"
     )
     log_level: str = Field(default="info", description="log level of the server")
+
+    # Model providers. The seed spec names the plain variables; both spellings work.
+    joxcoder_api_url: str | None = Field(
+        default=None,
+        validation_alias=_env("joxcoder_api_url"),
+        description="JoxCoder endpoint (Hugging Face Inference Endpoint or TGI server)",
+    )
+    joxcoder_api_key: SecretStr | None = Field(
+        default=None, validation_alias=_env("joxcoder_api_key"), description="JoxCoder endpoint token"
+    )
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=_env("openai_api_key"), description="OpenAI (or compatible) key"
+    )
+    openai_base_url: str | None = Field(
+        default=None,
+        validation_alias=_env("openai_base_url"),
+        description="OpenAI-compatible server (vLLM, Ollama, LM Studio, llama.cpp, TGI /v1)",
+    )
+    anthropic_api_key: SecretStr | None = Field(
+        default=None, validation_alias=_env("anthropic_api_key"), description="Anthropic key"
+    )
+    anthropic_base_url: str | None = Field(
+        default=None,
+        validation_alias=_env("anthropic_base_url"),
+        description="Anthropic API address (a gateway or proxy); default Anthropic's",
+    )
+    model_timeout_seconds: float = Field(
+        default=120.0, gt=0, le=3600, description="longest wait for a model to connect or send a token"
+    )
+    model_max_retries: int = Field(
+        default=3, ge=0, le=10, description="retries per model on 429/5xx/529, timeouts, lost connections"
+    )
+    model_fallbacks: str = Field(
+        default="",
+        description="comma-separated models tried in order when the chosen one fails, "
+        "e.g. `openai:gpt-4o-mini,anthropic:claude-haiku-4-5`",
+    )
 
     @property
     def runtimes_path(self) -> Path:

@@ -1,16 +1,23 @@
 """One exception tree for AUTOCREA.
 
-AutocreaError                  base; `code` is the stable machine name, `message` is for people
-├── InvalidInput               the user's input cannot be used (exit code 2, HTTP 400/413/422)
-│   ├── PromptRejected         empty, too long, binary, or no recognisable application domain
-│   └── OutputDirNotEmpty      `--out` points at an existing non-empty directory
-├── UnsafePath                 a file path escapes the project or touches .git / links
-├── SpecInvalid                an AppSpec broke its own rules (names, relations, pages)
-├── SandboxError               the sandbox could not run a command (not: the command failed)
-│   └── SandboxTimeout         a command ran past its wall-clock limit and was killed
-├── RuntimeSetupFailed         the generated app's dependencies could not be installed
-├── GitError                   a repository operation failed (unknown ref, corrupt repo)
-└── GenerationFailed           a run finished without meeting the definition of done
+AutocreaError                    base; `code` is the stable machine name, `message` is for people
+├── InvalidInput                 the user's input cannot be used (exit code 2, HTTP 400/413/422)
+│   ├── PromptRejected           empty, too long, binary, or no recognisable application domain
+│   └── OutputDirNotEmpty        `--out` points at an existing non-empty directory
+├── UnsafePath                   a file path escapes the project or touches .git / links
+├── SpecInvalid                  an AppSpec broke its own rules (names, relations, pages)
+├── SandboxError                 the sandbox could not run a command (not: the command failed)
+│   └── SandboxTimeout           a command ran past its wall-clock limit and was killed
+├── RuntimeSetupFailed           the generated app's dependencies could not be installed
+├── GitError                     a repository operation failed (unknown ref, corrupt repo)
+├── GenerationFailed             a run finished without meeting the definition of done
+└── ProviderError                a model provider gave no usable answer; names the provider and setting
+    ├── ProviderNotConfigured    the chosen model needs a setting that is missing (key, URL)
+    ├── ProviderAuthError        the key was rejected (401/403) or the account is over its spend limit
+    ├── ProviderRequestRejected  the provider refused this request (400/404/413/422); not retried
+    ├── ProviderUnavailable      unreachable, timed out, rate limited or failing (429/5xx/529)
+    ├── ProviderOutputRejected   the answer was empty, too large, cut off, malformed or hostile
+    └── AllProvidersFailed       every model of the configured chain failed; `details` lists each
 """
 
 from __future__ import annotations
@@ -69,3 +76,49 @@ class GitError(AutocreaError):
 
 class GenerationFailed(AutocreaError):
     code = "generation_failed"
+
+
+class ProviderError(AutocreaError):
+    """`provider` names the adapter, `failure` the row of the error table, `retryable` what to do."""
+
+    code = "provider_error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str = "",
+        failure: str = "",
+        retryable: bool = False,
+        retry_after: float | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message, details={"provider": provider, "failure": failure, **(details or {})})
+        self.provider = provider
+        self.failure = failure
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+class ProviderNotConfigured(ProviderError):
+    code = "provider_not_configured"
+
+
+class ProviderAuthError(ProviderError):
+    code = "provider_auth_error"
+
+
+class ProviderRequestRejected(ProviderError):
+    code = "provider_request_rejected"
+
+
+class ProviderUnavailable(ProviderError):
+    code = "provider_unavailable"
+
+
+class ProviderOutputRejected(ProviderError):
+    code = "provider_output_rejected"
+
+
+class AllProvidersFailed(ProviderError):
+    code = "all_providers_failed"

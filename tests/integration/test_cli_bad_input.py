@@ -96,3 +96,24 @@ def test_schema_command_prints_the_appspec_schema(capsys: pytest.CaptureFixture[
     assert main(["schema"]) == 0
     schema = json.loads(capsys.readouterr().out)
     assert schema["title"] == "AppSpec" and "entities" in schema["properties"]
+
+
+def test_a_model_without_its_key_is_refused_before_anything_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("OPENAI_API_KEY", "AUTOCREA_OPENAI_API_KEY", "OPENAI_BASE_URL", "AUTOCREA_OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no .env file of the developer's
+    code = main(
+        [
+            "generate",
+            "Create a simple todo app",
+            "--out",
+            str(tmp_path / "o"),
+            "--model",
+            "openai:gpt-4o-mini",
+        ]
+    )
+    assert code == 2
+    assert "OPENAI_API_KEY" in capsys.readouterr().err
+    assert listing(tmp_path) == []

@@ -137,3 +137,25 @@ async def test_a_failing_app_is_reported_not_hidden(tmp_path: Path, runtimes: Ru
     statuses = {e.step: e.data["status"] for e in events if e.type == "step.finished"}
     assert statuses["tester"] == "failed" and statuses["security"] == "skipped"
     assert design("Create a simple todo app").spec.slug
+
+
+def test_generate_with_an_openai_compatible_model(
+    tmp_path: Path, cli_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The architect asks the model (the local OpenAI-compatible server, through the real SDK)."""
+    from autocrea.testing.model_server import FakeModelServer
+    from autocrea.testing.script import ModelScript, Reply
+
+    prompt = "Create a simple todo app"
+    answer = design("a library system with books, members and loans").spec.model_dump_json()
+    key = "sk-canary-key-never-in-output-1234"
+    with FakeModelServer(ModelScript({"architect": Reply(f"```json\n{answer}\n```")}), api_key=key) as server:
+        monkeypatch.setenv("OPENAI_API_KEY", key)
+        monkeypatch.setenv("OPENAI_BASE_URL", f"{server.url}/v1")
+        out = tmp_path / "project"
+        assert main(["generate", prompt, "--out", str(out), "--model", "openai:gpt-4o-mini"]) == 0
+        assert [r.role for r in server.requests] == ["architect"]
+    tree = ProjectRepo.open(out).tree("HEAD")
+    spec = json.loads(tree["autocrea.json"])
+    assert spec["prompt"] == prompt and {e["name"] for e in spec["entities"]} == {"Book", "Member", "Loan"}
+    assert all(key.encode() not in data for data in tree.values())

@@ -14,6 +14,8 @@ from autocrea.domain.appspec import AppSpec
 from autocrea.domain.events import EventStream
 from autocrea.errors import UnsafePath
 from autocrea.pipeline.evidence import Evidence
+from autocrea.providers.protocol import Usage
+from autocrea.providers.resilience import ResilientModel
 from autocrea.sandbox.protocol import Sandbox
 from autocrea.sandbox.runtime import RuntimeCache
 from autocrea.storage.git import ProjectRepo, role_author
@@ -29,6 +31,7 @@ class RunContext:
     repo: ProjectRepo
     sandbox: Sandbox
     runtimes: RuntimeCache
+    llm: ResilientModel | None = None  # None: the offline Blueprint engine drives every role
     spec: AppSpec | None = None
     evidence: Evidence = field(default_factory=Evidence)
     _committed: set[str] = field(default_factory=set)
@@ -38,6 +41,11 @@ class RunContext:
         if self.spec is None:
             raise RuntimeError("the architect has not produced a spec yet")
         return self.spec
+
+    def record_usage(self, usage: Usage) -> None:
+        with self._lock:
+            self.evidence.prompt_tokens += usage.prompt_tokens
+            self.evidence.completion_tokens += usage.completion_tokens
 
     def log(self, role: str, message: str, **data: object) -> None:
         self.events("step.log", role, message=message, **data)

@@ -45,6 +45,8 @@ class Evidence:
     security_scanned: bool = False
     findings: list[Finding] = field(default_factory=list)
     commits: list[str] = field(default_factory=list)
+    prompt_tokens: int = 0  # model usage, 0 for the offline engine
+    completion_tokens: int = 0
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -90,5 +92,7 @@ class Evidence:
             "findings": len(self.findings),
             "findings_high": sum(1 for f in self.findings if f.severity == "high"),
             "commits": len(self.commits),
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }

@@ -17,8 +17,6 @@ from autocrea.pipeline.roles.builders import Backend, Devops, Frontend
 from autocrea.pipeline.roles.security import Security
 from autocrea.pipeline.roles.tester import Tester
 
-MODELS = ("blueprint",)
-
 
 def default_roles() -> list[Role]:
     return [Architect(), Backend(), Frontend(), Devops(), Tester(), Security()]

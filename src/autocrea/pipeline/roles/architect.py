@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from autocrea.blueprint.architect import design
+from autocrea.domain.appspec import AppSpec
+from autocrea.pipeline.architect_model import design_with_model
 from autocrea.pipeline.context import RunContext
 from autocrea.pipeline.roles.base import RoleSettings
 
@@ -14,14 +16,29 @@ class Architect:
     title = "Architect"
     after: tuple[str, ...] = ()
     owns: tuple[str, ...] = ("autocrea.json",)
-    settings = RoleSettings(timeout_seconds=60)
+    settings = RoleSettings(timeout_seconds=300, max_output_tokens=8000)
+
+    async def _design(self, ctx: RunContext) -> tuple[AppSpec, tuple[str, ...]]:
+        if ctx.llm is None:
+            blueprint = await asyncio.to_thread(design, ctx.prompt)
+            return blueprint.spec, blueprint.notes
+        result = await design_with_model(
+            prompt=ctx.prompt,
+            model=ctx.llm,
+            max_tokens=self.settings.max_output_tokens,
+            temperature=self.settings.temperature,
+            on_chunk=lambda c: ctx.events("step.token", self.name, text=c.text, attempt=c.attempt),
+            log=lambda message: ctx.log(self.name, message),
+        )
+        for usage in result.usages:
+            ctx.record_usage(usage)
+        return result.spec, tuple(result.notes)
 
     async def run(self, ctx: RunContext) -> str:
         with ctx.timed("spec"):
-            blueprint = await asyncio.to_thread(design, ctx.prompt)
-        spec = blueprint.spec
+            spec, notes = await self._design(ctx)
         ctx.spec = spec
-        for note in blueprint.notes:
+        for note in notes:
             ctx.log(self.name, note)
         for integration in spec.integrations:
             ctx.log(

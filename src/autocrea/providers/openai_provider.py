@@ -1,0 +1,112 @@
+"""OpenAI, and every OpenAI-compatible server (vLLM, Ollama, LM Studio, llama.cpp server, TGI /v1)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+import openai
+from openai.types.chat import ChatCompletionMessageParam
+
+from autocrea.errors import ProviderError
+from autocrea.providers.catalog import ModelCapabilities
+from autocrea.providers.classify import LABELS, Target, failure, raise_classified
+from autocrea.providers.protocol import (
+    SHAPE_ERRORS,
+    ChatMessage,
+    ChatRequest,
+    Clock,
+    Completion,
+    StreamMeter,
+    read_chat_chunk,
+)
+
+# Local servers need no key, but the SDK insists on one; this placeholder is not a secret.
+NO_KEY = "no-key"
+
+
+def to_openai_messages(messages: Sequence[ChatMessage]) -> list[ChatCompletionMessageParam]:
+    out: list[ChatCompletionMessageParam] = []
+    for m in messages:
+        if m.role == "system":
+            out.append({"role": "system", "content": m.content})
+        elif m.role == "user":
+            out.append({"role": "user", "content": m.content})
+        else:
+            out.append({"role": "assistant", "content": m.content})
+    return out
+
+
+class OpenAIProvider:
+    name = "openai"
+
+    def __init__(
+        self,
+        *,
+        model: str,
+        capabilities: ModelCapabilities,
+        api_key: str | None,
+        base_url: str | None,
+        timeout: float,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self.model = model
+        self.capabilities = capabilities
+        self._target = Target(
+            provider=self.name, model=model, base_url=base_url, secrets=(api_key,) if api_key else ()
+        )
+        if not api_key and not base_url:
+            raise failure("missing_key", target=self._target)
+        self._clock = clock
+        # max_retries=0: resilience.py retries, with our table and jitter.
+        self._client = openai.AsyncOpenAI(
+            api_key=api_key or NO_KEY,
+            base_url=base_url or LABELS["openai"].default_url,
+            max_retries=0,
+            timeout=openai.Timeout(timeout, connect=min(10.0, timeout)),
+        )
+
+    def __repr__(self) -> str:
+        return f"OpenAIProvider(model={self.model!r}, base_url={self._target.base_url!r})"
+
+    async def complete(self, request: ChatRequest, *, on_text: Callable[[str], None]) -> Completion:
+        meter = StreamMeter(self._clock, on_text)
+        finish: str | None = None
+        prompt_tokens: int | None = None
+        completion_tokens: int | None = None
+        try:
+            stream = await self._client.chat.completions.create(
+                model=self.model,
+                messages=to_openai_messages(request.messages),
+                max_tokens=request.max_tokens,
+                temperature=request.temperature,
+                stream=True,
+                stream_options={"include_usage": True},
+            )
+            async with stream:
+                async for chunk in stream:
+                    try:
+                        text, reason, counts = read_chat_chunk(chunk)
+                    except SHAPE_ERRORS:
+                        raise failure("malformed", target=self._target) from None
+                    if counts is not None:
+                        prompt_tokens, completion_tokens = counts
+                    meter.add(text)
+                    finish = reason or finish
+        except ProviderError:
+            raise
+        except Exception as exc:
+            raise_classified(exc, target=self._target, mid_stream=bool(meter.parts))
+        if finish is None:  # the stream ended without saying why: it was cut
+            raise failure("cut_off", target=self._target)
+        usage = meter.usage(
+            provider=self.name,
+            model=self.model,
+            prompt=request.messages,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+        )
+        return Completion(text=meter.text, usage=usage, truncated=finish == "length")
+
+    async def aclose(self) -> None:
+        await self._client.close()
