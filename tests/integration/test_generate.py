@@ -149,12 +149,14 @@ def test_generate_with_an_openai_compatible_model(
     prompt = "Create a simple todo app"
     answer = design("a library system with books, members and loans").spec.model_dump_json()
     key = "sk-canary-key-never-in-output-1234"
-    with FakeModelServer(ModelScript({"architect": Reply(f"```json\n{answer}\n```")}), api_key=key) as server:
+    script = ModelScript({"architect": Reply(f"```json\n{answer}\n```")}, default=Reply("NO CHANGES"))
+    with FakeModelServer(script, api_key=key) as server:
         monkeypatch.setenv("OPENAI_API_KEY", key)
         monkeypatch.setenv("OPENAI_BASE_URL", f"{server.url}/v1")
         out = tmp_path / "project"
         assert main(["generate", prompt, "--out", str(out), "--model", "openai:gpt-4o-mini"]) == 0
-        assert [r.role for r in server.requests] == ["architect"]
+        roles = [r.role for r in server.requests]
+        assert roles[0] == "architect" and sorted(roles[1:]) == ["backend", "devops", "frontend", "tester"]
     tree = ProjectRepo.open(out).tree("HEAD")
     spec = json.loads(tree["autocrea.json"])
     assert spec["prompt"] == prompt and {e["name"] for e in spec["entities"]} == {"Book", "Member", "Loan"}

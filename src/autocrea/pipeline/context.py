@@ -42,8 +42,9 @@ class RunContext:
             raise RuntimeError("the architect has not produced a spec yet")
         return self.spec
 
-    def record_usage(self, usage: Usage) -> None:
+    def record_usage(self, role: str, usage: Usage) -> None:
         with self._lock:
+            self.evidence.model_seconds[role] = self.evidence.model_seconds.get(role, 0.0) + usage.seconds
             self.evidence.prompt_tokens += usage.prompt_tokens
             self.evidence.completion_tokens += usage.completion_tokens
 

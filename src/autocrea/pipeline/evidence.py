@@ -47,6 +47,7 @@ class Evidence:
     commits: list[str] = field(default_factory=list)
     prompt_tokens: int = 0  # model usage, 0 for the offline engine
     completion_tokens: int = 0
+    model_seconds: dict[str, float] = field(default_factory=dict)  # per role, time spent in model calls
     timings: dict[str, float] = field(default_factory=dict)
 
     @property

@@ -15,29 +15,40 @@ _FENCE = re.compile(r"```(?:json|JSON|javascript|js)?\s*\n(.*?)```", re.DOTALL)
 _PY_LITERALS = {"True": "true", "False": "false", "None": "null"}
 
 
+def _opens_string(text: str, index: int) -> bool:
+    """A quote starts a string in JSON-ish text only where a value or key may start."""
+    if text[index] == '"':
+        return True
+    before = text[:index].rstrip()
+    return not before or before[-1] in "{[,:"
+
+
 def _balanced_object(text: str, start: int) -> str | None:
-    """The {...} starting at `start`, matching braces outside strings; None if never closed."""
+    """The {...} starting at `start`, matching braces outside strings and comments; None if never closed."""
     depth = 0
-    in_string = False
-    escaped = False
-    quote = ""
-    for index in range(start, len(text)):
+    index = start
+    n = len(text)
+    while index < n:
         char = text[index]
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == quote:
-                in_string = False
-        elif char in "\"'":
-            in_string, quote = True, char
+        if char in "\"'" and _opens_string(text, index):
+            index += 1
+            while index < n and text[index] != char:
+                index += 2 if text[index] == "\\" else 1
+        elif text.startswith("//", index):
+            newline = text.find("\n", index)
+            index = n if newline < 0 else newline
+            continue
+        elif text.startswith("/*", index):
+            end = text.find("*/", index + 2)
+            index = n if end < 0 else end + 2
+            continue
         elif char == "{":
             depth += 1
         elif char == "}":
             depth -= 1
             if depth == 0:
                 return text[start : index + 1]
+        index += 1
     return None
 
 
@@ -76,7 +87,7 @@ def _strip_comments_and_fix_tokens(text: str) -> str:
     i, n = 0, len(text)
     while i < n:
         char = text[i]
-        if char in "\"'":
+        if char in "\"'" and _opens_string(text, i):
             quote = char
             j = i + 1
             buf: list[str] = []

@@ -31,7 +31,7 @@ class Architect:
             log=lambda message: ctx.log(self.name, message),
         )
         for usage in result.usages:
-            ctx.record_usage(usage)
+            ctx.record_usage(self.name, usage)
         return result.spec, tuple(result.notes)
 
     async def run(self, ctx: RunContext) -> str:

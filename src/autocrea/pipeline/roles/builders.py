@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from autocrea.blueprint.render import render_backend, render_devops, render_frontend
 from autocrea.domain.appspec import AppSpec
+from autocrea.pipeline.builder_model import refine
 from autocrea.pipeline.context import RunContext
 from autocrea.pipeline.roles.base import RoleSettings
 
@@ -16,7 +17,7 @@ class _Builder:
     title: str
     after: tuple[str, ...] = ("architect",)
     owns: tuple[str, ...]
-    settings = RoleSettings(timeout_seconds=120)
+    settings = RoleSettings(timeout_seconds=600)  # a model may stream a few thousand tokens
     _render: Callable[[AppSpec], dict[str, str]]
 
     async def run(self, ctx: RunContext) -> str:
@@ -24,6 +25,7 @@ class _Builder:
         with ctx.timed("render"):
             files = await asyncio.to_thread(type(self)._render, spec)
         ctx.log(self.name, f"rendered {len(files)} files from the spec")
+        files = await refine(ctx, role=self.name, owns=self.owns, settings=self.settings, files=files)
         await ctx.commit(self.name, self.owns, files, f"{self.title}: {len(files)} files for {spec.name}")
         lines = sum(text.count("\n") for text in files.values())
         return f"{len(files)} files, {lines} lines"

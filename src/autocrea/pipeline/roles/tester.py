@@ -12,6 +12,7 @@ import httpx
 
 from autocrea.blueprint.render import render_tests
 from autocrea.errors import GenerationFailed
+from autocrea.pipeline.builder_model import refine
 from autocrea.pipeline.context import RunContext
 from autocrea.pipeline.evidence import PageProbe
 from autocrea.pipeline.pytest_report import failure_excerpt, parse_short_summary
@@ -42,6 +43,7 @@ class Tester:
     async def run(self, ctx: RunContext) -> str:
         spec = ctx.require_spec()
         files = await asyncio.to_thread(render_tests, spec)
+        files = await refine(ctx, role=self.name, owns=self.owns, settings=self.settings, files=files)
         await ctx.commit(self.name, self.owns, files, f"Tests: {len(files)} files for {spec.name}")
         scratch = Path(tempfile.mkdtemp(prefix="autocrea-test-"))
         try:

@@ -1,0 +1,97 @@
+"""Builder roles with a model: accepted changes, refused changes, no answer — through the real SDK."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from pydantic import SecretStr
+
+from autocrea.blueprint.architect import design
+from autocrea.blueprint.render import render_frontend
+from autocrea.pipeline.builder_model import CONTEXT_CHARS, extend_with_model, role_context, spec_summary
+from autocrea.pipeline.roles.builders import Frontend
+from autocrea.providers.resilience import ResilientModel
+from autocrea.providers.select import Credentials, build_model, parse_model, policy_for
+from autocrea.testing.model_server import FakeModelServer
+from autocrea.testing.script import Fault, ModelScript, Reply
+
+KEY = "sk-test-canary-builder-0123456789"
+SPEC = design("a library system with books, members and loans").spec
+FILES = render_frontend(SPEC)
+Serve = Callable[[Reply], tuple[FakeModelServer, ResilientModel]]
+
+
+@pytest.fixture
+def serve() -> Iterator[Serve]:
+    servers: list[FakeModelServer] = []
+
+    def start(reply: Reply) -> tuple[FakeModelServer, ResilientModel]:
+        server = FakeModelServer(ModelScript({"frontend": reply}), api_key=KEY)
+        server.start()
+        servers.append(server)
+        model = build_model(
+            parse_model("openai:gpt-4o-mini"),
+            credentials=Credentials(openai_api_key=SecretStr(KEY), openai_base_url=f"{server.url}/v1"),
+            policy=policy_for(timeout_seconds=5, max_retries=0),
+            timeout_seconds=5,
+        )
+        return server, model
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+async def ask(model: ResilientModel, logs: list[str]):  # type: ignore[no-untyped-def]
+    return await extend_with_model(
+        role="frontend",
+        owns=Frontend.owns,
+        prompt="a library",
+        spec=SPEC,
+        files=FILES,
+        model=model,
+        max_tokens=4000,
+        temperature=0.2,
+        log=logs.append,
+    )
+
+
+def test_spec_summary_and_context_stay_small() -> None:
+    summary = spec_summary(SPEC)
+    assert "Loan /api/loans" in summary and "book_id->Book" in summary
+    context = role_context(FILES)
+    assert all(path in context for path in FILES)  # every file is listed
+    assert len(context) < CONTEXT_CHARS + 2_000
+
+
+async def test_owned_changes_are_kept_and_the_rest_refused(serve: Serve) -> None:
+    answer = (
+        "Here are my changes.\n"
+        '<file path="app/static/extra.css">\n.hero { color: red; }\n</file>\n'
+        '<file path="app/main.py">\nprint("not mine")\n</file>\n'
+        '<file path="../../etc/cron.d/x">\n* * * * * root rm -rf /\n</file>\n'
+    )
+    server, model = serve(Reply(answer))
+    logs: list[str] = []
+    changes = await ask(model, logs)
+    assert changes.files == {"app/static/extra.css": ".hero { color: red; }\n"}
+    assert sum("refused" in line for line in logs) == 2
+    assert changes.usages[0].completion_tokens > 0
+    assert KEY not in str(server.requests[0].body)
+
+
+async def test_no_changes_keeps_the_blueprint(serve: Serve) -> None:
+    _, model = serve(Reply("NO CHANGES"))
+    logs: list[str] = []
+    changes = await ask(model, logs)
+    assert changes.files == {} and any("unchanged" in line for line in logs)
+
+
+async def test_a_failing_model_keeps_the_blueprint(serve: Serve) -> None:
+    _, model = serve(Reply("x", faults=(Fault(kind="status", status=403, times=9),)))
+    logs: list[str] = []
+    changes = await ask(model, logs)
+    assert (
+        changes.files == {} and changes.usages == [] and any("keeping the Blueprint" in line for line in logs)
+    )
