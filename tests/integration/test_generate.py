@@ -161,3 +161,45 @@ def test_generate_with_an_openai_compatible_model(
     spec = json.loads(tree["autocrea.json"])
     assert spec["prompt"] == prompt and {e["name"] for e in spec["entities"]} == {"Book", "Member", "Loan"}
     assert all(key.encode() not in data for data in tree.values())
+
+
+async def test_a_model_change_that_breaks_the_app_is_rolled_back(
+    tmp_path: Path, runtimes: RuntimeCache
+) -> None:
+    """Safety net: the verified Blueprint comes back, the run still meets the definition of done."""
+    from pydantic import SecretStr
+
+    from autocrea.providers.select import Credentials, build_model, parse_model, policy_for
+    from autocrea.testing.model_server import FakeModelServer
+    from autocrea.testing.script import ModelScript, Reply
+
+    key = "sk-safety-net-0123456789"
+    spec = design("Create a simple todo app").spec.model_dump_json()
+    broken = '<file path="app/main.py">\nraise RuntimeError("broken by the model")\n</file>'
+    script = ModelScript({"architect": Reply(spec), "backend": Reply(broken)}, default=Reply("NO CHANGES"))
+    events: list[Event] = []
+    with FakeModelServer(script, api_key=key) as server:
+        model = build_model(
+            parse_model("openai:gpt-4o-mini"),
+            credentials=Credentials(openai_api_key=SecretStr(key), openai_base_url=f"{server.url}/v1"),
+            policy=policy_for(timeout_seconds=10, max_retries=0),
+            timeout_seconds=10,
+        )
+        ctx = RunContext(
+            run_id="s",
+            prompt="Create a simple todo app",
+            model="openai:gpt-4o-mini",
+            events=EventStream(run_id="s", emit=events.append),
+            repo=ProjectRepo.init(tmp_path / "p"),
+            sandbox=ProcessSandbox(),
+            runtimes=runtimes,
+            llm=model,
+        )
+        outcome = await generate(ctx)
+        await model.aclose()
+    assert outcome.ok, (outcome.error, outcome.unmet)
+    history = ctx.repo.history()
+    assert history[1].message.startswith("Restore the Blueprint of 1 file")
+    assert b"broken by the model" not in ctx.repo.tree("HEAD")["app/main.py"]
+    assert any("model changes broke the app" in str(e.data.get("message")) for e in events)
+    assert events[-1].type == "run.finished"

@@ -151,4 +151,6 @@ async def refine(
     )
     for usage in changes.usages:
         ctx.record_usage(role, usage)
-    return {**files, **changes.files}
+    changed = {**files, **changes.files}
+    ctx.remember_blueprint(files, changed)
+    return changed

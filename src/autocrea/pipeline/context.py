@@ -34,6 +34,8 @@ class RunContext:
     llm: ResilientModel | None = None  # None: the offline Blueprint engine drives every role
     spec: AppSpec | None = None
     evidence: Evidence = field(default_factory=Evidence)
+    # Blueprint text of every file a model changed (None: the model created it), for the safety net.
+    blueprint_originals: dict[str, str | None] = field(default_factory=dict)
     _committed: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -47,6 +49,33 @@ class RunContext:
             self.evidence.model_seconds[role] = self.evidence.model_seconds.get(role, 0.0) + usage.seconds
             self.evidence.prompt_tokens += usage.prompt_tokens
             self.evidence.completion_tokens += usage.completion_tokens
+
+    def remember_blueprint(self, before: Mapping[str, str], after: Mapping[str, str]) -> None:
+        with self._lock:
+            for path, text in after.items():
+                if before.get(path) != text:
+                    self.blueprint_originals.setdefault(path, before.get(path))
+
+    async def restore_blueprint(self, role: str) -> str:
+        """Put back the verified Blueprint version of every file a model changed: one more commit."""
+        restore = {p: t for p, t in self.blueprint_originals.items() if t is not None}
+        delete = [p for p, t in self.blueprint_originals.items() if t is None]
+        sha = await asyncio.to_thread(
+            self.repo.commit_files,
+            restore,
+            message=f"Restore the Blueprint of {len(self.blueprint_originals)} file(s) a model changed",
+            author=role_author(role),
+            delete=delete,
+        )
+        with self._lock:
+            self.blueprint_originals.clear()
+            self.evidence.commits.append(sha)
+            self.evidence.tests.clear()
+            self.evidence.pages.clear()
+            self.evidence.booted = False
+        for path in sorted(restore):
+            self.events("file.written", role, path=path, bytes=len(restore[path].encode()), restored=True)
+        return sha
 
     def log(self, role: str, message: str, **data: object) -> None:
         self.events("step.log", role, message=message, **data)

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 
 from autocrea.blueprint.render import render_tests
-from autocrea.errors import GenerationFailed
+from autocrea.errors import GenerationFailed, RuntimeSetupFailed
 from autocrea.pipeline.builder_model import refine
 from autocrea.pipeline.context import RunContext
 from autocrea.pipeline.evidence import PageProbe
@@ -45,6 +45,23 @@ class Tester:
         files = await asyncio.to_thread(render_tests, spec)
         files = await refine(ctx, role=self.name, owns=self.owns, settings=self.settings, files=files)
         await ctx.commit(self.name, self.owns, files, f"Tests: {len(files)} files for {spec.name}")
+        try:
+            await self._verify(ctx)
+        except (GenerationFailed, RuntimeSetupFailed) as failure:
+            if not ctx.blueprint_originals:
+                raise
+            # Safety net: a model's change broke the verified Blueprint; put it back and prove it again.
+            names = ", ".join(sorted(ctx.blueprint_originals))
+            ctx.log(
+                self.name,
+                f"model changes broke the app ({failure.message}); restoring the Blueprint of {names}",
+            )
+            await ctx.restore_blueprint(self.name)
+            await self._verify(ctx)
+        ev = ctx.evidence
+        return f"{ev.tests_passed} tests passed, app booted, {ev.pages_ok}/{len(ev.pages)} pages answered 200"
+
+    async def _verify(self, ctx: RunContext) -> None:
         scratch = Path(tempfile.mkdtemp(prefix="autocrea-test-"))
         try:
             app_dir = scratch / "app"
@@ -61,8 +78,6 @@ class Tester:
                     raise outcome
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
-        ev = ctx.evidence
-        return f"{ev.tests_passed} tests passed, app booted, {ev.pages_ok}/{len(ev.pages)} pages answered 200"
 
     async def _install(self, ctx: RunContext, app_dir: Path) -> Path:
         requirements = (app_dir / "requirements.txt").read_text(encoding="utf-8")
