@@ -27,6 +27,7 @@ test: lint unit
 
 bench: $(STAMP)
 	$(BIN)/python bench/generation.py
+	$(BIN)/python bench/pipeline.py
 
 clean:
 	rm -rf $(VENV) .autocrea .pytest_cache .mypy_cache
