@@ -203,3 +203,51 @@ async def test_a_model_change_that_breaks_the_app_is_rolled_back(
     assert b"broken by the model" not in ctx.repo.tree("HEAD")["app/main.py"]
     assert any("model changes broke the app" in str(e.data.get("message")) for e in events)
     assert events[-1].type == "run.finished"
+
+
+async def test_a_failure_goes_back_to_the_owning_role_for_repair(
+    tmp_path: Path, runtimes: RuntimeCache
+) -> None:
+    """Repair round: the backend breaks main.py, sees the failing output, sends it back fixed."""
+    from pydantic import SecretStr
+
+    from autocrea.blueprint.render import render_backend
+    from autocrea.providers.select import Credentials, build_model, parse_model, policy_for
+    from autocrea.testing.model_server import FakeModelServer
+    from autocrea.testing.script import ModelScript, Reply
+
+    key = "sk-repair-round-0123456789"
+    spec = design("Create a simple todo app").spec
+    good_main = render_backend(spec)["app/main.py"]
+    broken = '<file path="app/main.py">\nraise RuntimeError("broken by the model")\n</file>'
+    fixed = f'<file path="app/main.py">\n{good_main}</file>'
+    script = ModelScript(
+        {"architect": Reply(spec.model_dump_json()), "backend": [Reply(broken), Reply(fixed)]},
+        default=Reply("NO CHANGES"),
+    )
+    events: list[Event] = []
+    with FakeModelServer(script, api_key=key) as server:
+        model = build_model(
+            parse_model("openai:gpt-4o-mini"),
+            credentials=Credentials(openai_api_key=SecretStr(key), openai_base_url=f"{server.url}/v1"),
+            policy=policy_for(timeout_seconds=10, max_retries=0),
+            timeout_seconds=10,
+        )
+        ctx = RunContext(
+            run_id="r",
+            prompt="Create a simple todo app",
+            model="openai:gpt-4o-mini",
+            events=EventStream(run_id="r", emit=events.append),
+            repo=ProjectRepo.init(tmp_path / "p"),
+            sandbox=ProcessSandbox(),
+            runtimes=runtimes,
+            llm=model,
+        )
+        outcome = await generate(ctx)
+        await model.aclose()
+        backend_asks = [r for r in server.requests if r.role == "backend"]
+    assert outcome.ok, (outcome.error, outcome.unmet)
+    assert len(backend_asks) == 2 and "broken by the model" in json.dumps(backend_asks[1].body)
+    repair = ctx.repo.history()[1]
+    assert repair.message.startswith("Repair round 1") and repair.author.email == "backend@autocrea.local"
+    assert any("repair round 1 fixed the app" in str(e.data.get("message")) for e in events)

@@ -70,12 +70,17 @@ class RunContext:
         with self._lock:
             self.blueprint_originals.clear()
             self.evidence.commits.append(sha)
-            self.evidence.tests.clear()
-            self.evidence.pages.clear()
-            self.evidence.booted = False
+        self.reset_verification()
         for path in sorted(restore):
             self.events("file.written", role, path=path, bytes=len(restore[path].encode()), restored=True)
         return sha
+
+    def reset_verification(self) -> None:
+        """Forget test and probe results before verifying a changed tree again."""
+        with self._lock:
+            self.evidence.tests.clear()
+            self.evidence.pages.clear()
+            self.evidence.booted = False
 
     def log(self, role: str, message: str, **data: object) -> None:
         self.events("step.log", role, message=message, **data)
@@ -91,9 +96,17 @@ class RunContext:
                     self.evidence.timings.get(phase, 0.0) + time.monotonic() - started
                 )
 
-    async def commit(self, role: str, owns: tuple[str, ...], files: Mapping[str, str], message: str) -> str:
-        """Write a role's files and commit them as that role: one commit per role step."""
-        if role in self._committed:
+    async def commit(
+        self,
+        role: str,
+        owns: tuple[str, ...],
+        files: Mapping[str, str],
+        message: str,
+        *,
+        repair: bool = False,
+    ) -> str:
+        """Write a role's files and commit them as that role: one commit per role step, plus repairs."""
+        if role in self._committed and not repair:
             raise RuntimeError(f"{role} already committed in this run")
         for path in files:
             clean = safe_relpath(path)

@@ -8,6 +8,7 @@ from autocrea.blueprint.architect import design
 from autocrea.domain.appspec import AppSpec
 from autocrea.pipeline.architect_model import design_with_model
 from autocrea.pipeline.context import RunContext
+from autocrea.pipeline.ownership import OWNS
 from autocrea.pipeline.roles.base import RoleSettings
 
 
@@ -15,7 +16,7 @@ class Architect:
     name = "architect"
     title = "Architect"
     after: tuple[str, ...] = ()
-    owns: tuple[str, ...] = ("autocrea.json",)
+    owns: tuple[str, ...] = OWNS["architect"]
     settings = RoleSettings(timeout_seconds=300, max_output_tokens=8000)
 
     async def _design(self, ctx: RunContext) -> tuple[AppSpec, tuple[str, ...]]:

@@ -9,6 +9,7 @@ from autocrea.blueprint.render import render_backend, render_devops, render_fron
 from autocrea.domain.appspec import AppSpec
 from autocrea.pipeline.builder_model import refine
 from autocrea.pipeline.context import RunContext
+from autocrea.pipeline.ownership import OWNS
 from autocrea.pipeline.roles.base import RoleSettings
 
 
@@ -34,29 +35,19 @@ class _Builder:
 class Backend(_Builder):
     name = "backend"
     title = "Backend"
-    owns: tuple[str, ...] = ("app/*.py", "app/routers/*.py", "requirements.txt")
+    owns: tuple[str, ...] = OWNS["backend"]
     _render = staticmethod(render_backend)
 
 
 class Frontend(_Builder):
     name = "frontend"
     title = "Frontend"
-    owns: tuple[str, ...] = ("app/pages.py", "app/templates/*", "app/static/*")
+    owns: tuple[str, ...] = OWNS["frontend"]
     _render = staticmethod(render_frontend)
 
 
 class Devops(_Builder):
     name = "devops"
     title = "DevOps"
-    owns: tuple[str, ...] = (
-        "Dockerfile",
-        "docker-compose.yml",
-        ".github/workflows/*.yml",
-        ".env.example",
-        ".gitignore",
-        ".dockerignore",
-        "README.md",
-        "pytest.ini",
-        "pyproject.toml",
-    )
+    owns: tuple[str, ...] = OWNS["devops"]
     _render = staticmethod(render_devops)

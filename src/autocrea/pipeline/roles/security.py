@@ -15,6 +15,7 @@ from ruff.__main__ import find_ruff_bin
 from autocrea.blueprint.allowlist import ALLOWED_PACKAGES
 from autocrea.pipeline.context import RunContext
 from autocrea.pipeline.evidence import Finding, Severity
+from autocrea.pipeline.ownership import OWNS
 from autocrea.pipeline.roles.base import RoleSettings
 from autocrea.pipeline.security_report import render_security_md
 from autocrea.sandbox.protocol import Limits
@@ -97,7 +98,7 @@ class Security:
     name = "security"
     title = "Security"
     after: tuple[str, ...] = ("tester",)
-    owns: tuple[str, ...] = ("SECURITY.md",)
+    owns: tuple[str, ...] = OWNS["security"]
     settings = RoleSettings(timeout_seconds=120)
 
     async def run(self, ctx: RunContext) -> str:

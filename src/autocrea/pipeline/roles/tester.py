@@ -11,10 +11,11 @@ from pathlib import Path
 import httpx
 
 from autocrea.blueprint.render import render_tests
-from autocrea.errors import GenerationFailed, RuntimeSetupFailed
-from autocrea.pipeline.builder_model import refine
+from autocrea.errors import AutocreaError, GenerationFailed, RuntimeSetupFailed
+from autocrea.pipeline.builder_model import refine, repair_task
 from autocrea.pipeline.context import RunContext
 from autocrea.pipeline.evidence import PageProbe
+from autocrea.pipeline.ownership import OWNS, mentioned_paths, owner_of
 from autocrea.pipeline.pytest_report import failure_excerpt, parse_short_summary
 from autocrea.pipeline.roles.base import RoleSettings
 from autocrea.sandbox.process import free_port
@@ -24,6 +25,8 @@ from autocrea.storage.paths import write_file
 TEST_LIMITS = Limits(wall_seconds=180, cpu_seconds=180)
 BOOT_LIMITS = Limits(wall_seconds=60, cpu_seconds=60)
 BOOT_TIMEOUT = 20.0
+MAX_REPAIR_ROUNDS = 2
+REPAIR_TOKEN_BUDGET = 60_000  # prompt + completion tokens of the whole run
 
 
 def checkout(ctx: RunContext, target: Path) -> None:
@@ -37,7 +40,7 @@ class Tester:
     name = "tester"
     title = "Tester"
     after: tuple[str, ...] = ("backend", "frontend", "devops")
-    owns: tuple[str, ...] = ("tests/*.py",)
+    owns: tuple[str, ...] = OWNS["tester"]
     settings = RoleSettings(timeout_seconds=900)
 
     async def run(self, ctx: RunContext) -> str:
@@ -50,6 +53,8 @@ class Tester:
         except (GenerationFailed, RuntimeSetupFailed) as failure:
             if not ctx.blueprint_originals:
                 raise
+            if await self._repair(ctx, failure):
+                return self._summary(ctx)
             # Safety net: a model's change broke the verified Blueprint; put it back and prove it again.
             names = ", ".join(sorted(ctx.blueprint_originals))
             ctx.log(
@@ -58,8 +63,65 @@ class Tester:
             )
             await ctx.restore_blueprint(self.name)
             await self._verify(ctx)
+        return self._summary(ctx)
+
+    def _summary(self, ctx: RunContext) -> str:
         ev = ctx.evidence
         return f"{ev.tests_passed} tests passed, app booted, {ev.pages_ok}/{len(ev.pages)} pages answered 200"
+
+    async def _repair(self, ctx: RunContext, failure: AutocreaError) -> bool:
+        """Send the failure to the roles that own the failing files; bounded by rounds and tokens.
+
+        Stops early when a round proposes nothing or the failure does not change (no progress).
+        """
+        if ctx.llm is None:
+            return False
+        previous: tuple[str, ...] | None = None
+        for round_no in range(1, MAX_REPAIR_ROUNDS + 1):
+            if ctx.evidence.prompt_tokens + ctx.evidence.completion_tokens >= REPAIR_TOKEN_BUDGET:
+                ctx.log(self.name, f"repair stopped: the run used its {REPAIR_TOKEN_BUDGET:,}-token budget")
+                return False
+            output = _failure_text(failure)
+            failing = tuple(sorted(t.name for t in ctx.evidence.tests if t.outcome in ("failed", "error")))
+            signature = (failure.message, *failing)
+            if signature == previous:
+                ctx.log(self.name, f"repair round {round_no - 1} made no progress; stopping")
+                return False
+            previous = signature
+            tree = {p: d.decode("utf-8", "replace") for p, d in ctx.repo.tree("HEAD").items()}
+            owners = _owners(output, tree, ctx.blueprint_originals)
+            ctx.log(
+                self.name, f"repair round {round_no}: asking {', '.join(owners)} to fix: {failure.message}"
+            )
+            changed = False
+            for role in owners:
+                files = {p: t for p, t in tree.items() if owner_of(p) == role}
+                updated = await refine(
+                    ctx,
+                    role=role,
+                    owns=OWNS[role],
+                    settings=self.settings,
+                    files=files,
+                    task=repair_task(output),
+                )
+                diff = {p: t for p, t in updated.items() if files.get(p) != t}
+                if diff:
+                    await ctx.commit(
+                        role, OWNS[role], diff, f"Repair round {round_no}: {len(diff)} file(s)", repair=True
+                    )
+                    changed = True
+            if not changed:
+                ctx.log(self.name, f"repair round {round_no}: no change was proposed")
+                return False
+            ctx.reset_verification()
+            try:
+                await self._verify(ctx)
+            except (GenerationFailed, RuntimeSetupFailed) as again:
+                failure = again
+                continue
+            ctx.log(self.name, f"repair round {round_no} fixed the app")
+            return True
+        return False
 
     async def _verify(self, ctx: RunContext) -> None:
         scratch = Path(tempfile.mkdtemp(prefix="autocrea-test-"))
@@ -179,6 +241,23 @@ class Tester:
         raise GenerationFailed(
             f"the app did not answer within {BOOT_TIMEOUT:.0f} s", details={"server_output": tail[-2000:]}
         )
+
+
+def _failure_text(failure: AutocreaError) -> str:
+    details = failure.details
+    return "\n".join(
+        str(x) for x in (failure.message, details.get("output", ""), details.get("server_output", "")) if x
+    )
+
+
+def _owners(output: str, tree: dict[str, str], changed: dict[str, str | None]) -> list[str]:
+    """Roles owning the files the failure names; else the roles whose files a model changed."""
+    repairable = ("backend", "frontend", "devops", "tester")
+    named = [owner_of(p) for p in mentioned_paths(output, tree)]
+    owners = [r for r in dict.fromkeys(named) if r in repairable]
+    if not owners:
+        owners = [r for r in dict.fromkeys(owner_of(p) for p in sorted(changed)) if r in repairable]
+    return owners
 
 
 async def _probe(client: httpx.AsyncClient, path: str) -> PageProbe:
