@@ -203,6 +203,7 @@ async def test_a_model_change_that_breaks_the_app_is_rolled_back(
     assert b"broken by the model" not in ctx.repo.tree("HEAD")["app/main.py"]
     assert any("model changes broke the app" in str(e.data.get("message")) for e in events)
     assert events[-1].type == "run.finished"
+    assert key not in json.dumps([e.model_dump(mode="json") for e in events])  # the canary never leaks
 
 
 async def test_a_failure_goes_back_to_the_owning_role_for_repair(
