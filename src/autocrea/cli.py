@@ -1,4 +1,4 @@
-"""Command line: `autocrea serve | generate | export`."""
+"""Command line: `autocrea serve | generate | schema | export | db upgrade`."""
 
 from __future__ import annotations
 
@@ -65,6 +65,9 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("project", type=Path)
     exp.add_argument("--commit", default="HEAD", help="commit, branch or HEAD~N (default HEAD)")
     exp.add_argument("-o", "--output", type=Path, required=True)
+    db = sub.add_parser("db", help="manage the database").add_subparsers(dest="db_command", required=True)
+    db_upgrade = db.add_parser("upgrade", help="create or migrate the database to the newest schema")
+    db_upgrade.add_argument("--url", help="database URL (default: AUTOCREA_DATABASE_URL or the SQLite file)")
     return parser
 
 
@@ -160,6 +163,15 @@ def cmd_export(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+def cmd_db_upgrade(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    from autocrea.storage.migrate import upgrade as upgrade_database  # alembic loads only for this
+
+    url: str = args.url or settings.database_url
+    asyncio.run(upgrade_database(url))
+    console.print("database is up to date")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     console = Console(stderr=False)
@@ -183,6 +195,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "schema":
             print(json.dumps(appspec_json_schema(), indent=2, ensure_ascii=False))
             return EXIT_OK
+        if args.command == "db":
+            return cmd_db_upgrade(args, settings, console)
         return cmd_export(args, console)
     except AutocreaError as exc:
         err.print(f"[red]error:[/red] {exc.message}", highlight=False, soft_wrap=True)

@@ -9,7 +9,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -44,6 +44,12 @@ class Settings(BaseSettings):
         default=None, description="cache of generated apps' virtualenvs (default: DATA_DIR/runtimes)"
     )
     log_level: str = Field(default="info", description="log level of the server")
+    database_url: str = Field(
+        default="",
+        validation_alias=_env("database_url"),
+        description="SQLAlchemy URL: sqlite+aiosqlite:///file or postgresql+asyncpg://user@host/db "
+        "(default: the SQLite file DATA_DIR/autocrea.db)",
+    )
 
     # Model providers. The seed spec names the plain variables; both spellings work.
     joxcoder_api_url: str | None = Field(
@@ -81,6 +87,12 @@ class Settings(BaseSettings):
         description="comma-separated models tried in order when the chosen one fails, "
         "e.g. `openai:gpt-4o-mini,anthropic:claude-haiku-4-5`",
     )
+
+    @model_validator(mode="after")
+    def _default_database(self) -> Settings:
+        if not self.database_url.strip():
+            self.database_url = f"sqlite+aiosqlite:///{self.data_dir / 'autocrea.db'}"
+        return self
 
     @property
     def runtimes_path(self) -> Path:

@@ -11,6 +11,9 @@ AutocreaError                    base; `code` is the stable machine name, `messa
 ├── RuntimeSetupFailed           the generated app's dependencies could not be installed
 ├── GitError                     a repository operation failed (unknown ref, corrupt repo)
 ├── GenerationFailed             a run finished without meeting the definition of done
+├── InsufficientCredits          too few credits available; `details` has required and available (HTTP 402)
+├── CreditConflict               hold already closed the other way, or idempotency key reused (HTTP 409)
+├── DatabaseError                the database could not be reached, opened or migrated
 └── ProviderError                a model provider gave no usable answer; names the provider and setting
     ├── ProviderNotConfigured    the chosen model needs a setting that is missing (key, URL)
     ├── ProviderAuthError        the key was rejected (401/403) or the account is over its spend limit
@@ -76,6 +79,26 @@ class GitError(AutocreaError):
 
 class GenerationFailed(AutocreaError):
     code = "generation_failed"
+
+
+class InsufficientCredits(AutocreaError):
+    code = "insufficient_credits"
+
+    def __init__(self, *, required: int, available: int) -> None:
+        super().__init__(
+            f"this needs {required} credits but {available} are available",
+            details={"required": required, "available": available},
+        )
+        self.required = required
+        self.available = available
+
+
+class CreditConflict(AutocreaError):
+    code = "credit_conflict"
+
+
+class DatabaseError(AutocreaError):
+    code = "database_error"
 
 
 class ProviderError(AutocreaError):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -10,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from autocrea import __version__
 from autocrea.config import Settings
 from autocrea.errors import AutocreaError, InvalidInput
+from autocrea.storage.migrate import upgrade
 
 
 def _error(status: int, code: str, message: str, details: object = None) -> JSONResponse:
@@ -20,7 +24,16 @@ def _error(status: int, code: str, message: str, details: object = None) -> JSON
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    app = FastAPI(title="AUTOCREA", version=__version__)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # The embedded SQLite database is created and migrated on start; PostgreSQL is migrated
+        # explicitly (`autocrea db upgrade`) so several servers never race on a migration.
+        if settings.database_url.startswith("sqlite"):
+            await upgrade(settings.database_url)
+        yield
+
+    app = FastAPI(title="AUTOCREA", version=__version__, lifespan=lifespan)
     app.state.settings = settings
 
     @app.exception_handler(StarletteHTTPException)

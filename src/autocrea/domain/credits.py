@@ -1,0 +1,54 @@
+"""Credit arithmetic: ledger entry kinds, their effect on a balance, and the fixed amounts.
+
+The ledger is append-only and every amount in it is positive; the kind says what it does:
+grant and purchase add credits, hold reserves them, settle turns a hold into spending, release
+returns a hold. Available = granted - spent - held, where held counts holds not yet closed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+TRIAL_CREDITS = 100
+GENERATION_COST = 50
+
+
+class EntryKind(StrEnum):
+    GRANT = "grant"
+    PURCHASE = "purchase"
+    HOLD = "hold"
+    SETTLE = "settle"
+    RELEASE = "release"
+
+
+class HoldStatus(StrEnum):
+    OPEN = "open"
+    SETTLED = "settled"
+    RELEASED = "released"
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    granted: int
+    spent: int
+    held: int
+
+    @property
+    def available(self) -> int:
+        return self.granted - self.spent - self.held
+
+
+def balance_from_totals(totals: Mapping[str, int]) -> Balance:
+    """A balance from the sum of amounts per entry kind (kinds absent from `totals` count 0)."""
+
+    def total(kind: EntryKind) -> int:
+        return int(totals.get(kind.value, 0))
+
+    closed = total(EntryKind.SETTLE) + total(EntryKind.RELEASE)
+    return Balance(
+        granted=total(EntryKind.GRANT) + total(EntryKind.PURCHASE),
+        spent=total(EntryKind.SETTLE),
+        held=total(EntryKind.HOLD) - closed,
+    )

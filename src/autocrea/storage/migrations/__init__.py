@@ -1,0 +1,1 @@
+"""Alembic migrations, run programmatically by `autocrea.storage.migrate` (no alembic.ini)."""
