@@ -6,8 +6,11 @@ import os
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from autocrea.config import Settings
+from autocrea.providers.resilience import ResilientModel
+from autocrea.providers.select import Credentials, build_model, parse_model, policy_for
 from autocrea.sandbox.process import ProcessSandbox
 from autocrea.sandbox.runtime import RuntimeCache
 
@@ -37,3 +40,13 @@ def runtime_root() -> Path:
 @pytest.fixture(scope="session")
 def runtimes(runtime_root: Path) -> RuntimeCache:
     return RuntimeCache(root=runtime_root, python=Settings().sandbox_python, sandbox=ProcessSandbox())
+
+
+def openai_model(url: str, key: str, *, timeout: float = 10) -> ResilientModel:
+    """An `openai:gpt-4o-mini` chain pointed at a local FakeModelServer, without retries."""
+    return build_model(
+        parse_model("openai:gpt-4o-mini"),
+        credentials=Credentials(openai_api_key=SecretStr(key), openai_base_url=f"{url}/v1"),
+        policy=policy_for(timeout_seconds=timeout, max_retries=0),
+        timeout_seconds=timeout,
+    )

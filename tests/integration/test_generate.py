@@ -16,11 +16,14 @@ from autocrea.cli import main
 from autocrea.domain.events import Event, EventStream
 from autocrea.domain.examples import SEED_EXAMPLES
 from autocrea.pipeline.context import RunContext
-from autocrea.pipeline.generation import generate
+from autocrea.pipeline.generation import Outcome, generate
 from autocrea.sandbox.process import ProcessSandbox
 from autocrea.sandbox.runtime import RuntimeCache
 from autocrea.storage.archive import zip_commit
 from autocrea.storage.git import ProjectRepo
+from autocrea.testing.model_server import FakeModelServer
+from autocrea.testing.script import ModelScript, Reply
+from tests.conftest import openai_model
 
 pytestmark = pytest.mark.slow
 
@@ -143,9 +146,6 @@ def test_generate_with_an_openai_compatible_model(
     tmp_path: Path, cli_env: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The architect asks the model (the local OpenAI-compatible server, through the real SDK)."""
-    from autocrea.testing.model_server import FakeModelServer
-    from autocrea.testing.script import ModelScript, Reply
-
     prompt = "Create a simple todo app"
     answer = design("a library system with books, members and loans").spec.model_dump_json()
     key = "sk-canary-key-never-in-output-1234"
@@ -167,36 +167,11 @@ async def test_a_model_change_that_breaks_the_app_is_rolled_back(
     tmp_path: Path, runtimes: RuntimeCache
 ) -> None:
     """Safety net: the verified Blueprint comes back, the run still meets the definition of done."""
-    from pydantic import SecretStr
-
-    from autocrea.providers.select import Credentials, build_model, parse_model, policy_for
-    from autocrea.testing.model_server import FakeModelServer
-    from autocrea.testing.script import ModelScript, Reply
-
     key = "sk-safety-net-0123456789"
     spec = design("Create a simple todo app").spec.model_dump_json()
     broken = '<file path="app/main.py">\nraise RuntimeError("broken by the model")\n</file>'
     script = ModelScript({"architect": Reply(spec), "backend": Reply(broken)}, default=Reply("NO CHANGES"))
-    events: list[Event] = []
-    with FakeModelServer(script, api_key=key) as server:
-        model = build_model(
-            parse_model("openai:gpt-4o-mini"),
-            credentials=Credentials(openai_api_key=SecretStr(key), openai_base_url=f"{server.url}/v1"),
-            policy=policy_for(timeout_seconds=10, max_retries=0),
-            timeout_seconds=10,
-        )
-        ctx = RunContext(
-            run_id="s",
-            prompt="Create a simple todo app",
-            model="openai:gpt-4o-mini",
-            events=EventStream(run_id="s", emit=events.append),
-            repo=ProjectRepo.init(tmp_path / "p"),
-            sandbox=ProcessSandbox(),
-            runtimes=runtimes,
-            llm=model,
-        )
-        outcome = await generate(ctx)
-        await model.aclose()
+    ctx, outcome, events, _ = await run_with_model(tmp_path, runtimes, script, key)
     assert outcome.ok, (outcome.error, outcome.unmet)
     history = ctx.repo.history()
     assert history[1].message.startswith("Restore the Blueprint of 1 file")
@@ -210,12 +185,7 @@ async def test_a_failure_goes_back_to_the_owning_role_for_repair(
     tmp_path: Path, runtimes: RuntimeCache
 ) -> None:
     """Repair round: the backend breaks main.py, sees the failing output, sends it back fixed."""
-    from pydantic import SecretStr
-
     from autocrea.blueprint.render import render_backend
-    from autocrea.providers.select import Credentials, build_model, parse_model, policy_for
-    from autocrea.testing.model_server import FakeModelServer
-    from autocrea.testing.script import ModelScript, Reply
 
     key = "sk-repair-round-0123456789"
     spec = design("Create a simple todo app").spec
@@ -226,29 +196,34 @@ async def test_a_failure_goes_back_to_the_owning_role_for_repair(
         {"architect": Reply(spec.model_dump_json()), "backend": [Reply(broken), Reply(fixed)]},
         default=Reply("NO CHANGES"),
     )
-    events: list[Event] = []
-    with FakeModelServer(script, api_key=key) as server:
-        model = build_model(
-            parse_model("openai:gpt-4o-mini"),
-            credentials=Credentials(openai_api_key=SecretStr(key), openai_base_url=f"{server.url}/v1"),
-            policy=policy_for(timeout_seconds=10, max_retries=0),
-            timeout_seconds=10,
-        )
-        ctx = RunContext(
-            run_id="r",
-            prompt="Create a simple todo app",
-            model="openai:gpt-4o-mini",
-            events=EventStream(run_id="r", emit=events.append),
-            repo=ProjectRepo.init(tmp_path / "p"),
-            sandbox=ProcessSandbox(),
-            runtimes=runtimes,
-            llm=model,
-        )
-        outcome = await generate(ctx)
-        await model.aclose()
-        backend_asks = [r for r in server.requests if r.role == "backend"]
+    ctx, outcome, events, server = await run_with_model(tmp_path, runtimes, script, key)
+    backend_asks = [r for r in server.requests if r.role == "backend"]
     assert outcome.ok, (outcome.error, outcome.unmet)
     assert len(backend_asks) == 2 and "broken by the model" in json.dumps(backend_asks[1].body)
     repair = ctx.repo.history()[1]
     assert repair.message.startswith("Repair round 1") and repair.author.email == "backend@autocrea.local"
     assert any("repair round 1 fixed the app" in str(e.data.get("message")) for e in events)
+
+
+async def run_with_model(
+    tmp_path: Path, runtimes: RuntimeCache, script: ModelScript, key: str
+) -> tuple[RunContext, Outcome, list[Event], FakeModelServer]:
+    """A whole generation whose model is the local OpenAI-compatible server running `script`."""
+    events: list[Event] = []
+    with FakeModelServer(script, api_key=key) as server:
+        model = openai_model(server.url, key)
+        ctx = RunContext(
+            run_id="m",
+            prompt="Create a simple todo app",
+            model="openai:gpt-4o-mini",
+            events=EventStream(run_id="m", emit=events.append),
+            repo=ProjectRepo.init(tmp_path / "p"),
+            sandbox=ProcessSandbox(),
+            runtimes=runtimes,
+            llm=model,
+        )
+        try:
+            outcome = await generate(ctx)
+        finally:
+            await model.aclose()
+    return ctx, outcome, events, server

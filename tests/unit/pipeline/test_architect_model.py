@@ -6,15 +6,14 @@ import json
 from collections.abc import Callable, Iterator
 
 import pytest
-from pydantic import SecretStr
 
 from autocrea.blueprint.architect import design
 from autocrea.pipeline.architect_model import MAX_REASKS, design_with_model
 from autocrea.providers.protocol import Chunk
 from autocrea.providers.resilience import ResilientModel
-from autocrea.providers.select import Credentials, build_model, parse_model, policy_for
 from autocrea.testing.model_server import FakeModelServer
 from autocrea.testing.script import Fault, ModelScript, Reply
+from tests.conftest import openai_model
 
 KEY = "sk-test-canary-0123456789"
 PROMPT = "a library system with books, members and loans"
@@ -35,12 +34,7 @@ def serve() -> Iterator[Serve]:
         server = FakeModelServer(ModelScript({"architect": list(replies)}), api_key=KEY)
         server.start()
         servers.append(server)
-        model = build_model(
-            parse_model("openai:gpt-4o-mini"),
-            credentials=Credentials(openai_api_key=SecretStr(KEY), openai_base_url=f"{server.url}/v1"),
-            policy=policy_for(timeout_seconds=5, max_retries=0),
-            timeout_seconds=5,
-        )
+        model = openai_model(server.url, KEY, timeout=5)
         return server, model
 
     yield start
