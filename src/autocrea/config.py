@@ -5,6 +5,7 @@ Only the roots (cli.py, web/app.py) read settings; everything below receives pla
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -41,7 +42,7 @@ class Settings(BaseSettings):
         description="interpreter used to build generated apps' virtualenvs",
     )
     runtime_dir: Path | None = Field(
-        default=None, description="cache of generated apps' virtualenvs (default: DATA_DIR/runtimes)"
+        default=None, description="cache of generated apps' virtualenvs (default: ~/.cache/autocrea/runtimes)"
     )
     log_level: str = Field(default="info", description="log level of the server")
     database_url: str = Field(
@@ -96,4 +97,8 @@ class Settings(BaseSettings):
 
     @property
     def runtimes_path(self) -> Path:
-        return self.runtime_dir if self.runtime_dir is not None else self.data_dir / "runtimes"
+        if self.runtime_dir is not None:
+            return self.runtime_dir
+        # Per user, not per directory: every `autocrea generate` shares one pip install per requirements set.
+        cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        return Path(cache) / "autocrea" / "runtimes"

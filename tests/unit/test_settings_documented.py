@@ -26,3 +26,12 @@ def test_every_setting_is_documented() -> None:
 def test_readme_keeps_the_two_commands() -> None:
     text = README.read_text(encoding="utf-8")
     assert "`make run`" in text and "`make test`" in text
+
+
+def test_runtimes_are_cached_per_user_not_per_directory(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("AUTOCREA_RUNTIME_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    assert Settings().runtimes_path == tmp_path / "autocrea" / "runtimes"
+    monkeypatch.setenv("AUTOCREA_RUNTIME_DIR", "/srv/rt")
+    assert Settings().runtimes_path == Path("/srv/rt")
