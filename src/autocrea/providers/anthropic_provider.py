@@ -108,14 +108,14 @@ class AnthropicProvider:
             raise_classified(exc, target=self._target, mid_stream=bool(meter.parts))
         if not done:  # no message_stop: the stream was cut
             raise failure("cut_off", target=self._target)
-        usage = meter.usage(
+        return meter.completion(
             provider=self.name,
             model=self.model,
             prompt=request.messages,
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
+            truncated=stop == "max_tokens",
         )
-        return Completion(text=meter.text, usage=usage, truncated=stop == "max_tokens")
 
     async def aclose(self) -> None:
         await self._client.close()

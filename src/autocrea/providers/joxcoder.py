@@ -127,14 +127,14 @@ class JoxCoderProvider:
             raise_classified(exc, target=self._target, mid_stream=bool(meter.parts))
         if finish is None:
             raise failure("cut_off", target=self._target)
-        usage = meter.usage(
+        return meter.completion(
             provider=self.name,
             model=self.model,
             prompt=request.messages,
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
+            truncated=finish == "length",
         )
-        return Completion(text=meter.text, usage=usage, truncated=finish == "length")
 
     async def _generate(
         self, client: AsyncInferenceClient, request: ChatRequest, meter: StreamMeter
@@ -154,15 +154,15 @@ class JoxCoderProvider:
         else:
             text, details = output.generated_text, output.details
         meter.add(text)
-        usage = meter.usage(
+        truncated = details is not None and details.finish_reason == "length"
+        return meter.completion(
             provider=self.name,
             model=self.model,
             prompt=request.messages,
             prompt_tokens=None,
             completion_tokens=details.generated_tokens if details else None,
+            truncated=truncated,
         )
-        truncated = details is not None and details.finish_reason == "length"
-        return Completion(text=text, usage=usage, truncated=truncated)
 
     async def aclose(self) -> None:
         """Nothing to close: each request has its own client."""

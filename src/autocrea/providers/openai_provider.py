@@ -7,7 +7,6 @@ import json
 import ssl
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import certifi
 import openai
@@ -23,6 +22,8 @@ from autocrea.providers.protocol import (
     Clock,
     Completion,
     StreamMeter,
+    read_chat_event,
+    sse_data,
 )
 
 # Local servers need no key, but the SDK insists on one; this placeholder is not a secret.
@@ -45,36 +46,6 @@ def to_openai_messages(messages: Sequence[ChatMessage]) -> list[ChatCompletionMe
 def shared_tls_context() -> ssl.SSLContext:
     """One TLS context for every client: loading the CA bundle costs ~50 ms of CPU per client."""
     return ssl.create_default_context(cafile=certifi.where())
-
-
-def sse_data(line: str) -> str | None:
-    """The payload of an SSE `data:` line; None for comments, event names and blank lines."""
-    if not line.startswith("data:"):
-        return None
-    return line[5:].strip()
-
-
-def read_chat_event(event: Any) -> tuple[str, str | None, tuple[int, int] | None]:
-    """Text, finish reason and (prompt, completion) usage of one chat.completion.chunk, as JSON.
-
-    A server's odd shapes raise SHAPE_ERRORS; an `error` event (OpenAI sends them mid-stream) is
-    raised as the server error it describes.
-    """
-    if not isinstance(event, dict):
-        raise TypeError("stream event is not an object")
-    if "error" in event:
-        raise ValueError(f"the server sent an error event: {str(event['error'])[:200]}")
-    usage = event.get("usage")
-    counts = (int(usage["prompt_tokens"]), int(usage["completion_tokens"])) if usage else None
-    choices = event.get("choices") or []
-    if not choices:
-        return "", None, counts
-    choice = choices[0]
-    text = (choice.get("delta") or {}).get("content")
-    if text is not None and not isinstance(text, str):
-        raise TypeError("chunk content is not text")
-    reason = choice.get("finish_reason")
-    return text or "", str(reason) if reason is not None else None, counts
 
 
 class OpenAIProvider:
@@ -146,14 +117,14 @@ class OpenAIProvider:
             raise_classified(exc, target=self._target, mid_stream=bool(meter.parts))
         if finish is None:  # the stream ended without saying why: it was cut
             raise failure("cut_off", target=self._target)
-        usage = meter.usage(
+        return meter.completion(
             provider=self.name,
             model=self.model,
             prompt=request.messages,
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
+            truncated=finish == "length",
         )
-        return Completion(text=meter.text, usage=usage, truncated=finish == "length")
 
     async def aclose(self) -> None:
         await self._client.close()

@@ -141,6 +141,26 @@ class StreamMeter:
             estimated=estimated,
         )
 
+    def completion(
+        self,
+        *,
+        provider: str,
+        model: str,
+        prompt: Sequence[ChatMessage],
+        prompt_tokens: int | None,
+        completion_tokens: int | None,
+        truncated: bool,
+    ) -> Completion:
+        """The whole answer with its usage: what every adapter returns at the end of a stream."""
+        usage = self.usage(
+            provider=provider,
+            model=model,
+            prompt=prompt,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+        )
+        return Completion(text=self.text, usage=usage, truncated=truncated)
+
 
 SHAPE_ERRORS = (AttributeError, TypeError, ValueError, IndexError)
 
@@ -157,4 +177,34 @@ def read_chat_chunk(chunk: Any) -> tuple[str, str | None, tuple[int, int] | None
     if text is not None and not isinstance(text, str):
         raise TypeError("chunk content is not text")
     reason = choice.finish_reason
+    return text or "", str(reason) if reason is not None else None, counts
+
+
+def sse_data(line: str) -> str | None:
+    """The payload of an SSE `data:` line; None for comments, event names and blank lines."""
+    if not line.startswith("data:"):
+        return None
+    return line[5:].strip()
+
+
+def read_chat_event(event: Any) -> tuple[str, str | None, tuple[int, int] | None]:
+    """Text, finish reason and (prompt, completion) usage of one chat.completion.chunk, as JSON.
+
+    A server's odd shapes raise SHAPE_ERRORS; an `error` event (OpenAI sends them mid-stream) is
+    raised as the server error it describes.
+    """
+    if not isinstance(event, dict):
+        raise TypeError("stream event is not an object")
+    if "error" in event:
+        raise ValueError(f"the server sent an error event: {str(event['error'])[:200]}")
+    usage = event.get("usage")
+    counts = (int(usage["prompt_tokens"]), int(usage["completion_tokens"])) if usage else None
+    choices = event.get("choices") or []
+    if not choices:
+        return "", None, counts
+    choice = choices[0]
+    text = (choice.get("delta") or {}).get("content")
+    if text is not None and not isinstance(text, str):
+        raise TypeError("chunk content is not text")
+    reason = choice.get("finish_reason")
     return text or "", str(reason) if reason is not None else None, counts
