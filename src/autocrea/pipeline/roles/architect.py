@@ -52,4 +52,5 @@ class Architect:
             self.name, self.owns, {"autocrea.json": spec.to_json()}, f"Plan {spec.name}: {entities}"
         )
         features = ", ".join(spec.features) or "none"
-        return f"{len(spec.entities)} entities ({entities}), {len(spec.pages)} pages, features: {features}"
+        count = f"{len(spec.entities)} entit{'y' if len(spec.entities) == 1 else 'ies'}"
+        return f"{count} ({entities}), {len(spec.pages)} pages, features: {features}"
