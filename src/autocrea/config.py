@@ -6,6 +6,7 @@ Only the roots (cli.py, web/app.py) read settings; everything below receives pla
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import sys
 from pathlib import Path
@@ -89,6 +90,65 @@ class Settings(BaseSettings):
         "e.g. `openai:gpt-4o-mini,anthropic:claude-haiku-4-5`",
     )
 
+    # Platform: accounts, credits, jobs, limits, operations.
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="secret that encrypts users' model keys (any long random string); "
+        "default: generated once into DATA_DIR/secret.key",
+    )
+    public_url: str = Field(
+        default="http://localhost:8000", description="address users reach AUTOCREA at (links, CORS origin)"
+    )
+    preview_base_url: str = Field(
+        default="http://{run}.preview.localhost:8000",
+        description="origin of live previews; `{run}` becomes the preview's id. Must differ from the app's "
+        "own origin so generated code never runs with the user's cookies",
+    )
+    generation_cost: int = Field(default=50, ge=1, le=100_000, description="credits one generation costs")
+    session_days: int = Field(default=14, ge=1, le=365, description="how long a browser session lasts")
+    redis_url: str | None = Field(
+        default=None,
+        validation_alias=_env("redis_url"),
+        description="Redis for rate limits and live events across processes, e.g. redis://127.0.0.1:6379/0",
+    )
+    embedded_worker: bool = Field(
+        default=True, description="run generations inside the server process (off: use `autocrea worker`)"
+    )
+    worker_concurrency: int = Field(default=2, ge=1, le=64, description="generations one worker runs at once")
+    run_lease_seconds: float = Field(
+        default=60.0,
+        ge=1,
+        le=3600,
+        description="a running generation whose worker sent no heartbeat for this long is marked failed",
+    )
+    sse_heartbeat_seconds: float = Field(
+        default=15.0, gt=0, le=300, description="idle time after which the event stream sends a heartbeat"
+    )
+    max_body_bytes: int = Field(
+        default=1_000_000, ge=1024, description="largest request body accepted (bigger gets 413)"
+    )
+    rate_limit_api: str = Field(default="600/minute", description="requests per user (or IP when anonymous)")
+    rate_limit_generate: str = Field(default="10/minute", description="generations a user may start")
+    rate_limit_login: str = Field(
+        default="10/15 minutes", description="failed logins allowed per account and, times 5, per IP"
+    )
+    trusted_proxies: str = Field(
+        default="", description="comma-separated proxy IPs whose X-Forwarded-For is believed"
+    )
+    clerk_jwks_url: str | None = Field(
+        default=None, description="Clerk mode: JWKS URL of the Clerk instance (session JWTs are verified)"
+    )
+    clerk_pem_public_key: str | None = Field(
+        default=None, description="Clerk mode: the instance's PEM public key instead of a JWKS URL"
+    )
+    clerk_issuer: str | None = Field(default=None, description="Clerk mode: required `iss` of session JWTs")
+    clerk_authorized_parties: str = Field(
+        default="", description="Clerk mode: comma-separated origins accepted in `azp`"
+    )
+    sentry_dsn: SecretStr | None = Field(
+        default=None, validation_alias=_env("sentry_dsn"), description="report errors to Sentry when set"
+    )
+
     @model_validator(mode="after")
     def _default_database(self) -> Settings:
         if not self.database_url.strip():
@@ -102,3 +162,22 @@ class Settings(BaseSettings):
         # Per user, not per directory: every `autocrea generate` shares one pip install per requirements set.
         cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
         return Path(cache) / "autocrea" / "runtimes"
+
+    @property
+    def projects_path(self) -> Path:
+        return self.data_dir / "projects"
+
+    def secret(self) -> bytes:
+        """The server's secret: the setting, else a random one kept in DATA_DIR/secret.key (0600)."""
+        if self.secret_key is not None and self.secret_key.get_secret_value().strip():
+            return self.secret_key.get_secret_value().encode()
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+        return path.read_bytes().strip()
+
+    def list_of(self, value: str) -> list[str]:
+        return [item.strip() for item in value.split(",") if item.strip()]

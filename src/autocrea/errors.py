@@ -3,7 +3,13 @@
 AutocreaError                    base; `code` is the stable machine name, `message` is for people
 ├── InvalidInput                 the user's input cannot be used (exit code 2, HTTP 400/413/422)
 │   ├── PromptRejected           empty, too long, binary, or no recognisable application domain
-│   └── OutputDirNotEmpty        `--out` points at an existing non-empty directory
+│   ├── OutputDirNotEmpty        `--out` points at an existing non-empty directory
+│   └── TooLarge                 a request body or field is over its size limit (HTTP 413)
+├── AuthError                    not logged in, bad credentials, expired or forged token (HTTP 401)
+├── Forbidden                    logged in but not allowed, e.g. a missing CSRF token (HTTP 403)
+├── NotFound                     no such object, or it belongs to someone else (HTTP 404)
+├── Conflict                     the object is not in a state that allows this (HTTP 409)
+├── RateLimited                  too many requests; `retry_after` seconds (HTTP 429)
 ├── UnsafePath                   a file path escapes the project or touches .git / links
 ├── SpecInvalid                  an AppSpec broke its own rules (names, relations, pages)
 ├── SandboxError                 the sandbox could not run a command (not: the command failed)
@@ -51,6 +57,34 @@ class PromptRejected(InvalidInput):
 
 class OutputDirNotEmpty(InvalidInput):
     code = "output_dir_not_empty"
+
+
+class TooLarge(InvalidInput):
+    code = "too_large"
+
+
+class AuthError(AutocreaError):
+    code = "unauthorized"
+
+
+class Forbidden(AutocreaError):
+    code = "forbidden"
+
+
+class NotFound(AutocreaError):
+    code = "not_found"
+
+
+class Conflict(AutocreaError):
+    code = "conflict"
+
+
+class RateLimited(AutocreaError):
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, details={"retry_after": retry_after})
+        self.retry_after = retry_after
 
 
 class UnsafePath(AutocreaError):

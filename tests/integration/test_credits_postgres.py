@@ -100,7 +100,7 @@ async def test_migrations_created_every_table(sessions: Sessions) -> None:
         tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
         version = await session.scalar(text("SELECT version_num FROM alembic_version"))
     assert tables == set(Base.metadata.tables) | {"alembic_version"}
-    assert version == "0001"
+    assert version == "0002"
 
 
 async def test_500_concurrent_one_credit_holds_on_100_credits(sessions: Sessions) -> None:

@@ -19,8 +19,9 @@ EventType = Literal[
     "step.finished",
     "run.finished",
     "run.failed",
+    "run.cancelled",
 ]
-TERMINAL_EVENTS: frozenset[str] = frozenset({"run.finished", "run.failed"})
+TERMINAL_EVENTS: frozenset[str] = frozenset({"run.finished", "run.failed", "run.cancelled"})
 
 
 class Event(BaseModel):

@@ -207,6 +207,7 @@ class Project(Base):
     name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(100))
     prompt: Mapped[str] = mapped_column(Text)
+    model: Mapped[str] = mapped_column(String(200), default="blueprint")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -224,11 +225,16 @@ class Run(Base):
     status: Mapped[str] = mapped_column(String(16), default="queued")
     model: Mapped[str] = mapped_column(String(200))
     prompt: Mapped[str] = mapped_column(Text)
-    hold_id: Mapped[str | None] = mapped_column(ForeignKey("credit_holds.id"))
+    hold_id: Mapped[str | None] = mapped_column(ForeignKey("credit_holds.id"), unique=True)
     error: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # The job lease: the worker running it renews `lease_expires_at`; past it, the run is lost.
+    worker_id: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None]
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class RunEvent(Base):

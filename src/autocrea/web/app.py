@@ -1,61 +1,66 @@
-"""FastAPI app factory. The platform API and UI grow here; for now: health and the error shape."""
+"""FastAPI app factory: the platform API, the preview origin, operations endpoints."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
+import httpx
+from fastapi import FastAPI
 
 from autocrea import __version__
 from autocrea.config import Settings
-from autocrea.errors import AutocreaError, InvalidInput
+from autocrea.jobs.preview import Previews
 from autocrea.storage.migrate import upgrade
+from autocrea.web import errors
+from autocrea.web.observe import Metrics, RequestPlumbing
+from autocrea.web.proxy import PreviewProxy, host_pattern
+from autocrea.web.routes import accounts, events, files, ops, preview, projects
+from autocrea.web.services import Services, build_services
 
 
-def _error(status: int, code: str, message: str, details: object = None) -> JSONResponse:
-    return JSONResponse(
-        {"error": {"code": code, "message": message, "details": details or {}}}, status_code=status
-    )
-
-
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, run_worker: bool | None = None) -> FastAPI:
     settings = settings or Settings()
+    pattern = host_pattern(settings.preview_base_url)  # a bad setting fails at start, not per request
+    with_worker = settings.embedded_worker if run_worker is None else run_worker
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # The embedded SQLite database is created and migrated on start; PostgreSQL is migrated
         # explicitly (`autocrea db upgrade`) so several servers never race on a migration.
         if settings.database_url.startswith("sqlite"):
             await upgrade(settings.database_url)
-        yield
+        if settings.sentry_dsn is not None:
+            import sentry_sdk
 
-    app = FastAPI(title="AUTOCREA", version=__version__, lifespan=lifespan)
+            sentry_sdk.init(dsn=settings.sentry_dsn.get_secret_value(), send_default_pii=False)
+        services = await build_services(settings, run_worker=with_worker)
+        app.state.services = services
+        try:
+            yield
+        finally:
+            await services.aclose()
+
+    app = FastAPI(
+        title="AUTOCREA",
+        version=__version__,
+        lifespan=lifespan,
+        description="Describe an app, get a working, verified app. Errors: "
+        '`{"error": {"code", "message", "details"}}`.',
+    )
     app.state.settings = settings
+    app.state.metrics = Metrics()
+    errors.install(app)
+    for router in (ops.router, accounts.router, projects.router, events.router, files.router, preview.router):
+        app.include_router(router)
 
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return _error(exc.status_code, code, str(exc.detail))
+    def previews() -> tuple[Previews, httpx.AsyncClient]:
+        services: Services = app.state.services
+        return services.previews, services.http
 
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return _error(
-            422,
-            "validation_error",
-            "The request is not valid.",
-            {"errors": [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]},
-        )
-
-    @app.exception_handler(AutocreaError)
-    async def domain_error(_: Request, exc: AutocreaError) -> JSONResponse:
-        return JSONResponse(exc.to_dict(), status_code=400 if isinstance(exc, InvalidInput) else 500)
-
-    @app.get("/health")
-    async def health() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
-
+    app.add_middleware(RequestPlumbing, metrics=app.state.metrics, max_body_bytes=settings.max_body_bytes)
+    # Outermost: requests for the preview origin never reach AUTOCREA's own routes or cookies.
+    app.add_middleware(
+        PreviewProxy, previews=previews, pattern=pattern, frame_origin=settings.public_url.rstrip("/")
+    )
     return app

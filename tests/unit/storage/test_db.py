@@ -52,7 +52,7 @@ async def test_upgrade_creates_every_table_on_a_fresh_file(tmp_path: Path) -> No
     tables, versions, _ = await _schema(_url(db))
     assert tables == TABLES | {"alembic_version"}
     assert set(Base.metadata.tables) == TABLES
-    assert versions == ["0001"]
+    assert versions == ["0002"]
 
 
 async def test_upgrade_twice_changes_nothing(tmp_path: Path) -> None:

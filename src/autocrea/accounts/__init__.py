@@ -1,0 +1,1 @@
+"""Accounts: users, passwords, browser sessions, API tokens, Clerk tokens, users' own model keys."""

@@ -1,0 +1,122 @@
+"""Users: sign-up and password login (argon2id via pwdlib), and users first seen through Clerk."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import cache
+
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from autocrea.domain.account import check_password, clean_name, normalize_email
+from autocrea.errors import AuthError, InvalidInput
+from autocrea.storage.tables import User, new_id, utcnow
+
+Sessions = async_sessionmaker[AsyncSession]
+WRONG_LOGIN = "The e-mail or password is not right."
+
+
+@cache
+def _hasher() -> PasswordHash:
+    return PasswordHash((Argon2Hasher(),))
+
+
+@cache
+def _dummy_hash() -> str:
+    # Verified against when the user is unknown, so both answers take the same time.
+    return _hasher().hash("not-a-real-password-0f9c")
+
+
+async def register(sessions: Sessions, *, email: str, password: str, display_name: str = "") -> User:
+    """Create an account; InvalidInput for a bad address or password, or one already registered."""
+    address = normalize_email(email)
+    check_password(password, email=address)
+    name = clean_name(display_name or address.split("@", 1)[0], field="name")
+    hashed = await asyncio.to_thread(_hasher().hash, password)
+    user = User(
+        id=new_id(),
+        email=address,
+        password_hash=hashed,
+        display_name=name,
+        is_active=True,
+        created_at=utcnow(),
+    )
+    try:
+        async with sessions() as session, session.begin():
+            session.add(user)
+    except IntegrityError as exc:
+        raise InvalidInput(
+            "An account with this e-mail already exists. Log in instead.",
+            details={"field": "email", "reason": "taken"},
+        ) from exc
+    return user
+
+
+async def authenticate(sessions: Sessions, *, email: str, password: str) -> User:
+    """The user with this e-mail and password; AuthError with one message for every kind of miss."""
+    try:
+        address = normalize_email(email)
+    except InvalidInput:
+        address = ""
+    async with sessions() as session:
+        user = await session.scalar(select(User).where(User.email == address)) if address else None
+    stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
+    ok = await asyncio.to_thread(_verify, password[:1024], stored)
+    if user is None or not user.is_active or not user.password_hash or not ok:
+        raise AuthError(WRONG_LOGIN)
+    return user
+
+
+def _verify(password: str, hashed: str) -> bool:
+    try:
+        return _hasher().verify(password, hashed)
+    except Exception:  # a malformed stored hash is a failed login, never a crash
+        return False
+
+
+async def get_user(sessions: Sessions, *, user_id: str) -> User | None:
+    async with sessions() as session:
+        return await session.get(User, user_id)
+
+
+async def user_for_subject(sessions: Sessions, *, subject: str, email: str | None) -> User:
+    """The user behind an external identity (a Clerk `sub`), created on first sight."""
+    async with sessions() as session:
+        found = await session.scalar(select(User).where(User.external_id == subject))
+    if found is not None:
+        return found
+    address = email.strip().lower() if email and "@" in email else f"{subject[:200]}@users.clerk.invalid"
+    user = User(
+        id=new_id(),
+        email=address,
+        password_hash=None,
+        display_name=address.split("@", 1)[0][:100],
+        external_id=subject,
+        is_active=True,
+        created_at=utcnow(),
+    )
+    try:
+        async with sessions() as session, session.begin():
+            session.add(user)
+    except IntegrityError:
+        async with sessions() as session:  # created concurrently, or the e-mail is already an account
+            found = await session.scalar(select(User).where(User.external_id == subject))
+        if found is None:
+            raise AuthError(
+                "This account's e-mail is already registered with a password; log in with it."
+            ) from None
+        return found
+    return user
+
+
+async def update_profile(sessions: Sessions, *, user_id: str, display_name: str) -> User:
+    name = clean_name(display_name, field="name")
+    async with sessions() as session, session.begin():
+        user = await session.get(User, user_id)
+        if user is None:
+            raise AuthError("Your session has ended. Log in again.")
+        user.display_name = name
+    return user

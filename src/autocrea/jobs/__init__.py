@@ -1,0 +1,1 @@
+"""Generation jobs: the worker that leases runs, the event sink, the live event bus."""

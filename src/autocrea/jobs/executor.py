@@ -1,0 +1,173 @@
+"""Run one leased generation: the pipeline, a heartbeat that renews the lease, credits at the end.
+
+Success settles the run's credit hold; failure, a cancel or a stop releases it. Whatever happens,
+the run ends with a terminal event and a terminal status, so no stream waits forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from autocrea.billing import credits
+from autocrea.domain.events import EventStream
+from autocrea.domain.run import RunStatus
+from autocrea.errors import AutocreaError, NotFound
+from autocrea.jobs.bus import EventBus
+from autocrea.jobs.sink import EventSink
+from autocrea.pipeline.context import RunContext
+from autocrea.pipeline.generation import generate
+from autocrea.providers.resilience import ResilientModel
+from autocrea.sandbox.protocol import Sandbox
+from autocrea.sandbox.runtime import RuntimeCache
+from autocrea.storage.git import ProjectRepo
+from autocrea.storage.runs import Sessions, finish_run, renew_lease
+from autocrea.storage.tables import Run
+
+log = logging.getLogger("autocrea.jobs")
+ModelFactory = Callable[[Run], Awaitable[ResilientModel | None]]
+
+
+@dataclass(frozen=True)
+class WorkerEnv:
+    """What every run of a worker shares."""
+
+    sessions: Sessions
+    bus: EventBus
+    projects_root: Path
+    sandbox: Sandbox
+    runtimes: RuntimeCache
+    model_for: ModelFactory
+    worker_id: str
+    lease: timedelta
+
+
+class Stop(Exception):
+    """Why a run's task was cancelled from outside the pipeline."""
+
+
+def project_repo(root: Path, project_id: str) -> ProjectRepo:
+    path = root / project_id
+    return ProjectRepo.open(path) if (path / ".git").exists() else ProjectRepo.init(path)
+
+
+async def _close_hold(env: WorkerEnv, run: Run, ok: bool) -> None:
+    if run.hold_id is None:
+        return
+    try:
+        if ok:
+            await credits.settle(env.sessions, hold_id=run.hold_id)
+        else:
+            await credits.release(env.sessions, hold_id=run.hold_id)
+    except AutocreaError:
+        log.exception("could not close the credit hold of run %s", run.id)
+
+
+async def execute(run: Run, env: WorkerEnv, *, stopping: asyncio.Event) -> RunStatus:
+    """Run the pipeline for a leased run and close it; returns the final status."""
+    sink = EventSink(sessions=env.sessions, bus=env.bus)
+    stream = EventStream(run_id=run.id, emit=sink)
+    reason: dict[str, str] = {}
+    llm: ResilientModel | None = None
+
+    async def pipeline() -> tuple[bool, str | None, dict[str, Any]]:
+        nonlocal llm
+        llm = await env.model_for(run)
+        repo = await asyncio.to_thread(project_repo, env.projects_root, run.project_id)
+        ctx = RunContext(
+            run_id=run.id,
+            prompt=run.prompt,
+            model=run.model,
+            events=stream,
+            repo=repo,
+            sandbox=env.sandbox,
+            runtimes=env.runtimes,
+            llm=llm,
+        )
+        outcome = await generate(ctx)
+        summary: dict[str, Any] = {**outcome.evidence.summary(), "seconds": round(outcome.seconds, 3)}
+        if outcome.spec is not None:
+            summary["entities"] = [e.name for e in outcome.spec.entities]
+            summary["title"] = outcome.spec.name
+        return outcome.ok, outcome.error or "; ".join(outcome.unmet) or None, summary
+
+    task = asyncio.create_task(pipeline())
+
+    async def heartbeat() -> None:
+        beat = max(env.lease.total_seconds() / 3, 0.05)
+        while not task.done():
+            waiter = asyncio.create_task(stopping.wait())
+            await asyncio.wait({task, waiter}, timeout=beat, return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            if task.done():
+                return
+            if stopping.is_set():
+                reason["stop"] = "the server stopped during the run; your credits were returned"
+                task.cancel()
+                return
+            try:
+                cancel = await renew_lease(
+                    env.sessions, run_id=run.id, worker_id=env.worker_id, lease=env.lease
+                )
+            except NotFound:
+                reason["lost"] = "the run's lease expired"
+                task.cancel()
+                return
+            except Exception:  # a database hiccup: try again at the next beat, the lease has slack
+                log.warning("lease renewal of run %s failed", run.id, exc_info=True)
+                continue
+            if cancel:
+                reason["cancel"] = "cancelled by the user; your credits were returned"
+                task.cancel()
+                return
+
+    beats = asyncio.create_task(heartbeat())
+    status, error = RunStatus.FAILED, ""
+    summary: dict[str, Any] = {}
+    try:
+        ok, message, summary = await task
+        status = RunStatus.SUCCEEDED if ok else RunStatus.FAILED
+        error = "" if ok else (message or "the app did not meet the definition of done")
+    except asyncio.CancelledError:
+        if not reason:
+            raise  # our own task was cancelled: propagate
+        if "cancel" in reason:
+            status, error = RunStatus.CANCELLED, reason["cancel"]
+            stream("run.cancelled", error=error)
+        elif "stop" in reason:
+            error = reason["stop"]
+            stream("run.failed", error=error, unmet=[], summary={})
+        else:
+            error = reason["lost"]  # the reaper already wrote the terminal event
+    except AutocreaError as exc:  # e.g. the model could not be built: a missing key
+        error = exc.message
+        stream("run.failed", error=error, code=exc.code, unmet=[], summary={})
+    except Exception as exc:
+        log.exception("run %s crashed", run.id)
+        error = f"internal error: {type(exc).__name__}"
+        stream("run.failed", error=error, code="internal_error", unmet=[], summary={})
+    finally:
+        beats.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await beats
+        if llm is not None:
+            with contextlib.suppress(Exception):
+                await llm.aclose()
+    try:
+        await sink.close()
+    except Exception:  # events are best kept, but the run must still be closed and its hold settled
+        log.exception("could not store the last events of run %s", run.id)
+    if "lost" in reason:
+        return RunStatus.FAILED  # the reaper closed it and released the hold
+    closed = await finish_run(
+        env.sessions, run_id=run.id, status=status, error=error or None, summary=summary
+    )
+    if closed:
+        await _close_hold(env, run, status is RunStatus.SUCCEEDED)
+    return status

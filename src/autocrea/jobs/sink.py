@@ -1,0 +1,80 @@
+"""Where a run's events go: stored in order, in batches, then published on the bus.
+
+Roles emit from the event loop and from worker threads; `EventStream` numbers events under a lock
+and calls the sink there, so the sink only hands them to the loop, in order, and never blocks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+from autocrea.domain.events import Event
+from autocrea.jobs.bus import EventBus
+from autocrea.storage.runs import Sessions, append_events
+
+_DONE = object()
+MAX_BATCH = 200
+
+
+def payload(event: Event) -> dict[str, Any]:
+    return event.model_dump(mode="json")
+
+
+class EventSink:
+    def __init__(self, *, sessions: Sessions, bus: EventBus) -> None:
+        self._sessions = sessions
+        self._bus = bus
+        self._loop = asyncio.get_running_loop()
+        self._queue: asyncio.Queue[object] = asyncio.Queue()
+        self._writer = asyncio.create_task(self._write())
+        self.last_id = 0
+
+    def __call__(self, event: Event) -> None:
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is self._loop:
+            self._queue.put_nowait(event)
+        else:
+            self._loop.call_soon_threadsafe(self._queue.put_nowait, event)
+
+    async def _write(self) -> None:
+        finished = False
+        while not finished:
+            batch: list[Event] = []
+            item = await self._queue.get()
+            while True:
+                if item is _DONE:
+                    finished = True
+                    break
+                assert isinstance(item, Event)
+                batch.append(item)
+                if len(batch) >= MAX_BATCH or self._queue.empty():
+                    break
+                item = self._queue.get_nowait()
+            if batch:
+                await self._store(batch)
+
+    async def _store(self, batch: list[Event]) -> None:
+        rows = [
+            {
+                "run_id": e.run_id,
+                "seq": e.id,
+                "type": e.type,
+                "step": e.step,
+                "data": e.data,
+                "created_at": datetime.fromtimestamp(e.ts, UTC),
+            }
+            for e in batch
+        ]
+        await append_events(self._sessions, events=rows)
+        self.last_id = batch[-1].id
+        await self._bus.publish(batch[0].run_id, [payload(e) for e in batch])
+
+    async def close(self) -> None:
+        """Wait until every event emitted so far is stored and published."""
+        self._queue.put_nowait(_DONE)
+        await self._writer

@@ -1,0 +1,124 @@
+"""Who is calling: a session cookie (with CSRF on writes), an API token, or a Clerk session JWT.
+
+Every protected route depends on `current_principal`; ownership of objects is then checked in the
+queries themselves (storage/runs.py), so another user's id is simply not found.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from fastapi import Depends, Request
+
+from autocrea.accounts import tokens
+from autocrea.accounts.users import user_for_subject
+from autocrea.billing import credits
+from autocrea.errors import AuthError, Forbidden
+from autocrea.storage.tables import User
+from autocrea.web.services import Services
+
+SESSION_COOKIE = "autocrea_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class Principal:
+    user: User
+    via: Literal["session", "token", "clerk"]
+    csrf_token: str | None = None
+
+
+def services(request: Request) -> Services:
+    found: Services = request.app.state.services
+    return found
+
+
+Svc = Annotated[Services, Depends(services)]
+
+
+def client_ip(request: Request, svc: Services) -> str:
+    """The caller's address; X-Forwarded-For only from configured proxies."""
+    peer = request.client.host if request.client else "unknown"
+    trusted = set(svc.settings.list_of(svc.settings.trusted_proxies))
+    if peer not in trusted:
+        return peer
+    for hop in reversed([h.strip() for h in request.headers.get("x-forwarded-for", "").split(",")]):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            continue
+        if hop not in trusted:
+            return hop
+    return peer
+
+
+async def _from_bearer(svc: Services, token: str) -> Principal:
+    if token.startswith(tokens.TOKEN_PREFIX):
+        resolved = await tokens.resolve_token(svc.sessions, token=token)
+        if resolved is None:
+            raise AuthError("This API token is not valid (revoked, expired or mistyped).")
+        return Principal(resolved.user, "token")
+    if svc.clerk is None:
+        raise AuthError("This bearer token is not an AUTOCREA API token.")
+    claims = await svc.clerk.verify(token)
+    user = await user_for_subject(svc.sessions, subject=claims.subject, email=claims.email)
+    if not user.is_active:
+        raise AuthError("This account is disabled.")
+    await credits.grant_trial(svc.sessions, user_id=user.id)  # idempotent: first sight only
+    return Principal(user, "clerk")
+
+
+async def optional_principal(request: Request, svc: Svc) -> Principal | None:
+    header = request.headers.get("authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise AuthError("Use 'Authorization: Bearer <token>'.")
+        return await _from_bearer(svc, token.strip())
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    resolved = await tokens.resolve_session(svc.sessions, token=cookie)
+    if resolved is None:
+        return None
+    return Principal(resolved.user, "session", resolved.csrf_token)
+
+
+def check_csrf(request: Request, principal: Principal) -> None:
+    """Cookie-authenticated writes must echo the session's CSRF token in a header."""
+    if principal.via != "session" or request.method in SAFE_METHODS:
+        return
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not sent or not principal.csrf_token or not hmac.compare_digest(sent, principal.csrf_token):
+        raise Forbidden(
+            "Missing or wrong CSRF token: reload the page and try again.", details={"header": CSRF_HEADER}
+        )
+
+
+async def current_principal(
+    request: Request, svc: Svc, principal: Annotated[Principal | None, Depends(optional_principal)]
+) -> Principal:
+    if principal is None:
+        raise AuthError("Log in to continue.")
+    check_csrf(request, principal)
+    request.state.user_id = principal.user.id  # for the request's log line
+    await svc.limiter.hit(
+        svc.rates.api, "api", principal.user.id, message="Too many requests; slow down and try again."
+    )
+    return principal
+
+
+async def anonymous_limit(request: Request, svc: Svc) -> None:
+    await svc.limiter.hit(
+        svc.rates.api,
+        "api-ip",
+        client_ip(request, svc),
+        message="Too many requests; slow down and try again.",
+    )
+
+
+Auth = Annotated[Principal, Depends(current_principal)]

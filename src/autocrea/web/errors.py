@@ -1,0 +1,99 @@
+"""The API's one error shape, `{"error": {"code", "message", "details"}}`, for every failure."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from autocrea import errors as e
+
+log = logging.getLogger("autocrea.web")
+
+# Most specific first: the first matching class decides the status.
+STATUS: tuple[tuple[type[e.AutocreaError], int], ...] = (
+    (e.TooLarge, 413),
+    (e.InvalidInput, 400),
+    (e.UnsafePath, 400),
+    (e.SpecInvalid, 400),
+    (e.ProviderNotConfigured, 400),
+    (e.AuthError, 401),
+    (e.InsufficientCredits, 402),
+    (e.Forbidden, 403),
+    (e.NotFound, 404),
+    (e.Conflict, 409),
+    (e.CreditConflict, 409),
+    (e.RateLimited, 429),
+    (e.GitError, 400),
+    (e.DatabaseError, 503),
+    (e.ProviderError, 502),
+    (e.GenerationFailed, 422),
+)
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+
+
+def status_for(exc: e.AutocreaError) -> int:
+    return next((status for cls, status in STATUS if isinstance(exc, cls)), 500)
+
+
+def error_response(
+    status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message, "details": details or {}}},
+        status_code=status,
+        headers=headers,
+    )
+
+
+def _loc(parts: tuple[Any, ...] | list[Any]) -> list[str | int]:
+    return [p if isinstance(p, int) else str(p)[:100] for p in parts]
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        message = str(exc.detail) if exc.detail else code
+        return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"loc": _loc(err["loc"]), "msg": str(err["msg"])[:300], "type": str(err["type"])}
+            for err in exc.errors()[:20]
+        ]
+        first = problems[0] if problems else None
+        where = ".".join(str(p) for p in first["loc"][1:]) if first else ""
+        message = (
+            f"The request is not valid: {where}: {first['msg']}"
+            if first and where
+            else ("The request is not valid.")
+        )
+        return error_response(422, "validation_error", message, {"errors": problems})
+
+    @app.exception_handler(e.AutocreaError)
+    async def domain_error(_: Request, exc: e.AutocreaError) -> JSONResponse:
+        status = status_for(exc)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, e.RateLimited) else None
+        if status >= 500:
+            log.warning("request failed: %s", exc.code)
+        return JSONResponse(exc.to_dict(), status_code=status, headers=headers)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error")
+        return error_response(500, "internal_error", "Something went wrong on our side; please try again.")

@@ -1,0 +1,245 @@
+"""Project files API: tree and files at any commit, edits as commits, history, diff, restore, ZIP."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from autocrea.errors import Conflict, GitError, InvalidInput, NotFound, TooLarge
+from autocrea.storage import runs as store
+from autocrea.storage.archive import zip_commit
+from autocrea.storage.git import Author, ProjectRepo
+from autocrea.storage.paths import safe_relpath
+from autocrea.storage.tables import User
+from autocrea.web.auth import Auth, Svc
+
+router = APIRouter(prefix="/api/projects/{project_id}", tags=["files"])
+Id = Annotated[str, Field(max_length=64)]
+Ref = Annotated[str, Query(max_length=80, description="commit sha, HEAD or HEAD~n")]
+T = TypeVar("T")
+MAX_EDIT_BYTES = 500_000
+MAX_PATCH_CHARS = 2_000_000
+
+
+class FileEntry(BaseModel):
+    path: str
+    size: int
+
+
+class TreeOut(BaseModel):
+    commit: str
+    files: list[FileEntry]
+
+
+class FileOut(BaseModel):
+    path: str
+    commit: str
+    size: int
+    binary: bool
+    content: str | None
+
+
+class EditIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    content: str = Field(max_length=MAX_EDIT_BYTES)
+    message: str = Field(default="", max_length=500)
+    base: str | None = Field(default=None, max_length=64, description="the commit the edit started from")
+
+
+class CommitOut(BaseModel):
+    sha: str
+    message: str
+    author_name: str
+    author_email: str
+    role: str | None
+    committed_at: datetime
+    parents: list[str]
+    files_changed: int
+
+
+class ChangeOut(BaseModel):
+    path: str
+    status: str
+    additions: int
+    deletions: int
+    old_path: str | None
+
+
+class DiffOut(BaseModel):
+    base: str
+    head: str
+    files: list[ChangeOut]
+    patch: str
+    truncated: bool
+
+
+class RestoreIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    commit: str = Field(min_length=4, max_length=64)
+
+
+class SavedOut(BaseModel):
+    commit: str
+
+
+async def _repo(svc: Svc, user_id: str, project_id: str) -> ProjectRepo:
+    await store.get_project(svc.sessions, user_id=user_id, project_id=project_id)
+    path: Path = svc.jobs.projects_root / project_id
+    if not (path / ".git").exists():
+        raise NotFound("This project has no files yet.")
+    return await asyncio.to_thread(ProjectRepo.open, path)
+
+
+async def _git(call: Callable[[], T]) -> T:
+    """Run a repository call in a thread; unknown revisions and files are 404s."""
+    try:
+        return await asyncio.to_thread(call)
+    except GitError as exc:
+        if "unknown revision" in exc.message or "no file" in exc.message or "no commits" in exc.message:
+            raise NotFound(exc.message, details=exc.details) from exc
+        raise
+
+
+def _author(user: User) -> Author:
+    try:
+        return Author(name=user.display_name or user.email, email=user.email)
+    except GitError:  # a display name with characters git signatures cannot hold
+        return Author(name="AUTOCREA user", email=user.email)
+
+
+@router.get("/tree", response_model=TreeOut)
+async def tree(project_id: Id, principal: Auth, svc: Svc, ref: Ref = "HEAD") -> TreeOut:
+    repo = await _repo(svc, principal.user.id, project_id)
+    commit: str = await _git(lambda: repo.resolve(ref))
+    files: dict[str, bytes] = await _git(lambda: repo.tree(commit))
+    return TreeOut(commit=commit, files=[FileEntry(path=p, size=len(d)) for p, d in sorted(files.items())])
+
+
+@router.get("/files/{path:path}", response_model=FileOut)
+async def read_file(project_id: Id, path: str, principal: Auth, svc: Svc, ref: Ref = "HEAD") -> FileOut:
+    rel = safe_relpath(path)
+    repo = await _repo(svc, principal.user.id, project_id)
+    commit: str = await _git(lambda: repo.resolve(ref))
+    data: bytes = await _git(lambda: repo.read(commit, rel))
+    try:
+        text: str | None = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    return FileOut(path=rel, commit=commit, size=len(data), binary=text is None, content=text)
+
+
+@router.put("/files/{path:path}", response_model=SavedOut)
+async def save_file(project_id: Id, path: str, body: EditIn, principal: Auth, svc: Svc) -> SavedOut:
+    rel = safe_relpath(path)
+    if len(body.content.encode()) > MAX_EDIT_BYTES:
+        raise TooLarge(f"A file can have at most {MAX_EDIT_BYTES:,} bytes.")
+    repo = await _repo(svc, principal.user.id, project_id)
+    if await store.active_run(svc.sessions, project_id=project_id) is not None:
+        raise Conflict("The project is being generated; save your change when the run ends.")
+    head = await asyncio.to_thread(repo.head)
+    if body.base is not None and head is not None and not head.startswith(body.base.lower()):
+        raise Conflict(
+            "The file changed since you opened it; reload to see the newest version.",
+            details={"head": head},
+        )
+    message = body.message.strip().splitlines()[0][:200] if body.message.strip() else f"Edit {rel}"
+    sha: str = await _git(
+        lambda: repo.commit_files({rel: body.content}, message=message, author=_author(principal.user))
+    )
+    return SavedOut(commit=sha)
+
+
+def _role(email: str) -> str | None:
+    local, _, domain = email.partition("@")
+    return local if domain == "autocrea.local" else None
+
+
+@router.get("/commits", response_model=list[CommitOut])
+async def commits(
+    project_id: Id, principal: Auth, svc: Svc, limit: Annotated[int, Query(ge=1, le=500)] = 200
+) -> list[CommitOut]:
+    repo = await _repo(svc, principal.user.id, project_id)
+    history = await asyncio.to_thread(lambda: repo.history(limit=limit))
+    return [
+        CommitOut(
+            sha=c.sha,
+            message=c.message.strip(),
+            author_name=c.author.name,
+            author_email=c.author.email,
+            role=_role(c.author.email),
+            committed_at=datetime.fromtimestamp(c.timestamp, UTC),
+            parents=list(c.parents),
+            files_changed=c.files_changed,
+        )
+        for c in history
+    ]
+
+
+@router.get("/diff", response_model=DiffOut)
+async def diff(
+    project_id: Id,
+    principal: Auth,
+    svc: Svc,
+    head: Ref = "HEAD",
+    base: Annotated[str | None, Query(max_length=80, description="default: head's parent")] = None,
+) -> DiffOut:
+    repo = await _repo(svc, principal.user.id, project_id)
+    head_sha: str = await _git(lambda: repo.resolve(head))
+    if base is None:
+        parents = [
+            c.parents for c in await asyncio.to_thread(lambda: repo.history(limit=500)) if c.sha == head_sha
+        ]
+        if not parents or not parents[0]:
+            raise InvalidInput("This commit has no parent; give `base` to compare with.")
+        base = parents[0][0]
+    result = await _git(lambda: repo.diff(base, head_sha))
+    patch = result.patch
+    return DiffOut(
+        base=result.base,
+        head=result.head,
+        files=[
+            ChangeOut(
+                path=f.path,
+                status=f.status,
+                additions=f.additions,
+                deletions=f.deletions,
+                old_path=f.old_path,
+            )
+            for f in result.files
+        ],
+        patch=patch[:MAX_PATCH_CHARS],
+        truncated=len(patch) > MAX_PATCH_CHARS,
+    )
+
+
+@router.post("/restore", response_model=SavedOut)
+async def restore(project_id: Id, body: RestoreIn, principal: Auth, svc: Svc) -> SavedOut:
+    repo = await _repo(svc, principal.user.id, project_id)
+    if await store.active_run(svc.sessions, project_id=project_id) is not None:
+        raise Conflict("The project is being generated; restore when the run ends.")
+    sha: str = await _git(lambda: repo.restore(body.commit, author=_author(principal.user)))
+    return SavedOut(commit=sha)
+
+
+@router.get(
+    "/zip",
+    response_class=Response,
+    responses={200: {"content": {"application/zip": {}}, "description": "the project's files at `ref`"}},
+)
+async def download_zip(project_id: Id, principal: Auth, svc: Svc, ref: Ref = "HEAD") -> Response:
+    project = await store.get_project(svc.sessions, user_id=principal.user.id, project_id=project_id)
+    repo = await _repo(svc, principal.user.id, project_id)
+    commit: str = await _git(lambda: repo.resolve(ref))
+    data: bytes = await _git(lambda: zip_commit(repo, commit, prefix=project.slug or "app"))
+    name = f"{project.slug or 'app'}-{commit[:7]}.zip"
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private"},
+    )

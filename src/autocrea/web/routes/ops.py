@@ -1,0 +1,49 @@
+"""Operations: liveness, readiness (the database answers), Prometheus metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import func, select, text
+
+from autocrea import __version__
+from autocrea.domain.credits import EntryKind
+from autocrea.domain.run import RunStatus
+from autocrea.storage.runs import count_by_status
+from autocrea.storage.tables import CreditEntry
+from autocrea.web.auth import Svc
+from autocrea.web.errors import error_response
+from autocrea.web.observe import Metrics
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/health")
+async def health() -> dict[str, str]:
+    return {"status": "ok", "version": __version__}
+
+
+@router.get("/ready", responses={503: {"description": "a dependency is not reachable"}})
+async def ready(svc: Svc) -> Response:
+    try:
+        async with svc.sessions() as session:
+            await session.execute(text("SELECT 1"))
+    except Exception:
+        return error_response(503, "not_ready", "The database is not reachable.")
+    return Response('{"status":"ready"}', media_type="application/json")
+
+
+@router.get("/metrics", response_class=Response)
+async def metrics(request: Request, svc: Svc) -> Response:
+    registry: Metrics = request.app.state.metrics
+    counts = await count_by_status(svc.sessions)
+    for status in RunStatus:
+        registry.runs.labels(status.value).set(counts.get(status.value, 0))
+    async with svc.sessions() as session:
+        spent = await session.scalar(
+            select(func.coalesce(func.sum(CreditEntry.amount), 0)).where(
+                CreditEntry.kind == EntryKind.SETTLE.value
+            )
+        )
+    registry.credits_spent.set(int(spent or 0))
+    return Response(generate_latest(registry.registry), media_type=CONTENT_TYPE_LATEST)

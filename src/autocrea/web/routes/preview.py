@@ -1,0 +1,66 @@
+"""Live preview API: start, look at, and stop the running app of a project (one per project)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from autocrea.errors import Conflict, NotFound
+from autocrea.jobs.preview import Preview
+from autocrea.storage import runs as store
+from autocrea.web.auth import Auth, Svc
+from autocrea.web.proxy import preview_url
+
+router = APIRouter(prefix="/api/projects/{project_id}/preview", tags=["preview"])
+Id = Annotated[str, Field(max_length=64)]
+
+
+class PreviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    ref: str = Field(default="HEAD", max_length=80)
+
+
+class PreviewOut(BaseModel):
+    id: str
+    url: str = Field(description="a separate origin; embed it in an iframe without allow-same-origin")
+    commit: str
+    started_at: datetime
+
+
+def _out(svc: Svc, preview: Preview) -> PreviewOut:
+    return PreviewOut(
+        id=preview.id,
+        url=preview_url(svc.settings.preview_base_url, preview.id),
+        commit=preview.commit,
+        started_at=datetime.fromtimestamp(preview.started_at, UTC),
+    )
+
+
+@router.post("", status_code=201, response_model=PreviewOut)
+async def start(project_id: Id, principal: Auth, svc: Svc, body: PreviewIn | None = None) -> PreviewOut:
+    await store.get_project(svc.sessions, user_id=principal.user.id, project_id=project_id)
+    if await store.active_run(svc.sessions, project_id=project_id) is not None:
+        raise Conflict("The project is still being generated; preview it when the run ends.")
+    preview = await svc.previews.start(
+        project_id=project_id, user_id=principal.user.id, ref=(body.ref if body else "HEAD")
+    )
+    return _out(svc, preview)
+
+
+@router.get("", response_model=PreviewOut)
+async def status(project_id: Id, principal: Auth, svc: Svc) -> PreviewOut:
+    await store.get_project(svc.sessions, user_id=principal.user.id, project_id=project_id)
+    preview = svc.previews.get(project_id)
+    if preview is None:
+        raise NotFound("This project has no running preview.")
+    return _out(svc, preview)
+
+
+@router.delete("", status_code=204)
+async def stop(project_id: Id, principal: Auth, svc: Svc) -> Response:
+    await store.get_project(svc.sessions, user_id=principal.user.id, project_id=project_id)
+    await svc.previews.stop(project_id)
+    return Response(status_code=204)

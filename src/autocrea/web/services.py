@@ -1,0 +1,154 @@
+"""Everything the web app shares, built once from settings at start and closed at stop."""
+
+from __future__ import annotations
+
+import secrets as pysecrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from cryptography.fernet import Fernet
+from limits import RateLimitItem
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from autocrea.accounts.clerk import ClerkVerifier
+from autocrea.accounts.keys import fernet_for
+from autocrea.config import Settings
+from autocrea.errors import InvalidInput
+from autocrea.jobs.bus import EventBus, MemoryBus
+from autocrea.jobs.executor import WorkerEnv
+from autocrea.jobs.models import ModelSetup, model_factory
+from autocrea.jobs.preview import Previews
+from autocrea.jobs.worker import Worker, lease_for
+from autocrea.providers.select import Credentials, parse_fallbacks, policy_for
+from autocrea.sandbox.process import ProcessSandbox
+from autocrea.sandbox.runtime import RuntimeCache
+from autocrea.storage.db import create_engine, session_factory
+from autocrea.storage.runs import Sessions
+from autocrea.web.ratelimit import Limiter, parse_limit
+
+
+@dataclass(frozen=True)
+class Rates:
+    api: RateLimitItem
+    generate: RateLimitItem
+    login_account: RateLimitItem
+    login_ip: RateLimitItem
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: Sessions
+    bus: EventBus
+    limiter: Limiter
+    rates: Rates
+    fernet: Fernet
+    models: ModelSetup
+    jobs: WorkerEnv
+    previews: Previews
+    worker: Worker | None
+    clerk: ClerkVerifier | None
+    http: httpx.AsyncClient  # the preview proxy's client
+
+    async def aclose(self) -> None:
+        if self.worker is not None:
+            await self.worker.stop()
+        await self.previews.stop_all()
+        if self.clerk is not None:
+            await self.clerk.aclose()
+        await self.http.aclose()
+        await self.bus.aclose()
+        await self.engine.dispose()
+
+
+def rates_from(settings: Settings) -> Rates:
+    login = parse_limit(settings.rate_limit_login, setting="AUTOCREA_RATE_LIMIT_LOGIN")
+    per_ip = type(login)(login.amount * 5, login.multiples, namespace=login.namespace)
+    return Rates(
+        api=parse_limit(settings.rate_limit_api, setting="AUTOCREA_RATE_LIMIT_API"),
+        generate=parse_limit(settings.rate_limit_generate, setting="AUTOCREA_RATE_LIMIT_GENERATE"),
+        login_account=login,
+        login_ip=per_ip,
+    )
+
+
+def model_setup(settings: Settings) -> ModelSetup:
+    try:
+        fallbacks = parse_fallbacks(settings.model_fallbacks)
+    except InvalidInput as exc:
+        raise InvalidInput(f"AUTOCREA_MODEL_FALLBACKS: {exc.message}") from None
+    return ModelSetup(
+        credentials=Credentials(
+            joxcoder_api_url=settings.joxcoder_api_url,
+            joxcoder_api_key=settings.joxcoder_api_key,
+            openai_api_key=settings.openai_api_key,
+            openai_base_url=settings.openai_base_url,
+            anthropic_api_key=settings.anthropic_api_key,
+            anthropic_base_url=settings.anthropic_base_url,
+        ),
+        fallbacks=fallbacks,
+        policy=policy_for(
+            timeout_seconds=settings.model_timeout_seconds, max_retries=settings.model_max_retries
+        ),
+        timeout_seconds=settings.model_timeout_seconds,
+    )
+
+
+def clerk_from(settings: Settings) -> ClerkVerifier | None:
+    if not (settings.clerk_jwks_url or settings.clerk_pem_public_key):
+        return None
+    return ClerkVerifier(
+        jwks_url=settings.clerk_jwks_url,
+        pem_public_key=settings.clerk_pem_public_key,
+        issuer=settings.clerk_issuer,
+        authorized_parties=settings.list_of(settings.clerk_authorized_parties),
+    )
+
+
+async def build_services(settings: Settings, *, run_worker: bool) -> Services:
+    engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    bus: EventBus
+    if settings.redis_url:
+        from autocrea.jobs.redis_bus import RedisBus  # redis is imported only when configured
+
+        bus = await RedisBus.connect(settings.redis_url)
+    else:
+        bus = MemoryBus()
+    fernet = fernet_for(settings.secret())
+    setup = model_setup(settings)
+    sandbox = ProcessSandbox()
+    runtimes = RuntimeCache(
+        root=settings.runtimes_path.resolve(), python=settings.sandbox_python, sandbox=sandbox
+    )
+    projects_root: Path = settings.projects_path.resolve()
+    env = WorkerEnv(
+        sessions=sessions,
+        bus=bus,
+        projects_root=projects_root,
+        sandbox=sandbox,
+        runtimes=runtimes,
+        model_for=model_factory(setup, sessions=sessions, fernet=fernet),
+        worker_id=f"w-{pysecrets.token_hex(6)}",
+        lease=lease_for(settings.run_lease_seconds),
+    )
+    worker = Worker(env, concurrency=settings.worker_concurrency) if run_worker else None
+    if worker is not None:
+        worker.start()
+    return Services(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        bus=bus,
+        limiter=Limiter.create(settings.redis_url),
+        rates=rates_from(settings),
+        fernet=fernet,
+        models=setup,
+        jobs=env,
+        previews=Previews(projects_root=projects_root, sandbox=sandbox, runtimes=runtimes),
+        worker=worker,
+        clerk=clerk_from(settings),
+        http=httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=5.0), follow_redirects=False),
+    )
