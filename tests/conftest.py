@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from pydantic import SecretStr
@@ -13,6 +15,9 @@ from autocrea.providers.resilience import ResilientModel
 from autocrea.providers.select import Credentials, build_model, parse_model, policy_for
 from autocrea.sandbox.process import ProcessSandbox
 from autocrea.sandbox.runtime import RuntimeCache
+
+if TYPE_CHECKING:
+    from tests.platform import Platform
 
 REQUIRE_SERVICES = os.environ.get("AUTOCREA_REQUIRE_SERVICES") == "1"
 
@@ -50,3 +55,25 @@ def openai_model(url: str, key: str, *, timeout: float = 10) -> ResilientModel:
         policy=policy_for(timeout_seconds=timeout, max_retries=0),
         timeout_seconds=timeout,
     )
+
+
+@pytest.fixture(params=["sqlite", "postgres+redis"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, object]]:
+    """Settings overrides for each supported deployment: the embedded default, and PostgreSQL + Redis."""
+    if request.param == "sqlite":
+        yield {}
+        return
+    from tests.services import postgres_database, require_redis
+
+    redis_url = require_redis()
+    with postgres_database() as url:
+        yield {"database_url": url, "redis_url": redis_url}
+
+
+@pytest.fixture
+def platform(backend: dict[str, object], tmp_path: Path, runtime_root: Path) -> Iterator[Platform]:
+    """The running platform on each backend, with its own data dir and the shared runtime cache."""
+    from tests.platform import running, settings_for
+
+    with running(settings_for(tmp_path / "data", runtime_dir=runtime_root, **backend)) as running_platform:
+        yield running_platform

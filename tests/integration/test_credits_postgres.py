@@ -6,10 +6,8 @@ CI runs PostgreSQL at 127.0.0.1:5432 with trust auth (user postgres or root, dat
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator, Iterator
 
-import asyncpg
 import pytest
 from sqlalchemy import func, inspect, select, text
 
@@ -17,59 +15,16 @@ from autocrea.billing import credits
 from autocrea.domain.credits import Balance
 from autocrea.errors import CreditConflict, InsufficientCredits
 from autocrea.storage.db import create_engine, session_factory
-from autocrea.storage.migrate import upgrade
 from autocrea.storage.tables import Base, CreditEntry, User, new_id
-from tests.conftest import need
+from tests.services import postgres_database
 
-HOST, PORT, MAINTENANCE_DB = "127.0.0.1", 5432, "test"
 Sessions = credits.Sessions
-
-
-async def _admin() -> tuple[asyncpg.Connection, str] | None:
-    for user in ("postgres", "root"):
-        try:
-            conn = await asyncpg.connect(host=HOST, port=PORT, user=user, database=MAINTENANCE_DB, timeout=5)
-        except (OSError, asyncpg.PostgresError, TimeoutError):
-            continue
-        return conn, user
-    return None
-
-
-async def _create_database(name: str) -> str | None:
-    found = await _admin()
-    if found is None:
-        return None
-    conn, user = found
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    url = f"postgresql+asyncpg://{user}@{HOST}:{PORT}/{name}"
-    await upgrade(url)
-    await upgrade(url)  # a second upgrade is a no-op
-    return url
-
-
-async def _drop_database(name: str) -> None:
-    found = await _admin()
-    if found is not None:
-        conn, _ = found
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    name = f"autocrea_test_{uuid.uuid4().hex[:12]}"
-    url = asyncio.run(_create_database(name))
-    need(url is not None, f"PostgreSQL at {HOST}:{PORT} (user postgres or root, database test)")
-    assert url is not None
-    try:
+    with postgres_database() as url:
         yield url
-    finally:
-        asyncio.run(_drop_database(name))
 
 
 @pytest.fixture
