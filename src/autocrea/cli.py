@@ -1,4 +1,4 @@
-"""Command line: `autocrea serve | generate | schema | export | db upgrade`."""
+"""Command line: `autocrea serve | worker | generate | schema | export | db upgrade`."""
 
 from __future__ import annotations
 
@@ -59,6 +59,10 @@ def _parser() -> argparse.ArgumentParser:
         "--model",
         default="blueprint",
         help="blueprint (offline, default), joxcoder, openai:<model> or anthropic:<model>",
+    )
+    worker = sub.add_parser("worker", help="run generations from the shared queue (PostgreSQL deployments)")
+    worker.add_argument(
+        "--concurrency", type=int, help="generations at once (default: AUTOCREA_WORKER_CONCURRENCY)"
     )
     sub.add_parser("schema", help="print the AppSpec JSON schema (what an architect must produce)")
     exp = sub.add_parser("export", help="write a ZIP of a project's commit")
@@ -172,6 +176,20 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings, console: Consol
     return EXIT_OK
 
 
+def cmd_worker(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    from autocrea.web.observe import configure_logging
+    from autocrea.web.worker_process import run_worker
+
+    configure_logging(settings.log_level)
+    if args.concurrency is not None:
+        if not 1 <= args.concurrency <= 64:
+            raise InvalidInput("--concurrency must be between 1 and 64")
+        settings = settings.model_copy(update={"worker_concurrency": args.concurrency})
+    console.print(f"worker started: {settings.worker_concurrency} at once; Ctrl-C stops it")
+    asyncio.run(run_worker(settings))
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     console = Console(stderr=False)
@@ -182,16 +200,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             import uvicorn
 
             from autocrea.web.app import create_app
+            from autocrea.web.observe import configure_logging
+
+            configure_logging(settings.log_level)
 
             uvicorn.run(
                 create_app(settings),
                 host=args.host or settings.host,
                 port=args.port or settings.port,
                 log_level=settings.log_level,
+                log_config=None,  # keep the JSON logging configured above
             )
             return EXIT_OK
         if args.command == "generate":
             return cmd_generate(args, settings, console)
+        if args.command == "worker":
+            return cmd_worker(args, settings, err)
         if args.command == "schema":
             print(json.dumps(appspec_json_schema(), indent=2, ensure_ascii=False))
             return EXIT_OK
