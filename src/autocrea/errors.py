@@ -3,6 +3,7 @@
 AutocreaError                    base; `code` is the stable machine name, `message` is for people
 ├── InvalidInput                 the user's input cannot be used (exit code 2, HTTP 400/413/422)
 │   ├── PromptRejected           empty, too long, binary, or no recognisable application domain
+│   │   └── PromptTooLong        over the prompt size limit (HTTP 413)
 │   ├── OutputDirNotEmpty        `--out` points at an existing non-empty directory
 │   └── TooLarge                 a request body or field is over its size limit (HTTP 413)
 ├── AuthError                    not logged in, bad credentials, expired or forged token (HTTP 401)
@@ -53,6 +54,10 @@ class InvalidInput(AutocreaError):
 
 class PromptRejected(InvalidInput):
     code = "prompt_rejected"
+
+
+class PromptTooLong(PromptRejected):
+    code = "prompt_too_long"
 
 
 class OutputDirNotEmpty(InvalidInput):

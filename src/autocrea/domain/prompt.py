@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from autocrea.errors import PromptRejected
+from autocrea.errors import PromptRejected, PromptTooLong
 
 MAX_PROMPT_CHARS = 20_000
 
@@ -26,7 +26,7 @@ def clean_prompt(raw: str | bytes) -> str:
             details={"reason": "empty"},
         )
     if len(text) > MAX_PROMPT_CHARS:
-        raise PromptRejected(
+        raise PromptTooLong(
             f"The description has {len(text):,} characters; the limit is {MAX_PROMPT_CHARS:,}. Shorten it.",
             details={"reason": "too_long", "length": len(text), "limit": MAX_PROMPT_CHARS},
         )

@@ -17,6 +17,7 @@ log = logging.getLogger("autocrea.web")
 # Most specific first: the first matching class decides the status.
 STATUS: tuple[tuple[type[e.AutocreaError], int], ...] = (
     (e.TooLarge, 413),
+    (e.PromptTooLong, 413),
     (e.InvalidInput, 400),
     (e.UnsafePath, 400),
     (e.SpecInvalid, 400),

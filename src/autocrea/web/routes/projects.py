@@ -24,7 +24,10 @@ Id = Annotated[str, Field(max_length=64)]
 
 class ProjectIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    prompt: str = Field(max_length=MAX_PROMPT_CHARS * 2, description="what to build, Spanish or English")
+    # No max_length here: the body limit bounds it, and a too-long prompt gets the clear 413 of clean_prompt.
+    prompt: str = Field(
+        description=f"what to build, Spanish or English; at most {MAX_PROMPT_CHARS:,} characters"
+    )
     name: str = Field(default="", max_length=200)
     model: str = Field(
         default="blueprint", max_length=250, description="blueprint, joxcoder, openai:<m>, anthropic:<m>"
