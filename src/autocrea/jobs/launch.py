@@ -5,6 +5,7 @@ Nothing is spent here: the hold is settled only when the run finishes with a ver
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 
@@ -46,7 +47,8 @@ async def start_generation(
     title = clean_name(name, field="project name", limit=MAX_NAME)
     await check_model(model)
     if model == "blueprint":
-        blueprint = design(text)  # a description the offline engine cannot read is refused before any hold
+        # A description the offline engine cannot read is refused before any hold. CPU work: off the loop.
+        blueprint = await asyncio.to_thread(design, text)
         title = title or blueprint.spec.name
         slug = blueprint.spec.slug
     else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import secrets as pysecrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from autocrea.accounts.clerk import ClerkVerifier
 from autocrea.accounts.keys import fernet_for
+from autocrea.blueprint.architect import design
 from autocrea.config import Settings
 from autocrea.errors import InvalidInput
 from autocrea.jobs.bus import EventBus, MemoryBus
@@ -51,8 +54,11 @@ class Services:
     worker: Worker | None
     clerk: ClerkVerifier | None
     http: httpx.AsyncClient  # the preview proxy's client
+    warmup: asyncio.Task[object]
 
     async def aclose(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.warmup
         if self.worker is not None:
             await self.worker.stop()
         await self.previews.stop_all()
@@ -134,6 +140,8 @@ async def build_services(settings: Settings, *, run_worker: bool) -> Services:
         worker_id=f"w-{pysecrets.token_hex(6)}",
         lease=lease_for(settings.run_lease_seconds),
     )
+    # Load the offline architect's lexicon now (~1.5 s), not in the first user's request.
+    warm = asyncio.create_task(asyncio.to_thread(design, "a todo app"))
     worker = Worker(env, concurrency=settings.worker_concurrency) if run_worker else None
     if worker is not None:
         worker.start()
@@ -151,4 +159,5 @@ async def build_services(settings: Settings, *, run_worker: bool) -> Services:
         worker=worker,
         clerk=clerk_from(settings),
         http=httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=5.0), follow_redirects=False),
+        warmup=warm,
     )
