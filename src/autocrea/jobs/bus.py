@@ -84,12 +84,29 @@ class Fanout:
         return sum(len(s) for s in self._subscribers.values())
 
 
+class Doorbell:
+    """Wakes one waiting worker loop; rings while nobody waits are remembered once."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def ring(self) -> None:
+        self._event.set()
+
+    async def wait(self, timeout: float) -> None:
+        try:
+            await asyncio.wait_for(self._event.wait(), timeout)
+        except TimeoutError:
+            return
+        self._event.clear()
+
+
 class MemoryBus:
     """One process: the embedded default."""
 
     def __init__(self) -> None:
         self.fanout = Fanout()
-        self._doorbell = asyncio.Event()
+        self._doorbell = Doorbell()
 
     async def publish(self, run_id: str, payloads: list[Payload]) -> None:
         self.fanout.deliver(run_id, payloads)
@@ -103,14 +120,10 @@ class MemoryBus:
             self.fanout.remove(run_id, sub)
 
     async def ring(self) -> None:
-        self._doorbell.set()
+        self._doorbell.ring()
 
     async def wait_for_ring(self, timeout: float) -> None:
-        try:
-            await asyncio.wait_for(self._doorbell.wait(), timeout)
-        except TimeoutError:
-            return
-        self._doorbell.clear()
+        await self._doorbell.wait(timeout)
 
     async def aclose(self) -> None:
         return None

@@ -16,7 +16,7 @@ import redis.asyncio as redis
 from redis.exceptions import RedisError
 
 from autocrea.errors import DatabaseError
-from autocrea.jobs.bus import Fanout, Payload, Subscription
+from autocrea.jobs.bus import Doorbell, Fanout, Payload, Subscription
 
 RUN_CHANNEL = "autocrea:run:"
 JOBS_CHANNEL = "autocrea:jobs"
@@ -27,7 +27,7 @@ class RedisBus:
         self._client = client
         self._pubsub = client.pubsub()
         self.fanout = Fanout()
-        self._doorbell = asyncio.Event()
+        self._doorbell = Doorbell()
         self._reader: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
 
@@ -55,7 +55,7 @@ class RedisBus:
                 continue
             channel = message["channel"].decode()
             if channel == JOBS_CHANNEL:
-                self._doorbell.set()
+                self._doorbell.ring()
             elif channel.startswith(RUN_CHANNEL):
                 self.fanout.deliver(channel[len(RUN_CHANNEL) :], json.loads(message["data"]))
 
@@ -82,11 +82,7 @@ class RedisBus:
             await self._client.publish(JOBS_CHANNEL, "1")
 
     async def wait_for_ring(self, timeout: float) -> None:
-        try:
-            await asyncio.wait_for(self._doorbell.wait(), timeout)
-        except TimeoutError:
-            return
-        self._doorbell.clear()
+        await self._doorbell.wait(timeout)
 
     async def aclose(self) -> None:
         if self._reader is not None:

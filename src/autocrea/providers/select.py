@@ -163,12 +163,8 @@ def build_model(
     )
 
 
-def model_from_settings(spec: str, *, settings: Settings) -> ResilientModel | None:
-    """For the roots (CLI, worker): None means the offline Blueprint engine."""
-    choice = parse_model(spec)
-    if choice.engine == "blueprint":
-        return None
-    credentials = Credentials(
+def credentials_from(settings: Settings) -> Credentials:
+    return Credentials(
         joxcoder_api_url=settings.joxcoder_api_url,
         joxcoder_api_key=settings.joxcoder_api_key,
         openai_api_key=settings.openai_api_key,
@@ -176,14 +172,24 @@ def model_from_settings(spec: str, *, settings: Settings) -> ResilientModel | No
         anthropic_api_key=settings.anthropic_api_key,
         anthropic_base_url=settings.anthropic_base_url,
     )
+
+
+def fallbacks_from(settings: Settings) -> tuple[ModelChoice, ...]:
     try:
-        fallbacks = parse_fallbacks(settings.model_fallbacks)
+        return parse_fallbacks(settings.model_fallbacks)
     except InvalidInput as exc:  # say which setting holds the bad value
         raise InvalidInput(f"AUTOCREA_MODEL_FALLBACKS: {exc.message}") from None
+
+
+def model_from_settings(spec: str, *, settings: Settings) -> ResilientModel | None:
+    """For the roots (CLI, worker): None means the offline Blueprint engine."""
+    choice = parse_model(spec)
+    if choice.engine == "blueprint":
+        return None
     return build_model(
         choice,
-        fallbacks=fallbacks,
-        credentials=credentials,
+        fallbacks=fallbacks_from(settings),
+        credentials=credentials_from(settings),
         policy=policy_for(
             timeout_seconds=settings.model_timeout_seconds, max_retries=settings.model_max_retries
         ),

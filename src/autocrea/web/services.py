@@ -17,13 +17,12 @@ from autocrea.accounts.clerk import ClerkVerifier
 from autocrea.accounts.keys import fernet_for
 from autocrea.blueprint.architect import design
 from autocrea.config import Settings
-from autocrea.errors import InvalidInput
 from autocrea.jobs.bus import EventBus, MemoryBus
 from autocrea.jobs.executor import WorkerEnv
 from autocrea.jobs.models import ModelSetup, model_factory
 from autocrea.jobs.preview import Previews
 from autocrea.jobs.worker import Worker, lease_for
-from autocrea.providers.select import Credentials, parse_fallbacks, policy_for
+from autocrea.providers.select import credentials_from, fallbacks_from, policy_for
 from autocrea.sandbox.process import ProcessSandbox
 from autocrea.sandbox.runtime import RuntimeCache
 from autocrea.storage.db import create_engine, session_factory
@@ -81,20 +80,9 @@ def rates_from(settings: Settings) -> Rates:
 
 
 def model_setup(settings: Settings) -> ModelSetup:
-    try:
-        fallbacks = parse_fallbacks(settings.model_fallbacks)
-    except InvalidInput as exc:
-        raise InvalidInput(f"AUTOCREA_MODEL_FALLBACKS: {exc.message}") from None
     return ModelSetup(
-        credentials=Credentials(
-            joxcoder_api_url=settings.joxcoder_api_url,
-            joxcoder_api_key=settings.joxcoder_api_key,
-            openai_api_key=settings.openai_api_key,
-            openai_base_url=settings.openai_base_url,
-            anthropic_api_key=settings.anthropic_api_key,
-            anthropic_base_url=settings.anthropic_base_url,
-        ),
-        fallbacks=fallbacks,
+        credentials=credentials_from(settings),
+        fallbacks=fallbacks_from(settings),
         policy=policy_for(
             timeout_seconds=settings.model_timeout_seconds, max_retries=settings.model_max_retries
         ),
