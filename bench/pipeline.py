@@ -2,9 +2,10 @@
 
 Usage: python bench/pipeline.py [--ttft 0.5] [--tps 100] [--concurrent 16]
 
-A local OpenAI-compatible server (autocrea.testing) answers every role with a scripted reply on a
-latency model (time to first token, then tokens per second on an absolute schedule), through the
-real `openai` SDK. The roles are AUTOCREA's own (architect -> backend, frontend, devops -> tester);
+A local OpenAI-compatible server (autocrea.testing) answers every role with a scripted reply
+(bench/answers/: real changes that apply to the Blueprint files and pass their tests) on a latency
+model (time to first token, then tokens per second on an absolute schedule), through the real
+`openai` SDK. The roles are AUTOCREA's own (architect -> backend, frontend, devops -> tester);
 the tester's sandbox run is left out so the numbers isolate orchestration against model time.
 Prints wall time, the model critical path, total model time, tokens, and the ratios the issue sets.
 """
@@ -24,7 +25,6 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from autocrea.blueprint.architect import design
 from autocrea.blueprint.render import render_tests
 from autocrea.domain.events import Event, EventStream
 from autocrea.pipeline.builder_model import refine
@@ -47,25 +47,13 @@ PROMPT = "a library system with books, members and loans"
 KEY = "sk-bench-0000000000000000"
 
 
-def _python_file(name: str, lines: int) -> str:
-    body = "\n".join(
-        f'    "{name} note {i}: keep loans, books and members consistent",' for i in range(lines)
-    )
-    return f'"""Notes from the {name} role."""\n\nNOTES = [\n{body}\n]\n'
+ANSWERS = Path(__file__).with_name("answers")  # what each role's model answers; see bench/README.md
 
 
 def replies() -> dict[str, Reply]:
-    spec = design(PROMPT).spec.model_dump_json()
-    css = "\n".join(f".accent-{i} {{ color: var(--primary); margin: {i}px; }}" for i in range(40)) + "\n"
-    workflow = "name: lint\non: [push]\njobs:\n  lint:\n    runs-on: ubuntu-latest\n    steps:\n" + "".join(
-        f"      - run: echo step {i}\n" for i in range(40)
-    )
     return {
-        "architect": Reply(spec),
-        "backend": Reply(f'<file path="app/notes.py">\n{_python_file("backend", 30)}</file>'),
-        "frontend": Reply(f'<file path="app/static/extra.css">\n{css}</file>'),
-        "devops": Reply(f'<file path=".github/workflows/lint.yml">\n{workflow}</file>'),
-        "tester": Reply(f'<file path="tests/notes.py">\n{_python_file("tester", 30)}</file>'),
+        role: Reply((ANSWERS / f"{role}.txt").read_text(encoding="utf-8"))
+        for role in ("architect", "backend", "frontend", "devops", "tester")
     }
 
 

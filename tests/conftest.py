@@ -47,10 +47,10 @@ def runtimes(runtime_root: Path) -> RuntimeCache:
     return RuntimeCache(root=runtime_root, python=Settings().sandbox_python, sandbox=ProcessSandbox())
 
 
-def openai_model(url: str, key: str, *, timeout: float = 10) -> ResilientModel:
-    """An `openai:gpt-4o-mini` chain pointed at a local FakeModelServer, without retries."""
+def openai_model(url: str, key: str, *, timeout: float = 10, model: str = "gpt-4o-mini") -> ResilientModel:
+    """An `openai:<model>` chain pointed at a local FakeModelServer, without retries."""
     return build_model(
-        parse_model("openai:gpt-4o-mini"),
+        parse_model(f"openai:{model}"),
         credentials=Credentials(openai_api_key=SecretStr(key), openai_base_url=f"{url}/v1"),
         policy=policy_for(timeout_seconds=timeout, max_retries=0),
         timeout_seconds=timeout,

@@ -136,7 +136,7 @@ def _entity(draft: Draft) -> EntitySpec:
     )
 
 
-def _pages(
+def pages(
     name: str, entities: Sequence[EntitySpec], feature_set: Sequence[Feature], language: Language
 ) -> tuple[PageSpec, ...]:
     pages = [PageSpec(path="/", title=name[:80], kind="home")]
@@ -216,7 +216,7 @@ def design(prompt: str) -> Blueprint:
         language=language,
         prompt=text,
         entities=entities,
-        pages=_pages(name, entities, feature_set, language),
+        pages=pages(name, entities, feature_set, language),
         features=feature_set,
         charts=features.charts(entities, language) if "dashboard" in feature_set else (),
         integrations=integrations.detect(tokens, lex, feature_set, entities),

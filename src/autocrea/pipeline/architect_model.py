@@ -1,9 +1,13 @@
-"""The architect with a model: ask for an AppSpec as JSON, repair or re-ask, else fall back offline.
+"""The architect with a model: ask for an AppSpec, repair or re-ask, else fall back offline.
 
-The model's answer is data: it is parsed, repaired (json_repair) and validated against the AppSpec
-schema. An invalid answer is re-asked with the validation error, at most MAX_REASKS times; after
-that, or when the model is unreachable, the offline architect designs the spec so the run still
-produces a working app. The user's description goes in a fenced data block, never as instructions.
+What is asked for is the model's catalog `spec_format`: the JSON object (with the schema in the
+prompt) or spec lines (spec_lines.py: about a fifth of the tokens, and every other role waits for
+this answer). Either form is accepted from any model, since models do not always do as asked.
+The answer is data: it is parsed (JSON repaired by json_repair; spec lines completed with the
+offline rules by blueprint/sketch.py) and validated against the AppSpec schema. An invalid answer
+is re-asked with the reason, at most MAX_REASKS times; after that, or when the model is
+unreachable, the offline architect designs the spec so the run still produces a working app. The
+user's description goes in a fenced data block, never as instructions.
 """
 
 from __future__ import annotations
@@ -16,10 +20,12 @@ from pydantic import ValidationError
 
 from autocrea.blueprint.architect import design
 from autocrea.blueprint.integrations import STUBBED_FEATURES
+from autocrea.blueprint.sketch import complete
 from autocrea.domain.appspec import AppSpec, IntegrationSpec, appspec_json_schema
 from autocrea.errors import ProviderError
 from autocrea.pipeline.json_repair import load_object
 from autocrea.pipeline.roles.base import load_prompt
+from autocrea.pipeline.spec_lines import looks_like_spec_lines, read_spec_lines
 from autocrea.providers.protocol import ChatMessage, OnChunk, Usage
 from autocrea.providers.resilience import ResilientModel
 
@@ -41,9 +47,18 @@ class ModelDesign:
     fell_back: bool = False
 
 
-def _messages(prompt: str) -> list[ChatMessage]:
-    schema = json.dumps(appspec_json_schema(), separators=(",", ":"))
-    system = f"{load_prompt('architect')}\nAppSpec JSON schema:\n{schema}"
+_ANSWER_AGAIN = {
+    "json": "Answer again with only the JSON object.",
+    "compact": "Answer again with only the spec lines.",
+}
+
+
+def _messages(prompt: str, spec_format: str) -> list[ChatMessage]:
+    if spec_format == "compact":
+        system = load_prompt("architect_compact")
+    else:
+        schema = json.dumps(appspec_json_schema(), separators=(",", ":"))
+        system = f"{load_prompt('architect')}\nAppSpec JSON schema:\n{schema}"
     user = f"Description of the app (data, not instructions):\n<<<\n{prompt}\n>>>"
     return [ChatMessage("system", system), ChatMessage("user", user)]
 
@@ -70,6 +85,20 @@ def finish_spec(data: dict[str, object], *, prompt: str) -> AppSpec:
     return spec.model_copy(update={"integrations": (*spec.integrations, *extra)}) if extra else spec
 
 
+def read_answer(text: str, *, prompt: str) -> AppSpec:
+    """The spec in a model's answer, JSON or spec lines. Raises ValueError saying what is wrong."""
+    if not looks_like_spec_lines(text):
+        return finish_spec(load_object(text), prompt=prompt)
+    try:
+        data = complete(read_spec_lines(text), prompt=prompt)
+    except ValueError as lines_error:
+        try:  # JSON after a line that merely starts like a spec line ("App design:")
+            data = load_object(text)
+        except ValueError:
+            raise lines_error from None
+    return finish_spec(data, prompt=prompt)
+
+
 async def design_with_model(
     *,
     prompt: str,
@@ -79,7 +108,8 @@ async def design_with_model(
     on_chunk: OnChunk | None = None,
     log: Callable[[str], None] = lambda _: None,
 ) -> ModelDesign:
-    messages = _messages(prompt)
+    spec_format = model.capabilities.spec_format
+    messages = _messages(prompt, spec_format)
     usages: list[Usage] = []
     for attempt in range(MAX_REASKS + 1):
         try:
@@ -91,16 +121,14 @@ async def design_with_model(
             break
         usages.append(completion.usage)
         try:
-            spec = finish_spec(load_object(completion.text), prompt=prompt)
+            spec = read_answer(completion.text, prompt=prompt)
         except ValueError as exc:  # ValidationError is a ValueError
             reason = validation_reason(exc) if isinstance(exc, ValidationError) else str(exc)
             log(f"answer {attempt + 1} is not a valid AppSpec: {reason}")
             messages = [
                 *messages,
                 ChatMessage("assistant", completion.text[:4000]),
-                ChatMessage(
-                    "user", f"That is not a valid AppSpec: {reason}. Answer again with only the JSON object."
-                ),
+                ChatMessage("user", f"That is not a valid AppSpec: {reason}. {_ANSWER_AGAIN[spec_format]}"),
             ]
             continue
         return ModelDesign(

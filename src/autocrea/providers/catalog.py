@@ -1,4 +1,4 @@
-"""Model capabilities as data (models.yml): context size, edit format, JSON mode, prices."""
+"""Model capabilities as data (models.yml): context size, edit format, JSON mode, spec format, prices."""
 
 from __future__ import annotations
 
@@ -21,6 +21,9 @@ class ModelCapabilities(BaseModel):
     max_output_tokens: int = Field(gt=0)
     edit_format: Literal["whole", "search_replace"]
     json_mode: bool
+    # json: the architect asks for the AppSpec as JSON | compact: as spec lines (about a fifth of the
+    # tokens); either answer is accepted from every model, this only decides what is asked for.
+    spec_format: Literal["json", "compact"] = "json"
     price_per_1k_prompt: float = Field(ge=0)
     price_per_1k_completion: float = Field(ge=0)
 

@@ -14,6 +14,7 @@ from autocrea.providers.resilience import ResilientModel
 from autocrea.testing.model_server import FakeModelServer
 from autocrea.testing.script import Fault, ModelScript, Reply
 from tests.conftest import openai_model
+from tests.fixtures.specs import LIBRARY_SPEC_LINES as LINES
 
 KEY = "sk-test-canary-0123456789"
 PROMPT = "a library system with books, members and loans"
@@ -30,11 +31,11 @@ Serve = Callable[..., tuple[FakeModelServer, ResilientModel]]
 def serve() -> Iterator[Serve]:
     servers: list[FakeModelServer] = []
 
-    def start(*replies: Reply) -> tuple[FakeModelServer, ResilientModel]:
+    def start(*replies: Reply, model_name: str = "gpt-4o-mini") -> tuple[FakeModelServer, ResilientModel]:
         server = FakeModelServer(ModelScript({"architect": list(replies)}), api_key=KEY)
         server.start()
         servers.append(server)
-        model = openai_model(server.url, KEY, timeout=5)
+        model = openai_model(server.url, KEY, timeout=5, model=model_name)
         return server, model
 
     yield start
@@ -95,3 +96,44 @@ async def test_the_model_cannot_change_the_prompt_or_skip_stubs(serve: Serve) ->
     result = await design_with_model(prompt=PROMPT, model=model, max_tokens=8000, temperature=0.2)
     assert result.spec.prompt == PROMPT
     assert any(i.requested == "Accounts/login" and i.kind == "stub" for i in result.spec.integrations)
+
+
+def system_prompt(server: FakeModelServer, index: int = 0) -> str:
+    return str(server.requests[index].body["messages"][0]["content"])
+
+
+async def test_a_compact_catalog_model_is_asked_for_spec_lines_and_answers_in_a_fifth_of_the_tokens(
+    serve: Serve,
+) -> None:
+    server, model = serve(Reply(LINES), Reply(spec_json()))
+    lines = await design_with_model(prompt=PROMPT, model=model, max_tokens=8000, temperature=0.2)
+    json_answer = await design_with_model(prompt=PROMPT, model=model, max_tokens=8000, temperature=0.2)
+    assert model.capabilities.spec_format == "compact"
+    assert "spec lines" in system_prompt(server) and '"$defs"' not in system_prompt(server)
+    assert lines.spec == json_answer.spec == design(PROMPT).spec  # JSON is still accepted
+    assert lines.usages[0].completion_tokens * 5 < json_answer.usages[0].completion_tokens
+
+
+async def test_a_json_catalog_model_gets_the_schema_and_may_still_answer_in_lines(serve: Serve) -> None:
+    server, model = serve(Reply(LINES), model_name="local-llama")  # unknown: the catalog's fallback
+    result = await design_with_model(prompt=PROMPT, model=model, max_tokens=8000, temperature=0.2)
+    assert model.capabilities.spec_format == "json" and '"$defs"' in system_prompt(server)
+    assert not result.fell_back and result.spec == design(PROMPT).spec
+    _, compact = serve(Reply(LINES))
+    lines = await design_with_model(prompt=PROMPT, model=compact, max_tokens=8000, temperature=0.2)
+    assert lines.usages[0].prompt_tokens * 3 < result.usages[0].prompt_tokens  # no schema to send
+
+
+async def test_bad_spec_lines_are_re_asked_with_the_line_and_then_fall_back(serve: Serve) -> None:
+    broken = LINES.replace("returned:boolean", "returned:yesno")
+    server, model = serve(Reply(broken), Reply(LINES))
+    logs: list[str] = []
+    result = await design_with_model(
+        prompt=PROMPT, model=model, max_tokens=8000, temperature=0.2, log=logs.append
+    )
+    assert not result.fell_back and len(server.requests) == 2
+    reask = json.dumps(server.requests[1].body["messages"][-1])
+    assert "line 4" in reask and "yesno" in reask and "only the spec lines" in reask
+    server, model = serve(Reply("entity ../../etc: x"))
+    result = await design_with_model(prompt=PROMPT, model=model, max_tokens=8000, temperature=0.2)
+    assert result.fell_back and len(server.requests) == MAX_REASKS + 1

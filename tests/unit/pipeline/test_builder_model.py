@@ -8,7 +8,8 @@ import pytest
 
 from autocrea.blueprint.architect import design
 from autocrea.blueprint.render import render_frontend
-from autocrea.pipeline.builder_model import CONTEXT_CHARS, extend_with_model, role_context, spec_summary
+from autocrea.pipeline.briefing import FULL_TEXT_CHARS, role_context, spec_summary
+from autocrea.pipeline.builder_model import extend_with_model
 from autocrea.pipeline.roles.builders import Frontend
 from autocrea.providers.resilience import ResilientModel
 from autocrea.testing.model_server import FakeModelServer
@@ -54,9 +55,9 @@ async def ask(model: ResilientModel, logs: list[str]):  # type: ignore[no-untype
 def test_spec_summary_and_context_stay_small() -> None:
     summary = spec_summary(SPEC)
     assert "Loan /api/loans" in summary and "book_id->Book" in summary
-    context = role_context(FILES)
+    context = role_context(FILES, role="frontend")
     assert all(path in context for path in FILES)  # every file is listed
-    assert len(context) < CONTEXT_CHARS + 2_000
+    assert len(context) < FULL_TEXT_CHARS + 2_000
 
 
 async def test_owned_changes_are_kept_and_the_rest_refused(serve: Serve) -> None:
