@@ -123,7 +123,12 @@ class ClerkVerifier:
             key = await self._key_for(kid)
         payload = self._decode(token, key)
         subject = payload.get("sub")
-        if not isinstance(subject, str) or not subject.strip() or len(subject) > MAX_SUBJECT:
+        if (
+            not isinstance(subject, str)
+            or not subject.strip()
+            or len(subject) > MAX_SUBJECT
+            or not subject.isprintable()  # stored as is: PostgreSQL refuses NUL, logs garble the rest
+        ):
             raise AuthError(f"{INVALID}: bad subject")
         azp = payload.get("azp")
         if azp is not None and self._parties and (not isinstance(azp, str) or azp not in self._parties):

@@ -59,7 +59,12 @@ def _check(provider: str, key: str, base_url: str | None) -> tuple[str, str | No
     url = (base_url or "").strip() or None
     if url is not None:
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 500:
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.netloc
+            or len(url) > 500
+            or not url.isprintable()
+        ):
             raise InvalidInput("The base URL must be an http(s) address.", details={"field": "base_url"})
     return key, url
 

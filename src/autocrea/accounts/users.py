@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import re
 from functools import cache
 
 from pwdlib import PasswordHash
@@ -17,6 +19,7 @@ from autocrea.storage.tables import User, new_id, utcnow
 
 Sessions = async_sessionmaker[AsyncSession]
 WRONG_LOGIN = "The e-mail or password is not right."
+_PLAIN_SUBJECT = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 @cache
@@ -88,7 +91,7 @@ async def user_for_subject(sessions: Sessions, *, subject: str, email: str | Non
         found = await session.scalar(select(User).where(User.external_id == subject))
     if found is not None:
         return found
-    address = email.strip().lower() if email and "@" in email else f"{subject[:200]}@users.clerk.invalid"
+    address = _claimed_email(email) or f"{_local_part(subject)}@users.clerk.invalid"
     user = User(
         id=new_id(),
         email=address,
@@ -110,6 +113,19 @@ async def user_for_subject(sessions: Sessions, *, subject: str, email: str | Non
             ) from None
         return found
     return user
+
+
+def _local_part(subject: str) -> str:
+    """A Clerk id (`user_2abc...`) as is; anything else as a digest, so the address stays valid."""
+    return subject if _PLAIN_SUBJECT.match(subject) else hashlib.sha256(subject.encode()).hexdigest()[:32]
+
+
+def _claimed_email(email: str | None) -> str | None:
+    """The token's `email` claim if it is a usable address; the issuer's data is not ours to trust."""
+    try:
+        return normalize_email(email) if email else None
+    except InvalidInput:
+        return None
 
 
 async def update_profile(sessions: Sessions, *, user_id: str, display_name: str) -> User:

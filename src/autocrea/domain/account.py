@@ -14,9 +14,10 @@ MIN_PASSWORD = 8
 MAX_PASSWORD = 128
 MAX_EMAIL = 254
 MAX_NAME = 100
-# Deliberately plain: one @, a dot in the domain, no spaces or angle brackets. Delivery proves the rest.
+# Deliberately plain: one @, a dot in the domain, no spaces, control characters or angle brackets.
+# Delivery proves the rest.
 _EMAIL = re.compile(
-    r"^[^\s@<>()\[\]\\,;:\"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+    r"^[^\s\x00-\x1f\x7f@<>()\[\]\\,;:\"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 )
 
 
@@ -54,14 +55,22 @@ def check_password(password: str, *, email: str = "") -> None:
     if any(unicodedata.category(c) == "Cc" for c in password):
         raise refuse("control_characters", "The password cannot contain control characters.")
     lowered = password.lower()
-    local = email.split("@", 1)[0].lower()
     if (
         lowered in common_passwords()
         or len(set(lowered)) <= 2
         or _is_sequence(lowered)
-        or (len(local) >= 4 and local in lowered and len(lowered) - len(local) < 4)
+        or _mostly_email(lowered, email.lower())
     ):
         raise refuse("common", "This password is too common or easy to guess. Choose another one.")
+
+
+def _mostly_email(password: str, email: str) -> bool:
+    """The address, or its part before the @, with fewer than 4 other characters around it."""
+    local = email.split("@", 1)[0]
+    rest = password.replace(email, "") if email else password
+    if len(local) >= 4:
+        rest = rest.replace(local, "")
+    return rest != password and len(rest) < 4
 
 
 def _is_sequence(text: str) -> bool:

@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     app.state.metrics = Metrics()
     errors.install(app)
     for router in (ops.router, accounts.router, projects.router, events.router, files.router, preview.router):
-        app.include_router(router)
+        app.include_router(router, responses=errors.RESPONSES)
 
     def previews() -> tuple[Previews, httpx.AsyncClient]:
         services: Services = app.state.services

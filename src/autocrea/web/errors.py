@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from autocrea import errors as e
@@ -43,6 +44,23 @@ _HTTP_CODES = {
     413: "too_large",
     415: "unsupported_media_type",
     429: "rate_limited",
+}
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    details: dict[str, Any]
+
+
+class ErrorOut(BaseModel):
+    error: ErrorBody
+
+
+# Documented on every route, so clients and schema checkers know the one shape (also FastAPI's 422).
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    "4XX": {"model": ErrorOut, "description": "the request cannot be served: see `error.code`"},
+    "5XX": {"model": ErrorOut, "description": "a dependency or the server failed"},
 }
 
 

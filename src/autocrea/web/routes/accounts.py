@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,6 +14,7 @@ from autocrea.billing import credits
 from autocrea.errors import AuthError, RateLimited
 from autocrea.storage.tables import CreditEntry, User
 from autocrea.web.auth import SESSION_COOKIE, Auth, Svc, anonymous_limit, client_ip
+from autocrea.web.ids import Id
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 Strict = ConfigDict(extra="forbid")
@@ -227,7 +228,7 @@ async def create_token(body: TokenIn, principal: Auth, svc: Svc) -> NewTokenOut:
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
-async def revoke_token(token_id: Annotated[str, Field(max_length=64)], principal: Auth, svc: Svc) -> Response:
+async def revoke_token(token_id: Id, principal: Auth, svc: Svc) -> Response:
     await tokens.revoke_token(svc.sessions, user_id=principal.user.id, token_id=token_id)
     return Response(status_code=204)
 

@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
-from pydantic import Field
 
 from autocrea.domain.events import TERMINAL_EVENTS
 from autocrea.domain.run import TERMINAL
 from autocrea.storage import runs as store
-from autocrea.storage.tables import RunEvent
+from autocrea.storage.tables import Run, RunEvent
 from autocrea.web.auth import Auth, Svc
+from autocrea.web.ids import Id
 
 router = APIRouter(prefix="/api", tags=["runs"])
 RETRY_MS = 2000
@@ -49,17 +49,21 @@ def _last_id(header: str | None, query: int | None) -> int:
         return 0
 
 
+async def owned_run(run_id: Id, principal: Auth, svc: Svc) -> Run:
+    # A dependency, not the stream's first line: a stream's errors come after its 200 has been sent.
+    return await store.get_run(svc.sessions, run_id=run_id, user_id=principal.user.id)
+
+
 @router.get("/runs/{run_id}/events", response_class=EventSourceResponse)
 async def run_events(
-    run_id: Annotated[str, Field(max_length=64)],
+    run: Annotated[Run, Depends(owned_run)],
     request: Request,
-    principal: Auth,
     svc: Svc,
     last_event_id: Annotated[str | None, Header(max_length=40)] = None,
     after: Annotated[int | None, Query(ge=0, le=10**9)] = None,
 ) -> AsyncIterator[ServerSentEvent]:
     """`text/event-stream` of the run's events; reconnect with `Last-Event-ID` (or `?after=`)."""
-    await store.get_run(svc.sessions, run_id=run_id, user_id=principal.user.id)
+    run_id = run.id
     sent = _last_id(last_event_id, after)
     heartbeat = svc.settings.sse_heartbeat_seconds
     async with svc.bus.subscribe(run_id) as sub:

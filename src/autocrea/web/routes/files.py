@@ -18,9 +18,9 @@ from autocrea.storage.git import Author, ProjectRepo
 from autocrea.storage.paths import safe_relpath
 from autocrea.storage.tables import User
 from autocrea.web.auth import Auth, Svc
+from autocrea.web.ids import Id
 
 router = APIRouter(prefix="/api/projects/{project_id}", tags=["files"])
-Id = Annotated[str, Field(max_length=64)]
 Ref = Annotated[str, Query(max_length=80, description="commit sha, HEAD or HEAD~n")]
 T = TypeVar("T")
 MAX_EDIT_BYTES = 500_000

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,10 +11,10 @@ from autocrea.errors import Conflict, NotFound
 from autocrea.jobs.preview import Preview
 from autocrea.storage import runs as store
 from autocrea.web.auth import Auth, Svc
+from autocrea.web.ids import Id
 from autocrea.web.proxy import preview_url
 
 router = APIRouter(prefix="/api/projects/{project_id}/preview", tags=["preview"])
-Id = Annotated[str, Field(max_length=64)]
 
 
 class PreviewIn(BaseModel):

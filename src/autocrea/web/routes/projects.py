@@ -17,9 +17,9 @@ from autocrea.jobs.models import check_model_for_user
 from autocrea.storage import runs as store
 from autocrea.storage.tables import Project, Run
 from autocrea.web.auth import Auth, Svc
+from autocrea.web.ids import Id
 
 router = APIRouter(prefix="/api", tags=["projects"])
-Id = Annotated[str, Field(max_length=64)]
 
 
 class ProjectIn(BaseModel):
