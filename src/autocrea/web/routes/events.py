@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import Field
 
@@ -49,17 +49,24 @@ def _last_id(header: str | None, query: int | None) -> int:
         return 0
 
 
+RunId = Annotated[str, Field(max_length=64)]
+
+
+async def owned_run(run_id: RunId, principal: Auth, svc: Svc) -> str:
+    """Checked before the stream starts: once it has, a 404 could no longer be sent."""
+    await store.get_run(svc.sessions, run_id=run_id, user_id=principal.user.id)
+    return run_id
+
+
 @router.get("/runs/{run_id}/events", response_class=EventSourceResponse)
 async def run_events(
-    run_id: Annotated[str, Field(max_length=64)],
+    run_id: Annotated[str, Depends(owned_run)],
     request: Request,
-    principal: Auth,
     svc: Svc,
     last_event_id: Annotated[str | None, Header(max_length=40)] = None,
     after: Annotated[int | None, Query(ge=0, le=10**9)] = None,
 ) -> AsyncIterator[ServerSentEvent]:
     """`text/event-stream` of the run's events; reconnect with `Last-Event-ID` (or `?after=`)."""
-    await store.get_run(svc.sessions, run_id=run_id, user_id=principal.user.id)
     sent = _last_id(last_event_id, after)
     heartbeat = svc.settings.sse_heartbeat_seconds
     async with svc.bus.subscribe(run_id) as sub:
