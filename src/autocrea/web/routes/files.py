@@ -107,14 +107,22 @@ async def _idle_repo(svc: Svc, user_id: str, project_id: str, *, doing: str) -> 
     return await _repo(svc, user_id, project_id)
 
 
+def missing(exc: GitError) -> NotFound | None:
+    """The 404 for an unknown revision or file; None for other repository errors."""
+    if "unknown revision" in exc.message or "no file" in exc.message or "no commits" in exc.message:
+        return NotFound(exc.message, details=exc.details)
+    return None
+
+
 async def _git(call: Callable[[], T]) -> T:
-    """Run a repository call in a thread; unknown revisions and files are 404s."""
+    """Run a repository call in a thread."""
     try:
         return await asyncio.to_thread(call)
     except GitError as exc:
-        if "unknown revision" in exc.message or "no file" in exc.message or "no commits" in exc.message:
-            raise NotFound(exc.message, details=exc.details) from exc
-        raise
+        not_found = missing(exc)
+        if not_found is None:
+            raise
+        raise not_found from exc
 
 
 def _author(user: User) -> Author:
