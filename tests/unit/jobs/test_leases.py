@@ -35,9 +35,7 @@ def call(platform: Platform, func: Callable[..., Coroutine[Any, Any, T]], /, **k
     return result
 
 
-def credits(platform: Platform, account: Account) -> dict[str, int]:
-    found: dict[str, int] = platform.request("GET", "/api/auth/me", account).json()["credits"]
-    return found
+FULL = {"granted": 100, "spent": 0, "held": 0, "available": 100}
 
 
 def wait_for(check: Callable[[], bool], *, timeout: float = 60) -> None:
@@ -70,7 +68,7 @@ def test_a_run_whose_worker_died_is_failed_by_another_workers_reaper(tmp_path: P
         assert call(first, reaper.reap) == 0  # closed once
         run = first.request("GET", f"/api/runs/{run_id}", ana).json()
         assert run["status"] == "failed" and "credits were returned" in run["error"]
-        assert credits(first, ana) == {"granted": 100, "spent": 0, "held": 0, "available": 100}
+        assert first.credits(ana) == FULL
         events = first.events(ana, run_id)
         assert [(e["id"], e["type"]) for e in events] == [(1, "run.failed")]
 
@@ -91,7 +89,7 @@ def test_the_running_workers_loop_reaps_an_expired_lease(tmp_path: Path) -> None
     # Another server starts on the same database; its worker's reaper finds the dead lease.
     with running(settings) as second:
         wait_for(lambda: second.request("GET", f"/api/runs/{run_id}", ana).json()["status"] == "failed")
-        assert credits(second, ana)["available"] == 100
+        assert second.credits(ana, expect=FULL) == FULL
         assert second.events(ana, run_id)[-1]["type"] == "run.failed"
 
 
@@ -114,7 +112,7 @@ def test_stopping_the_server_mid_run_fails_the_run_and_returns_its_credits(
     assert holds == [("released",)]
     db.close()
     with running(settings, run_worker=False) as again:
-        assert credits(again, ana) == {"granted": 100, "spent": 0, "held": 0, "available": 100}
+        assert again.credits(ana) == FULL
         events = again.events(ana, run_id)
         assert [e["id"] for e in events] == list(range(1, len(events) + 1))
 
@@ -174,7 +172,7 @@ def test_two_workers_on_postgres_never_run_the_same_run(tmp_path: Path) -> None:
                 run = call(platform, get_run, sessions=platform.services.sessions, run_id=run_id)
                 assert run.worker_id in ("w-a", "w-b")
             for user in users:
-                assert credits(platform, user)["available"] == 100
+                assert platform.credits(user, expect=FULL) == FULL
 
 
 def _read_until(platform: Platform, account: Account, run_id: str, kind: str) -> None:

@@ -1,21 +1,20 @@
 """Project files through the API: tree and files at any commit, edits as commits, diff, restore, ZIP.
 
-One generated project serves the module; tests that commit read HEAD afresh, and none rewrites history.
+The shared generated project (conftest `library`) serves them; tests that commit read HEAD afresh.
 """
 
 from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from autocrea.storage.git import ProjectRepo, role_author
-from tests.platform import Account, Platform, running, settings_for
+from tests.platform import Account, Platform
+from tests.unit.web.conftest import Library
 
 
 @dataclass
@@ -45,14 +44,9 @@ class Generated:
         )
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory, runtime_root: Path) -> Iterator[Generated]:
-    settings = settings_for(tmp_path_factory.mktemp("data"), runtime_dir=runtime_root, run_lease_seconds=3)
-    with running(settings) as platform:
-        owner = platform.register()
-        created = platform.generate(owner, "a library with books, members and loans")
-        assert platform.wait_run(owner, created["run"]["id"])["status"] == "succeeded"
-        yield Generated(platform, owner, created["project"])
+@pytest.fixture
+def app(library: Library) -> Generated:
+    return Generated(library.platform, library.owner, library.project)
 
 
 def test_the_tree_lists_every_file_with_its_size(app: Generated) -> None:
@@ -226,7 +220,7 @@ def test_another_user_sees_no_files(app: Generated) -> None:
 
 
 def test_no_edit_or_restore_while_a_run_is_active(app: Generated) -> None:
-    platform, owner = app.platform, app.owner
+    platform, owner = app.platform, app.platform.register()
     created = platform.generate(owner, "a todo app with tasks")
     base = f"/api/projects/{created['project']['id']}"
     try:

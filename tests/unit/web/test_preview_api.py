@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.platform import Account, Platform, running, settings_for
+from tests.platform import Account, Platform
+from tests.unit.web.conftest import Library
 
 
 @dataclass
@@ -35,14 +35,11 @@ class Generated:
         return self.platform.client.get(path, headers=headers)
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory, runtime_root: Path) -> Iterator[Generated]:
-    settings = settings_for(tmp_path_factory.mktemp("data"), runtime_dir=runtime_root)
-    with running(settings) as platform:
-        owner = platform.register()
-        created = platform.generate(owner, "a library with books, members and loans")
-        assert platform.wait_run(owner, created["run"]["id"])["status"] == "succeeded"
-        yield Generated(platform, owner, created["project"]["id"])
+@pytest.fixture
+def app(library: Library) -> Iterator[Generated]:
+    generated = Generated(library.platform, library.owner, library.project["id"])
+    yield generated
+    generated.call("DELETE")  # no preview outlives its test
 
 
 def test_a_preview_serves_the_generated_app_on_its_own_origin(app: Generated) -> None:

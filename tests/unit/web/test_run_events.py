@@ -64,7 +64,7 @@ def read(
 
 def test_reconnecting_ten_times_during_a_run_loses_and_duplicates_nothing(platform: Platform) -> None:
     ana = platform.register()
-    run_id = platform.generate(ana, "a library with books, members and loans")["run"]["id"]
+    run_id = platform.generate(ana, "a todo app with tasks")["run"]["id"]
     seen: list[dict[str, Any]] = []
     reconnects = 0
     statuses: list[str] = []

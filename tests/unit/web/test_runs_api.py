@@ -3,26 +3,22 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.platform import Account, Platform, running, settings_for
+from tests.unit.web.conftest import Library
 
 
-@pytest.fixture(scope="module")
-def busy(tmp_path_factory: pytest.TempPathFactory, runtime_root: Path) -> Iterator[Platform]:
-    """One platform with its worker; a 3 s lease makes running runs notice a cancel within a second."""
-    settings = settings_for(tmp_path_factory.mktemp("data"), runtime_dir=runtime_root, run_lease_seconds=3)
-    with running(settings) as platform:
-        yield platform
+@pytest.fixture
+def busy(library: Library) -> Platform:
+    """The shared platform (with its worker); tests start runs as new users."""
+    return library.platform
 
 
-def credits(platform: Platform, account: Account) -> dict[str, int]:
-    found: dict[str, int] = platform.request("GET", "/api/auth/me", account).json()["credits"]
-    return found
+FULL = {"granted": 100, "spent": 0, "held": 0, "available": 100}
 
 
 def first_events(platform: Platform, account: Account, run_id: str, until: str) -> list[dict[str, Any]]:
@@ -39,24 +35,29 @@ def first_events(platform: Platform, account: Account, run_id: str, until: str) 
     return out
 
 
-def test_a_finished_run_spent_its_hold_and_cannot_be_cancelled(busy: Platform) -> None:
-    ana = busy.register()
-    created = busy.generate(ana, "a library with books, members and loans")
-    run_id = created["run"]["id"]
-    assert created["run"]["status"] == "queued"  # the request did not wait for the generation
-    assert busy.request("GET", f"/api/runs/{run_id}", ana).json()["status"] in ("queued", "running")
-    done = busy.wait_run(ana, run_id)
-    assert done["status"] == "succeeded" and done["error"] is None and done["finished_at"]
-    assert set(done["summary"]["entities"]) >= {"Book", "Member", "Loan"}
-    assert credits(busy, ana) == {"granted": 100, "spent": 50, "held": 0, "available": 50}
+def test_a_finished_run_spent_its_hold_and_cannot_be_cancelled(library: Library) -> None:
+    busy, ana, run = library.platform, library.owner, library.run
+    assert run["status"] == "succeeded" and run["error"] is None and run["finished_at"]
+    assert set(run["summary"]["entities"]) >= {"Book", "Member", "Loan"}
+    spent = {"granted": 100, "spent": 50, "held": 0, "available": 50}
+    assert busy.credits(ana, expect=spent) == spent
 
-    late = busy.request("POST", f"/api/runs/{run_id}/cancel", ana)
+    late = busy.request("POST", f"/api/runs/{run['id']}/cancel", ana)
     assert late.status_code == 409 and late.json()["error"]["code"] == "conflict"
     assert late.json()["error"]["details"] == {"status": "succeeded"}
-    assert busy.request("GET", f"/api/runs/{run_id}", ana).json()["cancel_requested"] is False
-    assert credits(busy, ana)["spent"] == 50
-    runs = busy.request("GET", f"/api/projects/{created['project']['id']}/runs", ana).json()
-    assert [r["id"] for r in runs] == [run_id]
+    assert busy.request("GET", f"/api/runs/{run['id']}", ana).json()["cancel_requested"] is False
+    assert busy.credits(ana) == spent
+    runs = busy.request("GET", f"/api/projects/{library.project['id']}/runs", ana).json()
+    assert [r["id"] for r in runs] == [run["id"]]
+
+
+def test_a_generation_is_answered_before_it_runs(busy: Platform) -> None:
+    ana = busy.register()
+    created = busy.generate(ana, "a todo app with tasks")
+    assert created["run"]["status"] == "queued" and created["run"]["started_at"] is None
+    cancel = busy.request("POST", f"/api/runs/{created['run']['id']}/cancel", ana)
+    assert cancel.status_code == 202
+    assert busy.wait_run(ana, created["run"]["id"], timeout=60)["status"] == "cancelled"
 
 
 def test_a_running_run_is_cancelled_and_its_credits_returned(busy: Platform) -> None:
@@ -75,7 +76,7 @@ def test_a_running_run_is_cancelled_and_its_credits_returned(busy: Platform) -> 
     assert events[-1]["type"] == "run.cancelled"
     assert [e["type"] for e in events].count("run.cancelled") == 1
     assert not {"run.finished", "run.failed"} & {e["type"] for e in events}
-    assert credits(busy, ana) == {"granted": 100, "spent": 0, "held": 0, "available": 100}
+    assert busy.credits(ana, expect=FULL) == FULL
     assert busy.request("POST", f"/api/runs/{run_id}/cancel", ana).status_code == 409
 
 
@@ -102,7 +103,7 @@ def test_a_queued_run_is_cancelled_at_once(tmp_path: Path) -> None:
         cancel = platform.request("POST", f"/api/runs/{run_id}/cancel", ana)
         assert cancel.status_code == 202 and cancel.json()["status"] == "cancelled"
         assert cancel.json()["finished_at"] is not None
-        assert credits(platform, ana) == {"granted": 100, "spent": 0, "held": 0, "available": 100}
+        assert platform.credits(ana) == FULL
         events = platform.events(ana, run_id)
         assert [(e["id"], e["type"]) for e in events] == [(1, "run.cancelled")]
         again = platform.request("POST", f"/api/runs/{run_id}/cancel", ana)
@@ -121,5 +122,5 @@ def test_a_failed_run_returns_its_credits(tmp_path: Path) -> None:
         assert done["status"] == "failed" and "no-python" in done["error"], done
         events = platform.events(ana, run_id)
         assert events[-1]["type"] == "run.failed" and events[-1]["data"]["error"]
-        assert credits(platform, ana) == {"granted": 100, "spent": 0, "held": 0, "available": 100}
+        assert platform.credits(ana, expect=FULL) == FULL
         assert platform.request("POST", f"/api/runs/{run_id}/cancel", ana).status_code == 409
