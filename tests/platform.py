@@ -101,6 +101,21 @@ class Platform:
                     out.append(json.loads(line[5:]))
         return out
 
+    def credits(
+        self, account: Account, *, expect: dict[str, int] | None = None, timeout: float = 10
+    ) -> dict[str, int]:
+        """The account's credits; with `expect`, once they equal it (or the last seen after `timeout`).
+
+        A run's status changes a moment before its hold is settled or released (two transactions),
+        so right after a run ends the balance may still show the hold.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            found: dict[str, int] = self.request("GET", "/api/auth/me", account).json()["credits"]
+            if expect is None or found == expect or time.monotonic() > deadline:
+                return found
+            time.sleep(0.05)
+
     def wait_run(self, account: Account, run_id: str, *, timeout: float = 240) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

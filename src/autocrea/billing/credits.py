@@ -169,6 +169,14 @@ async def place_hold(
         return hold.id
 
 
+async def hold_status(sessions: Sessions, *, hold_id: str) -> HoldStatus:
+    async with sessions() as session:
+        status = await session.scalar(select(CreditHold.status).where(CreditHold.id == hold_id))
+    if status is None:
+        raise InvalidInput(f"unknown hold {hold_id!r}")
+    return HoldStatus(status)
+
+
 async def _close(sessions: Sessions, hold_id: str, status: HoldStatus) -> None:
     kind = EntryKind.SETTLE if status is HoldStatus.SETTLED else EntryKind.RELEASE
     async with sessions() as session, session.begin():

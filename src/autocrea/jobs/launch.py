@@ -14,6 +14,7 @@ from sqlalchemy import select
 from autocrea.billing import credits
 from autocrea.blueprint.architect import design
 from autocrea.domain.account import clean_name
+from autocrea.domain.credits import HoldStatus
 from autocrea.domain.naming import slug as slugify
 from autocrea.domain.prompt import clean_prompt
 from autocrea.domain.run import RunStatus
@@ -62,6 +63,12 @@ async def start_generation(
     existing = await _run_for_hold(sessions, user_id=user_id, hold_id=hold_id)
     if existing is not None:
         return existing[0], existing[1], False
+    if await credits.hold_status(sessions, hold_id=hold_id) is not HoldStatus.OPEN:
+        # The key's run ended and its project was deleted: a new run on that closed hold would be free.
+        raise Conflict(
+            "This Idempotency-Key was used for an earlier generation; send a new key to start another.",
+            details={"idempotency_key": key[:150]},
+        )
     try:
         project, run = await create_project_run(
             sessions,

@@ -18,8 +18,14 @@ _DONE = object()
 MAX_BATCH = 200
 
 
+def stored_at(event: Event) -> datetime:
+    """The event's time as the database keeps it (to the microsecond)."""
+    return datetime.fromtimestamp(event.ts, UTC)
+
+
 def payload(event: Event) -> dict[str, Any]:
-    return event.model_dump(mode="json")
+    """The event as streamed; `ts` as stored, so a live event and its replay are identical."""
+    return {**event.model_dump(mode="json"), "ts": stored_at(event).timestamp()}
 
 
 class EventSink:
@@ -66,7 +72,7 @@ class EventSink:
                 "type": e.type,
                 "step": e.step,
                 "data": e.data,
-                "created_at": datetime.fromtimestamp(e.ts, UTC),
+                "created_at": stored_at(e),
             }
             for e in batch
         ]

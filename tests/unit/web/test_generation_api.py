@@ -21,5 +21,5 @@ def test_a_generation_runs_to_a_verified_app_and_spends_the_hold(platform: Platf
 
     done = platform.wait_run(ana, run["id"])
     assert done["status"] == "succeeded" and done["summary"]["tests_failed"] == 0
-    me = platform.request("GET", "/api/auth/me", ana).json()
-    assert me["credits"] == {"granted": 100, "spent": 50, "held": 0, "available": 50}
+    spent = {"granted": 100, "spent": 50, "held": 0, "available": 50}
+    assert platform.credits(ana, expect=spent) == spent

@@ -49,7 +49,10 @@ class EditIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     content: str = Field(max_length=MAX_EDIT_BYTES)
     message: str = Field(default="", max_length=500)
-    base: str | None = Field(default=None, max_length=64, description="the commit the edit started from")
+    # At least 4 characters: the base is compared as a sha prefix, and "" is a prefix of every sha.
+    base: str | None = Field(
+        default=None, min_length=4, max_length=64, description="the commit the edit started from"
+    )
 
 
 class CommitOut(BaseModel):
@@ -96,14 +99,30 @@ async def _repo(svc: Svc, user_id: str, project_id: str) -> ProjectRepo:
     return await asyncio.to_thread(ProjectRepo.open, path)
 
 
+async def _idle_repo(svc: Svc, user_id: str, project_id: str, *, doing: str) -> ProjectRepo:
+    """The repository of a project no run is writing to; checked first, as a new run has no files yet."""
+    await store.get_project(svc.sessions, user_id=user_id, project_id=project_id)
+    if await store.active_run(svc.sessions, project_id=project_id) is not None:
+        raise Conflict(f"The project is being generated; {doing} when the run ends.")
+    return await _repo(svc, user_id, project_id)
+
+
+def missing(exc: GitError) -> NotFound | None:
+    """The 404 for an unknown revision or file; None for other repository errors."""
+    if "unknown revision" in exc.message or "no file" in exc.message or "no commits" in exc.message:
+        return NotFound(exc.message, details=exc.details)
+    return None
+
+
 async def _git(call: Callable[[], T]) -> T:
-    """Run a repository call in a thread; unknown revisions and files are 404s."""
+    """Run a repository call in a thread."""
     try:
         return await asyncio.to_thread(call)
     except GitError as exc:
-        if "unknown revision" in exc.message or "no file" in exc.message or "no commits" in exc.message:
-            raise NotFound(exc.message, details=exc.details) from exc
-        raise
+        not_found = missing(exc)
+        if not_found is None:
+            raise
+        raise not_found from exc
 
 
 def _author(user: User) -> Author:
@@ -139,9 +158,7 @@ async def save_file(project_id: Id, path: str, body: EditIn, principal: Auth, sv
     rel = safe_relpath(path)
     if len(body.content.encode()) > MAX_EDIT_BYTES:
         raise TooLarge(f"A file can have at most {MAX_EDIT_BYTES:,} bytes.")
-    repo = await _repo(svc, principal.user.id, project_id)
-    if await store.active_run(svc.sessions, project_id=project_id) is not None:
-        raise Conflict("The project is being generated; save your change when the run ends.")
+    repo = await _idle_repo(svc, principal.user.id, project_id, doing="save your change")
     head = await asyncio.to_thread(repo.head)
     if body.base is not None and head is not None and not head.startswith(body.base.lower()):
         raise Conflict(
@@ -220,9 +237,7 @@ async def diff(
 
 @router.post("/restore", response_model=SavedOut)
 async def restore(project_id: Id, body: RestoreIn, principal: Auth, svc: Svc) -> SavedOut:
-    repo = await _repo(svc, principal.user.id, project_id)
-    if await store.active_run(svc.sessions, project_id=project_id) is not None:
-        raise Conflict("The project is being generated; restore when the run ends.")
+    repo = await _idle_repo(svc, principal.user.id, project_id, doing="restore")
     sha: str = await _git(lambda: repo.restore(body.commit, author=_author(principal.user)))
     return SavedOut(commit=sha)
 

@@ -7,12 +7,13 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from autocrea.errors import Conflict, NotFound
+from autocrea.errors import Conflict, GitError, NotFound
 from autocrea.jobs.preview import Preview
 from autocrea.storage import runs as store
 from autocrea.web.auth import Auth, Svc
 from autocrea.web.ids import Id
 from autocrea.web.proxy import preview_url
+from autocrea.web.routes.files import missing
 
 router = APIRouter(prefix="/api/projects/{project_id}/preview", tags=["preview"])
 
@@ -43,9 +44,15 @@ async def start(project_id: Id, principal: Auth, svc: Svc, body: PreviewIn | Non
     await store.get_project(svc.sessions, user_id=principal.user.id, project_id=project_id)
     if await store.active_run(svc.sessions, project_id=project_id) is not None:
         raise Conflict("The project is still being generated; preview it when the run ends.")
-    preview = await svc.previews.start(
-        project_id=project_id, user_id=principal.user.id, ref=(body.ref if body else "HEAD")
-    )
+    try:
+        preview = await svc.previews.start(
+            project_id=project_id, user_id=principal.user.id, ref=(body.ref if body else "HEAD")
+        )
+    except GitError as exc:
+        not_found = missing(exc)
+        if not_found is None:
+            raise
+        raise not_found from exc
     return _out(svc, preview)
 
 

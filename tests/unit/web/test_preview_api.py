@@ -1,0 +1,103 @@
+"""Live preview: the generated app served on its own origin, never AUTOCREA's, framed only by AUTOCREA."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.platform import Account, Platform
+from tests.unit.web.conftest import Library
+
+
+@dataclass
+class Generated:
+    platform: Platform
+    owner: Account
+    project_id: str
+
+    @property
+    def url(self) -> str:
+        return f"/api/projects/{self.project_id}/preview"
+
+    def call(self, method: str, account: Account | None = None, **kwargs: Any) -> Any:
+        return self.platform.request(method, self.url, account or self.owner, **kwargs)
+
+    def visit(self, host: str, path: str = "/", account: Account | None = None) -> Any:
+        """A request to the preview origin, as a browser would send it (with AUTOCREA's cookie, if any)."""
+        headers = {"Host": host}
+        if account is not None:
+            headers.update(account.cookie_headers())
+        self.platform.client.cookies.clear()
+        return self.platform.client.get(path, headers=headers)
+
+
+@pytest.fixture
+def app(library: Library) -> Iterator[Generated]:
+    generated = Generated(library.platform, library.owner, library.project["id"])
+    yield generated
+    generated.call("DELETE")  # no preview outlives its test
+
+
+def test_a_preview_serves_the_generated_app_on_its_own_origin(app: Generated) -> None:
+    started = app.call("POST")
+    assert started.status_code == 201, started.text
+    preview = started.json()
+    assert preview["url"] == f"http://{preview['id']}.preview.localhost:8000/"
+    assert len(preview["commit"]) == 40
+    assert app.call("GET").json() == preview
+    host = urlsplit(preview["url"]).netloc
+
+    home = app.visit(host)
+    assert home.status_code == 200 and home.headers["content-type"].startswith("text/html")
+    assert all(name in home.text for name in ("Book", "Member", "Loan"))
+    assert home.headers["content-security-policy"] == "frame-ancestors http://localhost:8000"
+    # The same path on AUTOCREA's own origin is AUTOCREA, not the generated app.
+    assert "Loan" not in app.platform.request("GET", "/").text
+
+    # AUTOCREA's API is not reachable on the preview origin, even with the user's session cookie.
+    me = app.visit(host, "/api/auth/me", app.owner)
+    assert app.owner.email not in me.text and "csrf" not in me.text.lower()
+    assert me.headers["content-security-policy"] == "frame-ancestors http://localhost:8000"
+    assert app.visit(host, "/api/projects", app.owner).text.find(app.project_id) == -1
+
+    assert app.call("DELETE").status_code == 204
+    gone = app.visit(host)
+    assert gone.status_code == 404 and "Book" not in gone.text
+    assert app.call("GET").status_code == 404
+    assert app.call("DELETE").status_code == 404
+
+
+def test_an_unknown_preview_host_is_404(app: Generated) -> None:
+    for host in ("0123456789abcdef.preview.localhost:8000", "0123456789abcdef.preview.localhost"):
+        response = app.visit(host)
+        assert response.status_code == 404 and "not running" in response.text
+
+
+def test_other_users_cannot_start_stop_or_see_a_preview(app: Generated) -> None:
+    bea = app.platform.register()
+    assert app.call("POST", bea).status_code == 404
+    assert app.call("GET").status_code == 404  # Bea's attempt started nothing
+    preview = app.call("POST").json()
+    try:
+        for method in ("GET", "DELETE", "POST"):
+            response = app.call(method, bea)
+            assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+        assert app.call("GET").json()["id"] == preview["id"]
+        anonymous = app.platform.request("GET", app.url)
+        assert anonymous.status_code == 401
+    finally:
+        assert app.call("DELETE").status_code == 204
+
+
+def test_a_preview_of_an_older_commit_and_of_a_commit_with_no_app(app: Generated) -> None:
+    history = app.platform.request("GET", f"/api/projects/{app.project_id}/commits", app.owner).json()
+    architect = history[-1]["sha"]
+    refused = app.call("POST", json={"ref": architect})
+    assert refused.status_code == 409 and "runnable" in refused.json()["error"]["message"]
+    unknown = app.call("POST", json={"ref": "deadbeef"})
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "not_found"
+    assert app.call("GET").status_code == 404
