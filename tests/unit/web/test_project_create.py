@@ -92,11 +92,11 @@ def test_a_generation_is_queued_at_once_with_a_hold(idle: Platform) -> None:
 
 
 BAD_PROMPTS = [
-    ("", "empty"),
-    ("   \n\t  ", "empty"),
-    ("a" * 20_001, "too_long"),
-    ("\x00\x01\x02\x03 library \x04\x05\x06\x07\x08", "binary"),
-    ("hello", None),  # no application the offline engine can recognise
+    ("", 400, "prompt_rejected", "empty"),
+    ("   \n\t  ", 400, "prompt_rejected", "empty"),
+    ("a" * 20_001, 413, "prompt_too_long", "too_long"),
+    ("\x00\x01\x02\x03 library \x04\x05\x06\x07\x08", 400, "prompt_rejected", "binary"),
+    ("hello", 400, "prompt_rejected", None),  # no application the offline engine can recognise
 ]
 BAD_MODELS = [
     ("nosuch:model", "invalid_input", ["nosuch"]),
@@ -107,8 +107,8 @@ BAD_MODELS = [
 
 def test_a_bad_prompt_is_refused_before_any_hold(idle: Platform) -> None:
     ana = idle.register()  # one user for all: each refusal must leave the account untouched
-    for prompt, reason in BAD_PROMPTS:
-        error = assert_error(post(idle, ana, {"prompt": prompt}), 400, "prompt_rejected")
+    for prompt, status, code, reason in BAD_PROMPTS:
+        error = assert_error(post(idle, ana, {"prompt": prompt}), status, code)
         if reason is not None:
             assert error["details"]["reason"] == reason, prompt[:40]
         assert_nothing_changed(idle, ana)
