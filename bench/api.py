@@ -41,6 +41,7 @@ from bench.loadgen import (
     Server,
     Slot,
     Summary,
+    cpu_seconds,
     free_port,
     open_loop,
     percentile,
@@ -225,13 +226,15 @@ def caller(http: Http, people: list[User]) -> Send:
 class LatencyResult:
     health: Summary
     api: Summary  # the scheduled requests of the mix
+    health_cpu: float  # server CPU seconds per request
+    api_cpu: float
     by_kind: dict[str, Summary]
     statuses: dict[int, int]
     scheduled: int
 
 
 async def measure_latency(
-    url: str, *, users: int, rate: float, seconds: float, warmup: float
+    url: str, pid: int, *, users: int, rate: float, seconds: float, warmup: float
 ) -> LatencyResult:
     async with httpx.AsyncClient(base_url=url, timeout=60) as client:
         people = await prepare(client, users=users)
@@ -242,9 +245,12 @@ async def measure_latency(
         warm = timetable(rate=rate, seconds=warmup, users=users, mix=MIX, seed=1)
         await open_loop(warm, rate=rate, send=send)
         health_slots = [Slot(i, HEALTH, 0) for i in range(round(rate * seconds))]
+        cpu = cpu_seconds(pid)
         health, health_wall = await open_loop(health_slots, rate=rate, send=send)
+        health_cpu, cpu = cpu_seconds(pid) - cpu, cpu_seconds(pid)
         slots = timetable(rate=rate, seconds=seconds, users=users, mix=MIX, seed=7)
         samples, wall = await open_loop(slots, rate=rate, send=send)
+        api_cpu = cpu_seconds(pid) - cpu
     finally:
         http.close()
     scheduled = [s for s in samples if s.kind != REVOKE]
@@ -254,6 +260,8 @@ async def measure_latency(
     return LatencyResult(
         health=summarize(health, health_wall),
         api=summarize(scheduled, wall),
+        health_cpu=health_cpu / len(health),
+        api_cpu=api_cpu / len(samples),
         by_kind={
             k: summarize([s for s in samples if s.kind == k], wall) for k in sorted({s.kind for s in samples})
         },
@@ -302,6 +310,7 @@ class StreamResult:
     health_idle: list[float]
     health_open: list[float]
     cancelled_seen: int  # streams that received `run.cancelled`
+    ended_without: int  # streams the server ended without sending it
     delivery_max: float  # from the cancel request to the last stream's end
     other_events: int
 
@@ -367,6 +376,7 @@ async def measure_streams(url: str, pid: int, *, streams: int, hold: float) -> S
         health_idle=health_idle,
         health_open=health_open,
         cancelled_seen=len(ended),
+        ended_without=sum(1 for s in held if s.ended_at and "run.cancelled" not in s.events),
         delivery_max=max(ended) - cancel_at if ended else float("nan"),
         other_events=sum(len(s.events) for s in held) - len(ended),
     )
@@ -399,6 +409,10 @@ def print_latency(result: LatencyResult, rate: float) -> None:
         f"health {result.health.rate:.1f}/s; statuses {dict(sorted(result.statuses.items()))}"
     )
     print(
+        f"server CPU per request: mix {ms(result.api_cpu)} ms, health {ms(result.health_cpu)} ms "
+        f"({result.api_cpu / result.health_cpu:.1f}x)"
+    )
+    print(
         f"p95 mix / p95 health: {result.api.p95 / result.health.p95:.2f}x   target p95 <= 50 ms: "
         f"{'met' if result.api.p95 <= 0.050 else 'MISSED'}"
     )
@@ -419,7 +433,7 @@ def print_streams(r: StreamResult) -> None:
     )
     print(
         f"cancel -> run.cancelled on {r.cancelled_seen}/{r.streams} streams, last after "
-        f"{ms(r.delivery_max)} ms; other events {r.other_events}"
+        f"{ms(r.delivery_max)} ms; ended without it {r.ended_without}; other events {r.other_events}"
     )
     print(f"target <= 150 MB with the streams open: {'met' if r.rss_open_kib * 1024 <= 150e6 else 'MISSED'}")
 
@@ -445,7 +459,12 @@ def main() -> None:
             with autocrea_server(data, env) as server:
                 latency = asyncio.run(
                     measure_latency(
-                        server.url, users=args.users, rate=args.rate, seconds=args.seconds, warmup=args.warmup
+                        server.url,
+                        server.pid,
+                        users=args.users,
+                        rate=args.rate,
+                        seconds=args.seconds,
+                        warmup=args.warmup,
                     )
                 )
             print_latency(latency, args.rate)

@@ -250,6 +250,12 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all its threads) so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
 def rss_kib(pid: int) -> int:
     """VmRSS of a process and all its descendants, in KiB (0 for any that already ended)."""
     total, todo = 0, [pid]
