@@ -28,6 +28,7 @@ test: lint unit
 bench: $(STAMP)
 	$(BIN)/python bench/generation.py
 	$(BIN)/python bench/pipeline.py
+	$(BIN)/python -m bench.api
 
 clean:
 	rm -rf $(VENV) .autocrea .pytest_cache .mypy_cache

@@ -188,3 +188,34 @@ def test_cli_db_upgrade_refuses_a_bad_url(tmp_path: Path, capsys: pytest.Capture
     err = capsys.readouterr().err
     assert "unsupported database 'mysql'" in err and "postgresql+asyncpg://" in err
     assert list(tmp_path.iterdir()) == []
+
+
+async def test_only_sessions_begun_for_writing_take_the_sqlite_write_lock(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "a.db"
+    await upgrade(_url(db))
+    engine = create_engine(_url(db))
+    sessions = session_factory(engine)
+
+    def lock_is_free() -> bool:
+        other = sqlite3.connect(db, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            return True
+        except sqlite3.OperationalError:  # "database is locked"
+            return False
+        finally:
+            other.close()
+
+    async with sessions() as session:  # a read: no begin()
+        await session.scalar(select(User.id))
+        assert lock_is_free()
+    async with sessions() as session, session.begin():
+        await session.scalar(select(User.id))
+        assert not lock_is_free()
+        async with sessions() as reader:  # reads never wait for a writer
+            assert await reader.scalar(select(User.id)) is None
+    assert lock_is_free()
+    await engine.dispose()

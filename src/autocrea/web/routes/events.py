@@ -76,6 +76,7 @@ async def run_events(
                     return
             if len(rows) < 1000:
                 break
+        ended_silently = False
         while True:
             sub.overflowed = False
             payload = await sub.get(heartbeat)
@@ -87,7 +88,12 @@ async def run_events(
                 yield ServerSentEvent(comment="heartbeat")
                 payload_rows = await store.read_events(svc.sessions, run_id=run_id, after=sent)
                 if not payload_rows and (await store.get_run(svc.sessions, run_id=run_id)).status in DONE:
-                    return  # ended without a stored terminal event (its worker died mid-write)
+                    # The status is written before the terminal event: give the event one more
+                    # heartbeat to arrive (bus or database) before ending without it (its worker
+                    # died mid-write). Ending at once lost `run.cancelled` on 176 of 500 streams.
+                    if ended_silently:
+                        return
+                    ended_silently = True
             elif payload["id"] <= sent:
                 continue
             elif payload["id"] == sent + 1 and not sub.overflowed:
