@@ -50,6 +50,11 @@ class RunContext:
     def record_usage(self, role: str, usage: Usage) -> None:
         with self._lock:
             self.evidence.model_seconds[role] = self.evidence.model_seconds.get(role, 0.0) + usage.seconds
+            prompt, completion = self.evidence.role_tokens.get(role, (0, 0))
+            self.evidence.role_tokens[role] = (
+                prompt + usage.prompt_tokens,
+                completion + usage.completion_tokens,
+            )
             self.evidence.prompt_tokens += usage.prompt_tokens
             self.evidence.completion_tokens += usage.completion_tokens
 
