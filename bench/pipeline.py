@@ -5,8 +5,9 @@ Usage: python bench/pipeline.py [--ttft 0.5] [--tps 100] [--concurrent 16]
 A local OpenAI-compatible server (autocrea.testing) answers every role with a scripted reply
 (bench/answers/: real changes that apply to the Blueprint files and pass their tests) on a latency
 model (time to first token, then tokens per second on an absolute schedule), through the real
-`openai` SDK. The roles are AUTOCREA's own (architect -> backend, frontend, devops -> tester);
-the tester's sandbox run is left out so the numbers isolate orchestration against model time.
+`openai` SDK. The roles are AUTOCREA's own (architect -> backend, frontend, devops and the tester's
+writing side by side); the tester's sandbox verification is left out so the numbers isolate
+orchestration against model time.
 Prints wall time, the model critical path, total model time, tokens, and the ratios the issue sets.
 """
 
@@ -25,14 +26,13 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from autocrea.blueprint.render import render_tests
 from autocrea.domain.events import Event, EventStream
-from autocrea.pipeline.builder_model import refine
 from autocrea.pipeline.context import RunContext
 from autocrea.pipeline.generation import Outcome, generate
 from autocrea.pipeline.roles.architect import Architect
-from autocrea.pipeline.roles.base import Role, RoleSettings
+from autocrea.pipeline.roles.base import Role
 from autocrea.pipeline.roles.builders import Backend, Devops, Frontend
+from autocrea.pipeline.roles.tester import Tester
 from autocrea.providers.protocol import ChatMessage
 from autocrea.providers.resilience import ResilientModel
 from autocrea.providers.select import Credentials, build_model, parse_model, policy_for
@@ -57,29 +57,21 @@ def replies() -> dict[str, Reply]:
     }
 
 
-class ModelOnlyTester:
-    """The tester's model step without the sandbox run (the benchmark isolates model time)."""
+class ModelOnlyTester(Tester):
+    """The real tester (writes beside the builders, waits for them) without the sandbox verification.
 
-    name = "tester"
-    title = "Tester"
-    after: tuple[str, ...] = ("backend", "frontend", "devops")
-    owns: tuple[str, ...] = ("tests/*.py",)
-    settings = RoleSettings(timeout_seconds=600)
+    The benchmark isolates model time; install, pytest, boot and probes are measured by generation.py.
+    """
 
-    async def run(self, ctx: RunContext) -> str:
-        spec = ctx.require_spec()
-        files = await refine(
-            ctx, role=self.name, owns=self.owns, settings=self.settings, files=render_tests(spec)
-        )
-        await ctx.commit(self.name, self.owns, files, "Tests")
-        return f"{len(files)} files"
+    async def verify(self, ctx: RunContext) -> str:
+        return "verification left out of the benchmark"
 
 
 def roles(sequential: bool) -> list[Role]:
     chain: list[Role] = [Architect(), Backend(), Frontend(), Devops(), ModelOnlyTester()]
-    if sequential:  # the seed's design: one role after another
+    if sequential:  # the seed's design: one role after another, the tester's writing included
         for previous, role in itertools.pairwise(chain):
-            role.after = (previous.name,)  # type: ignore[misc]
+            role.after = (previous.name,)
     return chain
 
 
@@ -123,9 +115,8 @@ async def one_run(url: str, *, sequential: bool) -> tuple[Outcome, float, float]
 
 
 def critical_path(seconds: dict[str, float]) -> float:
-    return (
-        seconds["architect"] + max(seconds[r] for r in ("backend", "frontend", "devops")) + seconds["tester"]
-    )
+    """The longest chain of model time: the tester's model step runs beside the builders."""
+    return seconds["architect"] + max(seconds[r] for r in ("backend", "frontend", "devops", "tester"))
 
 
 async def single_call(url: str) -> tuple[float, int, int]:
@@ -170,9 +161,11 @@ async def main() -> int:
         dag, dag_wall, first_event = await one_run(url, sequential=False)
         seq, seq_wall, _ = await one_run(url, sequential=True)
         single_wall, single_prompt, single_completion = await single_call(url)
-        started = time.monotonic()
+        started, cpu_started = time.monotonic(), time.process_time()
         many = await asyncio.gather(*(one_run(url, sequential=False) for _ in range(args.concurrent)))
         many_wall = time.monotonic() - started
+        # This process's CPU (every thread) per run: tells a CPU-starved machine from a slow pipeline.
+        cpu_per_run = (time.process_time() - cpu_started) / args.concurrent
     finally:
         child.kill()
     for label, outcome in (("dag", dag), ("sequential", seq), *(("concurrent", o) for o, _, _ in many)):
@@ -196,6 +189,9 @@ async def main() -> int:
         f"tokens per app: prompt {ev.prompt_tokens}, completion {ev.completion_tokens}, "
         f"prompt:completion {ev.prompt_tokens / max(1, ev.completion_tokens):.2f}:1"
     )
+    for role, (prompt, completion) in ev.role_tokens.items():
+        ratio = prompt / max(1, completion)
+        print(f"  {role:<10} prompt {prompt:5d}  completion {completion:5d}  ratio {ratio:5.2f}:1")
     print(f"wall / critical path: {dag_wall / path:.3f}   (target <= 1.05)")
     print(f"speedup over one-after-another: {seq_wall / dag_wall:.2f}x   (target >= 1.8)")
     print(f"first event after submit: {first_event * 1000:.1f} ms   (target <= 50 ms)")
@@ -205,6 +201,10 @@ async def main() -> int:
         f"efficiency {efficiency:.2f}   "
         "(one run's wall / all runs' wall; target >= 0.9)"
     )
+    print(f"CPU per run in the concurrent part (worker process, model server excluded): {cpu_per_run:.2f} s")
+    paths = sorted(critical_path(o.evidence.model_seconds) for o, _, _ in many)
+    # Model time as the client saw it: grows when the model server (not the pipeline) falls behind.
+    print(f"model critical path per run in the concurrent part: median {paths[len(paths) // 2]:.2f} s")
     return 0
 
 

@@ -94,9 +94,15 @@ async def test_pipeline_events_tell_the_whole_story(tmp_path: Path, runtimes: Ru
     assert finished[-1].data["progress"] == 1.0
     # backend, frontend and devops all start before any of them finishes: they run concurrently.
     index = {(e.type, e.step): i for i, e in enumerate(events)}
-    assert max(index[("step.started", r)] for r in ("backend", "frontend", "devops")) < min(
-        index[("step.finished", r)] for r in ("backend", "frontend", "devops")
+    builders = ("backend", "frontend", "devops")
+    assert max(index[("step.started", r)] for r in builders) < min(
+        index[("step.finished", r)] for r in builders
     )
+    # The tester writes beside them; its verification (the first test result) waits for all three.
+    assert index[("step.started", "tester")] < min(index[("step.finished", r)] for r in builders)
+    first_result = next(i for i, e in enumerate(events) if e.type == "test.result")
+    assert max(index[("step.finished", r)] for r in builders) < first_result
+    assert index[("step.finished", "tester")] < index[("step.started", "security")]
     assert {e.data["path"] for e in events if e.type == "file.written"} == set(ctx.repo.tree("HEAD"))
     tests = [e for e in events if e.type == "test.result" and e.data["kind"] == "unit"]
     pages = [e for e in events if e.type == "test.result" and e.data["kind"] == "page"]

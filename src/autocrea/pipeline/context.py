@@ -14,6 +14,7 @@ from autocrea.domain.appspec import AppSpec
 from autocrea.domain.events import EventStream
 from autocrea.errors import UnsafePath
 from autocrea.pipeline.evidence import Evidence
+from autocrea.pipeline.steps import StepBoard
 from autocrea.providers.protocol import Usage
 from autocrea.providers.resilience import ResilientModel
 from autocrea.sandbox.protocol import Sandbox
@@ -36,6 +37,8 @@ class RunContext:
     evidence: Evidence = field(default_factory=Evidence)
     # Blueprint text of every file a model changed (None: the model created it), for the safety net.
     blueprint_originals: dict[str, str | None] = field(default_factory=dict)
+    # How each step ended, for a step that waits for others midway (the tester's verification).
+    steps: StepBoard = field(default_factory=StepBoard)
     _committed: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -47,6 +50,11 @@ class RunContext:
     def record_usage(self, role: str, usage: Usage) -> None:
         with self._lock:
             self.evidence.model_seconds[role] = self.evidence.model_seconds.get(role, 0.0) + usage.seconds
+            prompt, completion = self.evidence.role_tokens.get(role, (0, 0))
+            self.evidence.role_tokens[role] = (
+                prompt + usage.prompt_tokens,
+                completion + usage.completion_tokens,
+            )
             self.evidence.prompt_tokens += usage.prompt_tokens
             self.evidence.completion_tokens += usage.completion_tokens
 

@@ -16,6 +16,18 @@ class Node:
     after: tuple[str, ...] = ()
 
 
+class Skipped(Exception):
+    """Raised by a node's work that cannot do its part because of another node's outcome.
+
+    The node ends as skipped, not failed: no error of its own is recorded (the run's error stays the
+    cause's), and its dependents are skipped as they would be after any unsuccessful node.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 @dataclass
 class DagResult:
     status: dict[str, NodeStatus] = field(default_factory=dict)
@@ -57,7 +69,8 @@ async def run_dag(
 ) -> DagResult:
     """Run `work[name]` for every node, concurrently where the graph allows.
 
-    A failed node's dependents are skipped, never started; independent branches keep going.
+    A failed node's dependents are skipped, never started; independent branches keep going. A node
+    whose work raises `Skipped` ends as skipped; `on_skip` is only for nodes that never started.
     """
     check_acyclic(nodes)
     result = DagResult()
@@ -74,6 +87,8 @@ async def run_dag(
                 return
             try:
                 await work[node.name]()
+            except Skipped:
+                result.status[node.name] = "skipped"
             except Exception as exc:  # one node's failure must not take down its siblings
                 result.status[node.name] = "failed"
                 result.errors[node.name] = exc

@@ -48,6 +48,7 @@ class Evidence:
     prompt_tokens: int = 0  # model usage, 0 for the offline engine
     completion_tokens: int = 0
     model_seconds: dict[str, float] = field(default_factory=dict)  # per role, time spent in model calls
+    role_tokens: dict[str, tuple[int, int]] = field(default_factory=dict)  # per role: prompt, completion
     timings: dict[str, float] = field(default_factory=dict)
 
     @property

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from autocrea.domain.appspec import AppSpec
 from autocrea.errors import AutocreaError
 from autocrea.pipeline.context import RunContext
-from autocrea.pipeline.dag import Node, run_dag
+from autocrea.pipeline.dag import Node, NodeStatus, Skipped, check_acyclic, run_dag
 from autocrea.pipeline.evidence import Evidence
 from autocrea.pipeline.roles.architect import Architect
 from autocrea.pipeline.roles.base import Role
@@ -46,54 +46,47 @@ async def generate(ctx: RunContext, *, roles: list[Role] | None = None) -> Outco
     roles = roles if roles is not None else default_roles()
     by_name = {role.name: role for role in roles}
     nodes = [Node(role.name, role.after) for role in roles]
+    # A wait midway counts as an edge too: refuse a graph where it could never end (cycle, unknown).
+    check_acyclic([Node(role.name, role.after + role.waits_for) for role in roles])
+    ctx.steps.expect(by_name)
     finished = 0
     ctx.events(
         "run.started",
         prompt_chars=len(ctx.prompt),
         model=ctx.model,
-        steps=[{"name": r.name, "title": r.title, "after": list(r.after)} for r in roles],
+        steps=[
+            {"name": r.name, "title": r.title, "after": list(r.after), "waits_for": list(r.waits_for)}
+            for r in roles
+        ],
     )
+
+    def ended(name: str, status: NodeStatus, **data: object) -> None:
+        nonlocal finished
+        finished += 1
+        ctx.events("step.finished", name, status=status, progress=round(finished / len(roles), 3), **data)
+        ctx.steps.end(name, status)
 
     def step(role: Role) -> object:
         async def work() -> None:
-            nonlocal finished
             ctx.events("step.started", role.name, title=role.title)
             t0 = time.monotonic()
             try:
                 summary = await asyncio.wait_for(role.run(ctx), timeout=role.settings.timeout_seconds)
-            except Exception as exc:
-                finished += 1
-                ctx.events(
-                    "step.finished",
-                    role.name,
-                    status="failed",
-                    seconds=round(time.monotonic() - t0, 3),
-                    progress=round(finished / len(roles), 3),
-                    **_error_details(exc),
-                )
+            except Skipped as skip:  # a step it waited for midway did not succeed
+                ended(role.name, "skipped", reason=skip.reason, seconds=round(time.monotonic() - t0, 3))
                 raise
-            finished += 1
-            ctx.events(
-                "step.finished",
-                role.name,
-                status="succeeded",
-                summary=summary,
-                seconds=round(time.monotonic() - t0, 3),
-                progress=round(finished / len(roles), 3),
-            )
+            except Exception as exc:
+                ended(role.name, "failed", seconds=round(time.monotonic() - t0, 3), **_error_details(exc))
+                raise
+            except BaseException:  # cancelled: still end it, so no step waiting for it hangs
+                ctx.steps.end(role.name, "failed")
+                raise
+            ended(role.name, "succeeded", summary=summary, seconds=round(time.monotonic() - t0, 3))
 
         return work
 
     def skipped(name: str) -> None:
-        nonlocal finished
-        finished += 1
-        ctx.events(
-            "step.finished",
-            name,
-            status="skipped",
-            reason="a step it depends on failed",
-            progress=round(finished / len(roles), 3),
-        )
+        ended(name, "skipped", reason="a step it depends on failed")
 
     result = await run_dag(nodes, {name: step(role) for name, role in by_name.items()}, on_skip=skipped)  # type: ignore[misc]
     seconds = time.monotonic() - started

@@ -5,6 +5,7 @@ import pytest
 from autocrea.domain.events import Event, EventStream
 from autocrea.errors import UnsafePath
 from autocrea.pipeline.context import RunContext
+from autocrea.providers.protocol import Usage
 from autocrea.sandbox.process import ProcessSandbox
 from autocrea.sandbox.runtime import RuntimeCache
 from autocrea.storage.git import ProjectRepo
@@ -55,3 +56,13 @@ async def test_one_commit_per_role(tmp_path: Path) -> None:
     await ctx.commit("devops", ("Dockerfile",), {"Dockerfile": "FROM x\n"}, "DevOps")
     with pytest.raises(RuntimeError, match="already committed"):
         await ctx.commit("devops", ("Dockerfile",), {"Dockerfile": "FROM y\n"}, "DevOps again")
+
+
+def test_usage_is_counted_per_role_and_in_total(tmp_path: Path) -> None:
+    ctx = make_ctx(tmp_path, [])
+    for role, prompt, completion in (("backend", 1500, 300), ("tester", 1200, 400), ("backend", 900, 100)):
+        usage = Usage(prompt, completion, model="m", provider="openai", seconds=1.0, ttft=0.5)
+        ctx.record_usage(role, usage)
+    assert ctx.evidence.role_tokens == {"backend": (2400, 400), "tester": (1200, 400)}
+    assert (ctx.evidence.prompt_tokens, ctx.evidence.completion_tokens) == (3600, 800)
+    assert ctx.evidence.model_seconds == {"backend": 2.0, "tester": 1.0}

@@ -2,7 +2,7 @@ import asyncio
 
 import pytest
 
-from autocrea.pipeline.dag import Node, check_acyclic, run_dag
+from autocrea.pipeline.dag import Node, Skipped, check_acyclic, run_dag
 
 
 def test_order_respects_dependencies() -> None:
@@ -79,3 +79,19 @@ async def test_failure_skips_dependents_but_not_siblings() -> None:
     assert result.status == {"a": "succeeded", "b": "failed", "after-b": "skipped", "c": "succeeded"}
     assert str(result.errors["b"]) == "boom"
     assert skipped == ["after-b"] and "after-b" not in ran and "c" in ran
+
+
+async def test_a_node_that_raises_skipped_ends_skipped_without_an_error_of_its_own() -> None:
+    skipped: list[str] = []
+
+    async def ok() -> None:
+        pass
+
+    async def cannot() -> None:
+        raise Skipped("what it needed failed")
+
+    nodes = [Node("a"), Node("b", ("a",)), Node("after-b", ("b",))]
+    result = await run_dag(nodes, {"a": ok, "b": cannot, "after-b": ok}, on_skip=skipped.append)
+    assert result.status == {"a": "succeeded", "b": "skipped", "after-b": "skipped"}
+    assert result.errors == {} and not result.ok
+    assert skipped == ["after-b"]  # b reported itself; on_skip is for nodes that never started

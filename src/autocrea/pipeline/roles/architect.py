@@ -16,6 +16,7 @@ class Architect:
     name = "architect"
     title = "Architect"
     after: tuple[str, ...] = ()
+    waits_for: tuple[str, ...] = ()
     owns: tuple[str, ...] = OWNS["architect"]
     settings = RoleSettings(timeout_seconds=300, max_output_tokens=8000)
 

@@ -19,7 +19,9 @@ class RoleSettings:
 class Role(Protocol):
     name: str
     title: str
-    after: tuple[str, ...]
+    after: tuple[str, ...]  # steps that must succeed before this one starts
+    # Steps this one waits for midway through its run (ctx.steps.wait), e.g. to verify their files.
+    waits_for: tuple[str, ...]
     owns: tuple[str, ...]  # fnmatch patterns of the files this role may write
     settings: RoleSettings
 

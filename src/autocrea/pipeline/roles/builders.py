@@ -17,6 +17,7 @@ class _Builder:
     name: str
     title: str
     after: tuple[str, ...] = ("architect",)
+    waits_for: tuple[str, ...] = ()
     owns: tuple[str, ...]
     settings = RoleSettings(timeout_seconds=600)  # a model may stream a few thousand tokens
     _render: Callable[[AppSpec], dict[str, str]]

@@ -98,6 +98,7 @@ class Security:
     name = "security"
     title = "Security"
     after: tuple[str, ...] = ("tester",)
+    waits_for: tuple[str, ...] = ()
     owns: tuple[str, ...] = OWNS["security"]
     settings = RoleSettings(timeout_seconds=120)
 

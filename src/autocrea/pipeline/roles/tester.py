@@ -1,4 +1,4 @@
-"""Tester: writes the app's tests, installs its dependencies, runs the tests, boots it, probes pages."""
+"""Tester: writes the app's tests beside the builders; then installs, runs the tests, boots, probes."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from autocrea.pipeline.evidence import PageProbe
 from autocrea.pipeline.ownership import OWNS, mentioned_paths, owner_of
 from autocrea.pipeline.pytest_report import failure_excerpt, parse_short_summary
 from autocrea.pipeline.roles.base import RoleSettings
+from autocrea.pipeline.roles.builders import Backend
 from autocrea.sandbox.process import free_port
 from autocrea.sandbox.protocol import Limits, Server
 from autocrea.storage.paths import write_file
@@ -27,6 +28,7 @@ BOOT_LIMITS = Limits(wall_seconds=60, cpu_seconds=60)
 BOOT_TIMEOUT = 20.0
 MAX_REPAIR_ROUNDS = 2
 REPAIR_TOKEN_BUDGET = 60_000  # prompt + completion tokens of the whole run
+VERIFY_SECONDS = 900.0  # install, tests, boot, probes and repair rounds
 
 
 def checkout(ctx: RunContext, target: Path) -> None:
@@ -37,17 +39,34 @@ def checkout(ctx: RunContext, target: Path) -> None:
 
 
 class Tester:
+    """Writes the tests beside the builders (they need only the spec), then verifies their output.
+
+    In the DAG it follows the architect alone; the builders' files are needed only by the
+    verification, so it waits for them midway (`waits_for`). Its time limit covers that wait too.
+    """
+
     name = "tester"
     title = "Tester"
-    after: tuple[str, ...] = ("backend", "frontend", "devops")
+    after: tuple[str, ...] = ("architect",)
+    waits_for: tuple[str, ...] = ("backend", "frontend", "devops")
     owns: tuple[str, ...] = OWNS["tester"]
-    settings = RoleSettings(timeout_seconds=900)
+    settings = RoleSettings(timeout_seconds=Backend.settings.timeout_seconds + VERIFY_SECONDS)
 
     async def run(self, ctx: RunContext) -> str:
+        await self.write(ctx)
+        ctx.log(self.name, f"tests committed; waiting for {', '.join(self.waits_for)} to verify the app")
+        await ctx.steps.wait(self.waits_for, waiter=self.name, purpose="verifying the app")
+        return await self.verify(ctx)
+
+    async def write(self, ctx: RunContext) -> None:
+        """Render the tests from the spec, let the model extend them, commit: one commit per step."""
         spec = ctx.require_spec()
         files = await asyncio.to_thread(render_tests, spec)
         files = await refine(ctx, role=self.name, owns=self.owns, settings=self.settings, files=files)
         await ctx.commit(self.name, self.owns, files, f"Tests: {len(files)} files for {spec.name}")
+
+    async def verify(self, ctx: RunContext) -> str:
+        """Prove the committed app (builders' files and these tests); repair or restore if it fails."""
         try:
             await self._verify(ctx)
         except (GenerationFailed, RuntimeSetupFailed) as failure:
