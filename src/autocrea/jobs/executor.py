@@ -100,7 +100,8 @@ async def execute(run: Run, env: WorkerEnv, *, stopping: asyncio.Event) -> RunSt
     task = asyncio.create_task(pipeline())
 
     async def heartbeat() -> None:
-        beat = max(env.lease.total_seconds() / 3, 0.05)
+        # At most a second between beats: a cancel is noticed quickly; the lease has plenty of slack.
+        beat = max(min(env.lease.total_seconds() / 3, 1.0), 0.05)
         while not task.done():
             waiter = asyncio.create_task(stopping.wait())
             await asyncio.wait({task, waiter}, timeout=beat, return_when=asyncio.FIRST_COMPLETED)
@@ -159,8 +160,9 @@ async def execute(run: Run, env: WorkerEnv, *, stopping: asyncio.Event) -> RunSt
         if llm is not None:
             with contextlib.suppress(Exception):
                 await llm.aclose()
+    terminal = None
     try:
-        await sink.close()
+        terminal = await sink.close()
     except Exception:  # events are best kept, but the run must still be closed and its hold settled
         log.exception("could not store the last events of run %s", run.id)
     if "lost" in reason:
@@ -170,4 +172,9 @@ async def execute(run: Run, env: WorkerEnv, *, stopping: asyncio.Event) -> RunSt
     )
     if closed:
         await _close_hold(env, run, status is RunStatus.SUCCEEDED)
+        if terminal is not None:
+            try:
+                await sink.finish(terminal)
+            except Exception:  # streams end anyway: they see the final status at their next heartbeat
+                log.exception("could not store the terminal event of run %s", run.id)
     return status

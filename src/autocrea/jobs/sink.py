@@ -10,7 +10,7 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
-from autocrea.domain.events import Event
+from autocrea.domain.events import TERMINAL_EVENTS, Event
 from autocrea.jobs.bus import EventBus
 from autocrea.storage.runs import Sessions, append_events
 
@@ -35,6 +35,7 @@ class EventSink:
         self._loop = asyncio.get_running_loop()
         self._queue: asyncio.Queue[object] = asyncio.Queue()
         self._writer = asyncio.create_task(self._write())
+        self._terminal: Event | None = None
         self.last_id = 0
 
     def __call__(self, event: Event) -> None:
@@ -57,7 +58,10 @@ class EventSink:
                     finished = True
                     break
                 assert isinstance(item, Event)
-                batch.append(item)
+                if item.type in TERMINAL_EVENTS:
+                    self._terminal = item  # written by finish(), once the run's status and credits are final
+                else:
+                    batch.append(item)
                 if len(batch) >= MAX_BATCH or self._queue.empty():
                     break
                 item = self._queue.get_nowait()
@@ -80,7 +84,12 @@ class EventSink:
         self.last_id = batch[-1].id
         await self._bus.publish(batch[0].run_id, [payload(e) for e in batch])
 
-    async def close(self) -> None:
-        """Wait until every event emitted so far is stored and published."""
+    async def close(self) -> Event | None:
+        """Store and publish every event emitted so far but the terminal one, which is returned."""
         self._queue.put_nowait(_DONE)
         await self._writer
+        return self._terminal
+
+    async def finish(self, terminal: Event) -> None:
+        """Store and publish the terminal event: whoever sees it can trust the run's status and credits."""
+        await self._store([terminal])
