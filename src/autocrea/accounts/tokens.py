@@ -42,6 +42,7 @@ class Resolved:
     user: User
     session_id: str | None = None
     csrf_token: str | None = None  # None for API tokens: they are not sent automatically by browsers
+    expires_at: datetime | None = None
 
 
 async def create_session(sessions: Sessions, *, user_id: str, days: int) -> NewSession:
@@ -86,7 +87,7 @@ async def resolve_session(sessions: Sessions, *, token: str) -> Resolved | None:
             await session.execute(
                 update(UserSession).where(UserSession.id == found.id).values(last_seen_at=now)
             )
-    return Resolved(user=user, session_id=found.id, csrf_token=found.csrf_token)
+    return Resolved(user=user, session_id=found.id, csrf_token=found.csrf_token, expires_at=found.expires_at)
 
 
 async def end_session(sessions: Sessions, *, token: str) -> None:
@@ -170,4 +171,4 @@ async def resolve_token(sessions: Sessions, *, token: str) -> Resolved | None:
     if found.last_used_at is None or now - found.last_used_at > TOUCH_EVERY:
         async with sessions() as session, session.begin():
             await session.execute(update(ApiToken).where(ApiToken.id == found.id).values(last_used_at=now))
-    return Resolved(user=user)
+    return Resolved(user=user, expires_at=found.expires_at)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-from dataclasses import dataclass
-from typing import Annotated, Literal
+from datetime import UTC, datetime
+from typing import Annotated
 
 from fastapi import Depends, Request
 
@@ -17,19 +17,12 @@ from autocrea.accounts import tokens
 from autocrea.accounts.users import user_for_subject
 from autocrea.billing import credits
 from autocrea.errors import AuthError, Forbidden
-from autocrea.storage.tables import User
+from autocrea.web.principals import Principal
 from autocrea.web.services import Services
 
 SESSION_COOKIE = "autocrea_session"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-@dataclass(frozen=True)
-class Principal:
-    user: User
-    via: Literal["session", "token", "clerk"]
-    csrf_token: str | None = None
 
 
 def services(request: Request) -> Services:
@@ -58,10 +51,16 @@ def client_ip(request: Request, svc: Services) -> str:
 
 async def _from_bearer(svc: Services, token: str) -> Principal:
     if token.startswith(tokens.TOKEN_PREFIX):
+        key = svc.principals.key("token", token)
+        cached = svc.principals.get(key)
+        if cached is not None:
+            return cached
         resolved = await tokens.resolve_token(svc.sessions, token=token)
         if resolved is None:
             raise AuthError("This API token is not valid (revoked, expired or mistyped).")
-        return Principal(resolved.user, "token")
+        principal = Principal(resolved.user, "token")
+        svc.principals.put(key, principal, valid_for=_seconds_left(resolved.expires_at))
+        return principal
     if svc.clerk is None:
         raise AuthError("This bearer token is not an AUTOCREA API token.")
     claims = await svc.clerk.verify(token)
@@ -70,6 +69,10 @@ async def _from_bearer(svc: Services, token: str) -> Principal:
         raise AuthError("This account is disabled.")
     await credits.grant_trial(svc.sessions, user_id=user.id)  # idempotent: first sight only
     return Principal(user, "clerk")
+
+
+def _seconds_left(expires_at: datetime | None) -> float | None:
+    return None if expires_at is None else (expires_at - datetime.now(UTC)).total_seconds()
 
 
 async def optional_principal(request: Request, svc: Svc) -> Principal | None:
@@ -82,10 +85,16 @@ async def optional_principal(request: Request, svc: Svc) -> Principal | None:
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
+    key = svc.principals.key("session", cookie)
+    cached = svc.principals.get(key)
+    if cached is not None:
+        return cached
     resolved = await tokens.resolve_session(svc.sessions, token=cookie)
     if resolved is None:
         return None
-    return Principal(resolved.user, "session", resolved.csrf_token)
+    principal = Principal(resolved.user, "session", resolved.csrf_token)
+    svc.principals.put(key, principal, valid_for=_seconds_left(resolved.expires_at))
+    return principal
 
 
 def check_csrf(request: Request, principal: Principal) -> None:

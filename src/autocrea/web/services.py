@@ -27,6 +27,7 @@ from autocrea.sandbox.process import ProcessSandbox
 from autocrea.sandbox.runtime import RuntimeCache
 from autocrea.storage.db import create_engine, session_factory
 from autocrea.storage.runs import Sessions
+from autocrea.web.principals import Principal, RecentPrincipals
 from autocrea.web.ratelimit import Limiter, parse_limit
 
 
@@ -54,6 +55,7 @@ class Services:
     clerk: ClerkVerifier | None
     http: httpx.AsyncClient  # the preview proxy's client
     warmup: asyncio.Task[object]
+    principals: RecentPrincipals[Principal]
 
     async def aclose(self) -> None:
         with contextlib.suppress(Exception):
@@ -148,4 +150,5 @@ async def build_services(settings: Settings, *, run_worker: bool) -> Services:
         clerk=clerk_from(settings),
         http=httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=5.0), follow_redirects=False),
         warmup=warm,
+        principals=RecentPrincipals(user_of=lambda principal: principal.user.id),
     )

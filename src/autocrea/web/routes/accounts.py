@@ -171,6 +171,7 @@ async def logout(request: Request, principal: Auth, svc: Svc) -> Response:
     cookie = request.cookies.get(SESSION_COOKIE)
     if principal.via == "session" and cookie:
         await tokens.end_session(svc.sessions, token=cookie)
+    svc.principals.drop_user(principal.user.id)
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -189,6 +190,7 @@ async def me(principal: Auth, svc: Svc) -> MeOut:
 @router.patch("/auth/me", response_model=MeOut)
 async def update_me(body: ProfileIn, principal: Auth, svc: Svc) -> MeOut:
     user = await users.update_profile(svc.sessions, user_id=principal.user.id, display_name=body.display_name)
+    svc.principals.drop_user(user.id)
     return MeOut(
         user=user_out(user),
         credits=await credits_out(svc, user.id),
@@ -230,6 +232,7 @@ async def create_token(body: TokenIn, principal: Auth, svc: Svc) -> NewTokenOut:
 @router.delete("/tokens/{token_id}", status_code=204)
 async def revoke_token(token_id: Id, principal: Auth, svc: Svc) -> Response:
     await tokens.revoke_token(svc.sessions, user_id=principal.user.id, token_id=token_id)
+    svc.principals.drop_user(principal.user.id)
     return Response(status_code=204)
 
 
