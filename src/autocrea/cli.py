@@ -50,6 +50,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="start the web server")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="web processes (more than 1 wants PostgreSQL and Redis, so they share jobs and live events)",
+    )
     gen = sub.add_parser("generate", help="generate a verified app from a description")
     gen.add_argument("prompt", help="what to build, in Spanish or English")
     gen.add_argument(
@@ -204,8 +210,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             configure_logging(settings.log_level)
 
+            if not 1 <= args.workers <= 64:
+                raise InvalidInput("--workers must be between 1 and 64")
+            if args.workers > 1:
+                settings.secret()  # create the shared secret once, before the processes race for it
             uvicorn.run(
-                create_app(settings),
+                # Several processes each build the app from the environment (the factory), one builds it here.
+                "autocrea.web.app:create_app" if args.workers > 1 else create_app(settings),
+                factory=args.workers > 1,
+                workers=args.workers if args.workers > 1 else None,
                 host=args.host or settings.host,
                 port=args.port or settings.port,
                 log_level=settings.log_level,
