@@ -86,6 +86,7 @@ class Previews:
                 raise Conflict("This commit has no runnable app (requirements.txt and app/main.py).")
             scratch = Path(tempfile.mkdtemp(prefix="autocrea-preview-"))
             try:
+                (scratch / "app").mkdir()  # write_file needs its root to exist
                 for rel, data in files.items():
                     write_file(scratch / "app", rel, data)
                 env = await self._runtimes.ensure(files["requirements.txt"].decode("utf-8", "replace"))
