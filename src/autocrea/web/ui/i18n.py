@@ -59,6 +59,9 @@ def translator(lang: Lang) -> Translate:
     table = strings()[lang]
 
     def t(key: str, **values: object) -> str:
+        # `key.one` is the singular, used when n == 1 ("1 archivo", not "1 archivos").
+        if values.get("n") == 1 and f"{key}.one" in table:
+            key = f"{key}.one"
         text = table[key]  # KeyError on a typo: the page fails loudly in tests, not silently in prod
         return text.format(**values) if values else text
 

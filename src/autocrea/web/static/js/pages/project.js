@@ -46,7 +46,7 @@ if (root.dataset.head) {
 
   setupTabs((tab) => {
     if (tab === "code") editor.cm.refresh(); // CodeMirror measures itself wrong while hidden
-    if (tab === "preview") preview.check();
+    if (tab === "preview") preview.check(root.dataset.previewRunning === "true");
   });
   if (root.dataset.firstFile) openFile(root.dataset.firstFile);
 

@@ -49,10 +49,14 @@ export class Preview {
     for (const button of Object.values(this.buttons)) button.disabled = Boolean(text);
   }
 
-  /** When the tab is first shown: is the app already running? */
-  async check() {
+  /** When the tab is first shown: is the app already running? (The page knows; ask only then.) */
+  async check(running) {
     if (this.checked) return;
     this.checked = true;
+    if (!running) {
+      this.show(null);
+      return;
+    }
     try {
       this.show((await api("GET", this.base)).url);
     } catch (err) {
