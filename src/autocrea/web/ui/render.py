@@ -103,6 +103,7 @@ async def viewer_for(request: Request) -> Viewer | None:
     principal = await optional_principal(request, svc)
     if principal is None or principal.via != "session" or principal.csrf_token is None:
         return None
+    request.state.user_id = principal.user.id  # for the request's log line
     balance = await credits.balance(svc.sessions, user_id=principal.user.id)
     return Viewer(user=principal.user, csrf_token=principal.csrf_token, balance=balance)
 
