@@ -63,8 +63,7 @@ class Browsing:
     def shot(self, name: str, *, full_page: bool = True) -> Path:
         ARTIFACTS.mkdir(exist_ok=True)
         path = ARTIFACTS / f"{name}.png"
-        if not full_page:
-            self.page.evaluate("window.scrollTo(0, 0)")  # clicks scroll; show the page from its top
+        self.page.evaluate("window.scrollTo(0, 0)")  # clicks scroll; a sticky header would cover a row
         self.page.screenshot(path=str(path), full_page=full_page)
         return path
 

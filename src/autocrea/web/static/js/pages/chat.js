@@ -60,6 +60,7 @@ function watch(runId, projectId) {
     },
     onDrop: (dropped = true) => {
       if (dropped) view.status.textContent = t("run.reconnecting");
+      else if (!view.steps.size) view.status.textContent = t("run.queued"); // connected, not started yet
     },
     onLost: async () => {
       busy(false);

@@ -4,7 +4,7 @@ import "../lib/common.js";
 import { api } from "../lib/api.js";
 import { showError } from "../lib/errors.js";
 import { t } from "../lib/i18n.js";
-import { toast } from "../lib/dom.js";
+import { h, toast } from "../lib/dom.js";
 
 function fail(err) {
   toast(showError(document.createElement("div"), err), "error", 8000);
@@ -57,6 +57,11 @@ document.getElementById("token-form").addEventListener("submit", async (event) =
     const created = await api("POST", "/api/tokens", { name: event.target.name.value.trim() });
     document.getElementById("new-token-value").textContent = created.token;
     document.getElementById("new-token").hidden = false;
+    document.getElementById("no-tokens")?.remove();
+    document.querySelector("#token-table tbody").append(
+      h("tr", {}, h("td", {}, created.name), h("td", { class: "mono" }, `${created.prefix}…`),
+        h("td", {}, h("span", { class: "muted" }, t("settings.never"))), h("td", {})),
+    );
     event.target.reset();
   } catch (err) {
     fail(err);
