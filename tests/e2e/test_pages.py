@@ -44,6 +44,12 @@ def test_anonymous_visitors_see_the_public_pages_and_are_sent_to_log_in(browsing
     expect(page.locator("html")).to_have_attribute("lang", "en")
     b.shot("landing-en", full_page=False)
 
+    # A script failure leaves a banner with a way out, not a dead page.
+    b.console.expect(r"uncaught: .*boom")
+    page.evaluate("setTimeout(() => { throw new Error('boom'); })")
+    expect(page.get_by_role("alert").filter(has_text="Something went wrong on this page.")).to_be_visible()
+    expect(page.get_by_role("button", name="Reload")).to_be_visible()
+
     b.console.expect(r"status of 404")
     page.goto(b.url("/no/such/page"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
