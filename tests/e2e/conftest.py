@@ -82,7 +82,9 @@ class Browsing:
         return response.json()
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's sync API runs an event loop on this thread while it is open, which
+# would break every later test that calls asyncio.run; close it when the browser tests are done.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     need(CHROMIUM.exists(), "Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)")
     from playwright.sync_api import sync_playwright
@@ -93,7 +95,7 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def server(tmp_path_factory: pytest.TempPathFactory, runtime_root: Path) -> Iterator[Served]:
     with serve(tmp_path_factory.mktemp("e2e"), runtime_dir=runtime_root) as served:
         yield served
