@@ -97,7 +97,8 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture(scope="package")
 def server(tmp_path_factory: pytest.TempPathFactory, runtime_root: Path) -> Iterator[Served]:
-    with serve(tmp_path_factory.mktemp("e2e"), runtime_dir=runtime_root) as served:
+    # A short lease makes the worker notice a cancel within ~2 s (it checks at every heartbeat).
+    with serve(tmp_path_factory.mktemp("e2e"), runtime_dir=runtime_root, run_lease_seconds=6) as served:
         yield served
 
 

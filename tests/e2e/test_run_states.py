@@ -90,3 +90,40 @@ def test_too_few_credits_gets_a_readable_402_and_keeps_the_credits(browsing: Bro
     after = b.api("/api/auth/me")["credits"]
     assert after == {"granted": 100, "spent": 0, "held": 60, "available": 40}
     assert b.api("/api/projects")["total"] == 0
+
+
+def test_cancelling_a_run_stops_it_and_returns_the_credits(browsing: Browsing) -> None:
+    b = browsing
+    page = b.page
+    b.sign_up()
+    page.goto(b.url("/chat"))
+    page.get_by_role("button", name="Blog con CMS y autenticación").click()
+    page.get_by_role("button", name="Generar aplicación").click()
+    expect(page.locator('.step[data-step="tester"]')).to_have_attribute(
+        "data-status", "running", timeout=60_000
+    )
+    expect(page.get_by_test_id("credits-available")).to_have_text("50")  # held while it runs
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Cancelar generación").click()
+    expect(page.locator("#run-status")).to_have_text("Generación cancelada.", timeout=30_000)
+    expect(page.locator("#run-result")).to_contain_text("Tus 50 créditos se han devuelto.")
+    expect(page.locator('.step[data-step="security"]')).to_have_attribute("data-status", "skipped")
+    expect(page.get_by_test_id("credits-available")).to_have_text("100")
+    expect(page.get_by_role("button", name="Cancelar generación")).to_be_hidden()
+    b.shot("chat-cancelled", full_page=False)
+    assert b.api("/api/auth/me")["credits"]["available"] == 100
+
+
+def test_a_description_the_engine_cannot_read_is_explained_in_its_language(browsing: Browsing) -> None:
+    b = browsing
+    page = b.page
+    b.sign_up()
+    page.goto(b.url("/chat"))
+    page.get_by_label("Describe qué quieres crear").fill("asdf qwer zxcv")
+    b.console.expect(r"status of 400")
+    page.get_by_role("button", name="Generar aplicación").click()
+    expect(page.locator("#form-alert")).to_contain_text(
+        "No podemos generar esto: No queda claro qué debe gestionar"
+    )
+    assert b.api("/api/auth/me")["credits"]["available"] == 100
+    assert page.url.endswith("/chat")

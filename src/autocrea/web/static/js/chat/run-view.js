@@ -210,7 +210,13 @@ export class RunView {
     this.done = true;
     this.endedAt = event.ts;
     const data = event.data || {};
-    for (const step of this.steps.values()) step.last.hidden = true;
+    for (const step of this.steps.values()) {
+      step.last.hidden = true;
+      // A run that stopped early leaves steps without an end of their own: close them honestly.
+      if (event.type !== "run.finished" && step.status === "running") step.setStatus(event.type === "run.failed" ? "failed" : "skipped");
+      else if (event.type !== "run.finished" && step.status === "pending") step.setStatus("skipped");
+      if (step.finished === null && step.started !== null) step.finished = event.ts;
+    }
     const zip = h("a", { class: "btn btn-ghost", href: `/api/projects/${projectId}/zip`, download: true }, t("run.zip"));
     if (event.type === "run.finished") {
       this.setProgress(1);

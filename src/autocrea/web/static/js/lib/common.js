@@ -10,6 +10,19 @@ export async function refreshCredits() {
   return me.credits;
 }
 
+/** After a run ends: the server closes its credit hold just after the last event, so look again
+ * until the reserved amount drops (or a few seconds pass). */
+export async function settleCredits(onChange) {
+  let credits = await refreshCredits();
+  onChange(credits);
+  const held = credits.held;
+  for (let i = 0; held > 0 && credits.held >= held && i < 10; i += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    credits = await refreshCredits();
+    onChange(credits);
+  }
+}
+
 document.getElementById("logout")?.addEventListener("click", async () => {
   try {
     await api("POST", "/api/auth/logout");

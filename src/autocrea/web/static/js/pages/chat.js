@@ -1,6 +1,6 @@
 // The generate page: describe, pick a model, see the cost, start; then watch the run live. The run id
 // goes into the address (/chat?run=...), so a reload picks the run up again from its stored events.
-import { refreshCredits } from "../lib/common.js";
+import { refreshCredits, settleCredits } from "../lib/common.js";
 import { api } from "../lib/api.js";
 import { showError } from "../lib/errors.js";
 import { t } from "../lib/i18n.js";
@@ -56,7 +56,7 @@ function watch(runId, projectId) {
     onEnd: (event) => {
       busy(false);
       view.finish(event, { projectId, cost, onRetry: retry });
-      refreshCredits().then(updateBalance).catch(() => {});
+      settleCredits(updateBalance).catch(() => {});
     },
     onDrop: (dropped = true) => {
       if (dropped) view.status.textContent = t("run.reconnecting");
