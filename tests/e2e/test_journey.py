@@ -153,6 +153,10 @@ def check_preview(b: Browsing) -> None:
     assert probe["api"] in ("blocked: TypeError", "status 401"), probe
     assert probe["origin"] == "null"
 
+    page.get_by_role("button", name="Detener").click()
+    expect(frame_el).to_be_hidden()
+    expect(page.get_by_role("button", name="Iniciar vista previa")).to_be_visible()
+
 
 def check_zip_and_credits(b: Browsing, project_id: str) -> None:
     page = b.page
@@ -168,6 +172,24 @@ def check_zip_and_credits(b: Browsing, project_id: str) -> None:
     assert f"<h1>Biblioteca{EDIT}</h1>".encode() in index
     assert b.api("/api/auth/me")["credits"]["available"] == 50
     expect(page.get_by_test_id("credits-available")).to_have_text("50")
+
+
+def restore_before_the_edit(b: Browsing) -> None:
+    """Restore the security role's commit: a new commit by the user undoes the edit."""
+    page = b.page
+    page.get_by_role("tab", name="Historial").click()
+    security = page.locator(".commit").nth(1)
+    sha = security.get_attribute("data-sha") or ""
+    page.once("dialog", lambda dialog: dialog.accept())
+    security.get_by_role("button", name="Restaurar").click()
+    page.wait_for_load_state("load")
+    first = page.locator(".commit").first
+    expect(first).to_contain_text(f"Restore {sha[:7]}")
+    expect(first.locator(".role-tag")).to_have_text("Tú")
+    expect(page.locator(".commit")).to_have_count(8)
+    page.get_by_role("tab", name="Código").click()
+    page.get_by_role("button", name="index.html").click()
+    expect(page.locator(".CodeMirror-code")).to_contain_text("<h1>Biblioteca</h1>")
 
 
 def test_new_user_generates_edits_previews_and_downloads(browsing: Browsing) -> None:
@@ -190,6 +212,7 @@ def test_new_user_generates_edits_previews_and_downloads(browsing: Browsing) -> 
     expect(b.page.get_by_test_id("ev-findings")).to_have_text("0")
     b.shot("project-evidence")
     check_zip_and_credits(b, project_id)
+    restore_before_the_edit(b)
     b.page.goto(b.url("/projects"))
     row = b.page.locator(f'tr[data-project-id="{project_id}"]')
     expect(row).to_contain_text("Verificada")

@@ -113,6 +113,13 @@ def test_cancelling_a_run_stops_it_and_returns_the_credits(browsing: Browsing) -
     b.shot("chat-cancelled", full_page=False)
     assert b.api("/api/auth/me")["credits"]["available"] == 100
 
+    page.locator("#run-result").get_by_role("link", name="Abrir proyecto").click()
+    expect(page.locator(".alert-warn")).to_contain_text("se canceló")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Eliminar proyecto").click()
+    expect(page).to_have_url(b.url("/projects"))
+    expect(page.get_by_role("heading", name="Aún no tienes proyectos")).to_be_visible()
+
 
 def test_a_description_the_engine_cannot_read_is_explained_in_its_language(browsing: Browsing) -> None:
     b = browsing

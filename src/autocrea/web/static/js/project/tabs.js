@@ -29,11 +29,10 @@ export function setupTabs(onShow) {
     });
   }
   const wanted = tabs.find((tab) => `#${tab.dataset.tab}` === location.hash) || tabs[0];
-  // htmx binds its triggers on DOMContentLoaded, after this module runs: show the tab after that.
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", () => select(wanted, { remember: false }));
-  } else {
-    select(wanted, { remember: false });
-  }
+  // htmx binds its triggers when the document is ready; showing the tab in the same task as that
+  // loses the first "shown" (a page opened at #history stayed empty), so show it a task later.
+  const first = () => select(wanted, { remember: false });
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", () => setTimeout(first));
+  else setTimeout(first);
   return (name) => select(tabs.find((tab) => tab.dataset.tab === name));
 }
