@@ -134,3 +134,15 @@ def test_a_description_the_engine_cannot_read_is_explained_in_its_language(brows
     )
     assert b.api("/api/auth/me")["credits"]["available"] == 100
     assert page.url.endswith("/chat")
+
+    # Every attempt counts against the generation limit (10 a minute): the 11th is told to wait.
+    b.console.expect(r"status of 429")
+    button = page.get_by_role("button", name="Generar aplicación")
+    for _ in range(9):
+        with page.expect_response("**/api/projects"):
+            button.click()
+    button.click()
+    expect(page.locator("#form-alert")).to_have_text(
+        re.compile(r"Has iniciado demasiadas generaciones seguidas\. Espera \d+ s y vuelve a intentarlo\.")
+    )
+    b.shot("chat-429", full_page=False)

@@ -114,7 +114,7 @@ form.addEventListener("submit", async (event) => {
   } catch (err) {
     busy(false);
     showError(formAlert, err);
-    formAlert.focus?.();
+    formAlert.scrollIntoView({ block: "nearest" });
   }
 });
 
