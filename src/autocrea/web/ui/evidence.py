@@ -49,7 +49,6 @@ class EvidenceView:
     tests: list[TestRow] = field(default_factory=list)
     pages: list[PageRow] = field(default_factory=list)
     findings: list[FindingRow] = field(default_factory=list)
-    logs: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def tests_passed(self) -> int:
@@ -96,8 +95,6 @@ def build_evidence(events: Iterable[Mapping[str, Any]], security_md: str | None)
                 str(data.get("summary", "")),
                 float(seconds) if isinstance(seconds, int | float) else None,
             )
-        elif kind == "step.log":
-            view.logs.setdefault(step, []).append(str(data.get("message", "")))
         elif kind == "test.result" and data.get("kind") == "page":
             status = int(data.get("status") or 0)
             view.pages.append(

@@ -78,7 +78,6 @@ def test_evidence_folds_the_events_of_a_run() -> None:
     assert view.steps[0].summary == "1 entity" and view.steps[0].seconds == 0.1
     assert (view.tests_passed, view.tests_failed) == (1, 1)
     assert view.pages_ok == 1 and view.pages[1].status == 500 and not view.pages[1].ok
-    assert view.logs["architect"] == ["Entidades: Libro"]
     assert view.findings == []
 
 
