@@ -105,6 +105,14 @@ class Settings(BaseSettings):
         "own origin so generated code never runs with the user's cookies",
     )
     generation_cost: int = Field(default=50, ge=1, le=100_000, description="credits one generation costs")
+    pricing_plans: str = Field(
+        default="Pro:1000:19,Team:5000:79",
+        description="monthly plans on /pricing as name:credits:price, comma-separated",
+    )
+    credit_packs: str = Field(
+        default="250:5,1000:15,5000:59", description="one-off credit packs on /pricing as credits:price"
+    )
+    currency: str = Field(default="EUR", max_length=3, description="ISO code prices on /pricing are in")
     session_days: int = Field(default=14, ge=1, le=365, description="how long a browser session lasts")
     redis_url: str | None = Field(
         default=None,

@@ -17,6 +17,7 @@ from autocrea.web.observe import Metrics, RequestPlumbing
 from autocrea.web.proxy import PreviewProxy, host_pattern
 from autocrea.web.routes import accounts, events, files, ops, preview, projects
 from autocrea.web.services import Services, build_services
+from autocrea.web.ui import install as install_ui
 
 
 def create_app(settings: Settings | None = None, *, run_worker: bool | None = None) -> FastAPI:
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     errors.install(app)
     for router in (ops.router, accounts.router, projects.router, events.router, files.router, preview.router):
         app.include_router(router, responses=errors.RESPONSES)
+    install_ui(app)
 
     def previews() -> tuple[Previews, httpx.AsyncClient]:
         services: Services = app.state.services

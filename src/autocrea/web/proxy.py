@@ -83,6 +83,13 @@ class PreviewProxy:
         if preview is None:
             await _plain(send, 404, "This preview is not running. Start it again from the project page.")
             return
+        # Framed with sandbox="allow-scripts allow-forms" (no allow-same-origin), the app's page has
+        # the opaque origin "null", so its calls to its own API are cross-origin: allow exactly that
+        # origin, without credentials, or the framed app cannot load its own data.
+        opaque = _header(scope, b"origin") == "null"
+        if opaque and scope["method"] == "OPTIONS" and _header(scope, b"access-control-request-method"):
+            await _preflight(send, _header(scope, b"access-control-request-headers"))
+            return
         body = b""
         more = True
         while more:
@@ -116,12 +123,36 @@ class PreviewProxy:
             ]
             out.append((b"content-security-policy", f"frame-ancestors {self._frame_origin}".encode()))
             out.append((b"x-robots-tag", b"noindex"))
+            if opaque:
+                out += [(b"access-control-allow-origin", b"null"), (b"vary", b"Origin")]
             await send({"type": "http.response.start", "status": response.status_code, "headers": out})
             async for chunk in response.aiter_raw():
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             await response.aclose()
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return ""
+
+
+async def _preflight(send: Send, requested_headers: str) -> None:
+    allowed = ", ".join(h.strip() for h in requested_headers.split(",") if h.strip().isascii())[:500]
+    headers = [
+        (b"access-control-allow-origin", b"null"),
+        (b"access-control-allow-methods", b"GET, POST, PUT, PATCH, DELETE"),
+        (b"access-control-max-age", b"600"),
+        (b"vary", b"Origin"),
+        (b"content-length", b"0"),
+    ]
+    if allowed:
+        headers.append((b"access-control-allow-headers", allowed.encode("latin-1")))
+    await send({"type": "http.response.start", "status": 204, "headers": headers})
+    await send({"type": "http.response.body", "body": b""})
 
 
 async def _plain(send: Send, status: int, text: str) -> None:

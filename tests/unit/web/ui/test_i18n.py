@@ -1,0 +1,61 @@
+"""The UI's strings: both languages for every key, and every key the pages and scripts use exists."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from autocrea.web.ui.i18n import browser_strings, parse_strings, strings, translator
+
+WEB = Path(__file__).resolve().parents[4] / "src" / "autocrea" / "web"
+
+
+def test_every_key_has_both_languages_and_they_differ_somewhere() -> None:
+    table = strings()
+    assert table["es"].keys() == table["en"].keys()
+    assert table["es"]["chat.generate"] == "Generar aplicación"
+    assert table["en"]["chat.generate"] == "Generate application"
+
+
+def test_a_row_without_both_languages_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"'a\.b' needs one non-empty text per language"):
+        parse_strings({"a.b": ["solo español"]})
+    with pytest.raises(ValueError, match="needs one non-empty text"):
+        parse_strings({"a.b": ["", "empty Spanish"]})
+
+
+def test_placeholders_and_singular_forms() -> None:
+    t = translator("es")
+    assert t("chat.credits_n", n=40) == "40 créditos"
+    assert t("project.files_n", n=1) == "1 archivo"
+    assert t("project.files_n", n=2) == "2 archivos"
+    assert translator("en")("project.files_n", n=1) == "1 file"
+
+
+def test_every_key_a_template_names_exists() -> None:
+    used = set()
+    for template in (WEB / "templates").rglob("*.html"):
+        # Literal keys only: t('chat.title'), not the ones built with ~.
+        used |= set(re.findall(r"""\bt\('([a-z0-9_.]+)'[,)]""", template.read_text(encoding="utf-8")))
+    assert used, "no keys found: the pattern no longer matches the templates"
+    missing = sorted(k for k in used if k not in strings()["es"])
+    assert not missing, f"templates use keys missing from strings.yml: {missing}"
+
+
+def test_every_key_a_script_names_exists() -> None:
+    sent = browser_strings("es")
+    used = set()
+    for script in (WEB / "static" / "js").rglob("*.js"):
+        used |= set(re.findall(r"""\bt\("([a-z0-9_.]+)"[,)]""", script.read_text(encoding="utf-8")))
+    assert used, "no keys found: the pattern no longer matches the scripts"
+    missing = sorted(k for k in used if k not in sent)
+    assert not missing, f"scripts use keys the page does not send: {missing}"
+
+
+def test_the_browser_gets_script_strings_step_and_status_names_only() -> None:
+    sent = browser_strings("en")
+    assert sent["run.finished"] == "App ready and verified!"
+    assert sent["step.tester.title"] == "Tester" and sent["status.running"] == "Generating"
+    assert "landing.lead" not in sent
