@@ -155,9 +155,50 @@ def app_routes(app: FastAPI) -> set[tuple[str, str]]:
     }
 
 
+# The HTML pages. Anonymous visitors of a user's page are sent to log in (303), htmx partials say so
+# with HX-Redirect (204); another user's project is a 404 page; the owner gets 200.
+PageAccess = Literal["public", "user", "owned", "partial"]
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str
+    access: PageAccess
+    url: Callable[[Ids], str]
+    signed_in: int = 200  # what a logged-in visitor gets (the log-in page sends them on, 303)
+
+    @property
+    def method(self) -> str:
+        return "ANY" if self.path == "/static" else "GET"
+
+
+def _page(suffix: str = "") -> Callable[[Ids], str]:
+    return lambda ids: f"/projects/{ids.project}{suffix}"
+
+
+PAGES: tuple[Page, ...] = (
+    Page("/", "public", lambda _: "/"),
+    Page("/login", "public", lambda _: "/login", 303),
+    Page("/register", "public", lambda _: "/register", 303),
+    Page("/pricing", "public", lambda _: "/pricing"),
+    Page("/static", "public", lambda _: "/static/css/base.css"),
+    Page("/chat", "user", lambda ids: f"/chat?run={ids.run}"),
+    Page("/projects", "user", lambda _: "/projects"),
+    Page("/settings", "user", lambda _: "/settings"),
+    Page("/projects/{project_id}", "owned", _page()),
+    Page("/projects/{project_id}/part/history", "partial", _page("/part/history")),
+    Page("/projects/{project_id}/part/evidence", "partial", _page("/part/evidence")),
+    Page(
+        "/projects/{project_id}/part/diff",
+        "partial",
+        lambda ids: f"/projects/{ids.project}/part/diff?sha={ids.parent}",
+    ),
+)
+
+
 def unclassified(app: FastAPI) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
     """(routes of the app missing here, routes listed here that the app no longer has)."""
-    listed = {(r.method, r.path) for r in ROUTES}
+    listed = {(r.method, r.path) for r in ROUTES} | {(p.method, p.path) for p in PAGES}
     served = app_routes(app)
     return served - listed, listed - served
 

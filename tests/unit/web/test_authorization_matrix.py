@@ -19,10 +19,12 @@ import pytest
 from autocrea.web.app import create_app
 from tests.platform import Account, Platform, running, settings_for
 from tests.unit.web.catalog import (
+    PAGES,
     ROUTES,
     WRITE_METHODS,
     Call,
     Ids,
+    Page,
     Route,
     protected,
     protected_writes,
@@ -162,6 +164,30 @@ def test_the_event_stream_of_anothers_run_is_404_before_any_event(world: tuple[P
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("application/json")
     assert json.loads(response.text)["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.path)
+def test_every_page_answers_by_who_asks(world: tuple[Platform, Ids], page: Page) -> None:
+    platform, ids = world
+    owner: Account = platform.owner  # type: ignore[attr-defined]
+    other: Account = platform.other  # type: ignore[attr-defined]
+    url = page.url(ids)
+    anonymous = platform.request("GET", url, follow_redirects=False)
+    if page.access == "public":
+        assert anonymous.status_code == 200, anonymous.text[:200]
+    elif page.access == "partial":
+        assert anonymous.status_code == 204 and anonymous.headers["hx-redirect"] == "/login"
+    else:
+        assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login?next=")
+    mine = platform.request("GET", url, owner, csrf=False, follow_redirects=False)
+    assert mine.status_code == page.signed_in, mine.text[:300]
+    theirs = platform.request("GET", url, other, csrf=False, follow_redirects=False)
+    if page.access in ("owned", "partial"):
+        assert theirs.status_code == 404 and ids.file not in theirs.text and PROMPT not in theirs.text
+    elif url.startswith("/chat"):  # a run of someone else's is not shown: the chat starts empty
+        assert theirs.status_code in (200, 404) and ids.file not in theirs.text and PROMPT not in theirs.text
+    else:
+        assert theirs.status_code == page.signed_in and PROMPT not in theirs.text
 
 
 def test_the_owner_can_use_every_route(world: tuple[Platform, Ids]) -> None:
