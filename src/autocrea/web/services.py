@@ -28,6 +28,7 @@ from autocrea.sandbox.runtime import RuntimeCache
 from autocrea.storage.db import create_engine, session_factory
 from autocrea.storage.runs import Sessions
 from autocrea.web.principals import Principal, RecentPrincipals
+from autocrea.web.probe import RunProbe
 from autocrea.web.ratelimit import Limiter, parse_limit
 
 
@@ -56,6 +57,7 @@ class Services:
     http: httpx.AsyncClient  # the preview proxy's client
     warmup: asyncio.Task[object]
     principals: RecentPrincipals[Principal]
+    probe: RunProbe
 
     async def aclose(self) -> None:
         with contextlib.suppress(Exception):
@@ -151,4 +153,5 @@ async def build_services(settings: Settings, *, run_worker: bool) -> Services:
         http=httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=5.0), follow_redirects=False),
         warmup=warm,
         principals=RecentPrincipals(user_of=lambda principal: principal.user.id),
+        probe=RunProbe(sessions, max_age=settings.sse_heartbeat_seconds / 2),
     )

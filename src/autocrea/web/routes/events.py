@@ -86,8 +86,11 @@ async def run_events(
                 # Idle: a comment keeps proxies from closing the stream; then re-check the record, in
                 # case the run ended while this process could not hear the bus.
                 yield ServerSentEvent(comment="heartbeat")
-                payload_rows = await store.read_events(svc.sessions, run_id=run_id, after=sent)
-                if not payload_rows and (await store.get_run(svc.sessions, run_id=run_id)).status in DONE:
+                newest, status = await svc.probe.state(run_id)
+                payload_rows = (
+                    await store.read_events(svc.sessions, run_id=run_id, after=sent) if newest > sent else []
+                )
+                if not payload_rows and status in DONE:
                     # The status is written before the terminal event: give the event one more
                     # heartbeat to arrive (bus or database) before ending without it (its worker
                     # died mid-write). Ending at once lost `run.cancelled` on 176 of 500 streams.

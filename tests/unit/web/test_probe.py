@@ -1,0 +1,60 @@
+"""Idle event streams of one run share one database check per interval."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from sqlalchemy import event
+
+from autocrea.storage.db import create_engine, session_factory
+from autocrea.storage.migrate import upgrade
+from autocrea.storage.runs import append_events, create_project_run
+from autocrea.storage.tables import User, utcnow
+from autocrea.web.probe import RunProbe
+
+
+class Clock:
+    now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_concurrent_streams_share_one_check_until_it_is_stale(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}"
+    await upgrade(url)
+    engine = create_engine(url)
+    sessions = session_factory(engine)
+    async with sessions() as session, session.begin():
+        session.add(User(id="u" * 32, email="u@example.com"))
+    _, run = await create_project_run(
+        sessions, user_id="u" * 32, name="x", slug="x", prompt="a todo app", model="blueprint", hold_id=None
+    )
+    statements: list[str] = []
+    event.listen(engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    clock = Clock()
+    probe = RunProbe(sessions, max_age=1.0, clock=clock)
+
+    answers = await asyncio.gather(*(probe.state(run.id) for _ in range(200)))
+    assert set(answers) == {(0, "queued")}
+    asked = len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
+    assert asked == 2  # newest event id and status: once for all 200 streams
+
+    await append_events(
+        sessions,
+        events=[
+            {
+                "run_id": run.id,
+                "seq": 1,
+                "type": "run.started",
+                "step": None,
+                "data": {},
+                "created_at": utcnow(),
+            }
+        ],
+    )
+    assert await probe.state(run.id) == (0, "queued")  # still fresh: no new question
+    clock.now += 1.5
+    assert await probe.state(run.id) == (1, "queued")
+    await engine.dispose()
