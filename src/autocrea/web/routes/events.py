@@ -66,6 +66,18 @@ async def run_events(
     run_id = run.id
     sent = _last_id(last_event_id, after)
     heartbeat = svc.settings.sse_heartbeat_seconds
+    open_streams = request.app.state.metrics.sse_streams
+    open_streams.inc()
+    try:
+        async for item in _stream(svc, request, run_id, sent, heartbeat):
+            yield item
+    finally:
+        open_streams.dec()
+
+
+async def _stream(
+    svc: Svc, request: Request, run_id: str, sent: int, heartbeat: float
+) -> AsyncIterator[ServerSentEvent]:
     async with svc.bus.subscribe(run_id) as sub:
         while True:
             rows = await store.read_events(svc.sessions, run_id=run_id, after=sent)
