@@ -109,7 +109,10 @@ async def cancel_run(env: WorkerEnv, *, user_id: str, run_id: str) -> Run:
     if run.status not in (RunStatus.QUEUED.value, RunStatus.RUNNING.value):
         raise Conflict(f"This run already ended ({run.status}).", details={"status": run.status})
     if run.status == RunStatus.QUEUED.value:
-        await close_abandoned(env, run, status=RunStatus.CANCELLED, error="cancelled before it started")
+        # Only if no worker leased it meanwhile; a running run sees the cancel at its next heartbeat.
+        await close_abandoned(
+            env, run, status=RunStatus.CANCELLED, error="cancelled before it started", was=RunStatus.QUEUED
+        )
     return await get_run(env.sessions, run_id=run_id, user_id=user_id)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from autocrea.billing import credits
 from autocrea.domain.events import Event, EventType
@@ -32,9 +32,23 @@ from autocrea.storage.tables import Run, utcnow
 log = logging.getLogger("autocrea.jobs")
 
 
-async def close_abandoned(env: WorkerEnv, run: Run, *, status: RunStatus, error: str) -> bool:
-    """Close a run no worker is executing: status, terminal event, credits back. True if closed here."""
-    closed = await finish_run(env.sessions, run_id=run.id, status=status, error=error, summary={})
+async def close_abandoned(
+    env: WorkerEnv, run: Run, *, status: RunStatus, error: str, was: RunStatus, now: datetime | None = None
+) -> bool:
+    """Close a run no worker is executing: status, terminal event, credits back. True if closed here.
+
+    Only from the state `was` (and, for a running run, only while its lease is still expired at
+    `now`): a worker that leased or renewed it in the meantime keeps it, and writes its events alone.
+    """
+    closed = await finish_run(
+        env.sessions,
+        run_id=run.id,
+        status=status,
+        error=error,
+        summary={},
+        only_from=(was,),
+        lease_expired_by=now if was is RunStatus.RUNNING else None,
+    )
     if not closed:
         return False
     seq = await last_seq(env.sessions, run_id=run.id) + 1
@@ -100,17 +114,24 @@ class Worker:
     async def reap(self) -> int:
         """Fail runs whose worker stopped renewing their lease; close queued runs cancelled early."""
         closed = 0
-        for run in await expired_runs(self.env.sessions, now=utcnow()):
+        now = utcnow()
+        for run in await expired_runs(self.env.sessions, now=now):
             if await close_abandoned(
                 self.env,
                 run,
                 status=RunStatus.FAILED,
                 error="the worker running this generation stopped; your credits were returned",
+                was=RunStatus.RUNNING,
+                now=now,
             ):
                 closed += 1
         for run in await cancelled_queued_runs(self.env.sessions):
             if await close_abandoned(
-                self.env, run, status=RunStatus.CANCELLED, error="cancelled before it started"
+                self.env,
+                run,
+                status=RunStatus.CANCELLED,
+                error="cancelled before it started",
+                was=RunStatus.QUEUED,
             ):
                 closed += 1
         return closed

@@ -171,7 +171,10 @@ async def lease_next(sessions: Sessions, *, worker_id: str, lease: timedelta) ->
     async with sessions() as session:
         candidates = list(
             await session.scalars(
-                select(Run.id).where(Run.status == RunStatus.QUEUED.value).order_by(Run.created_at).limit(5)
+                select(Run.id)
+                .where(Run.status == RunStatus.QUEUED.value, Run.cancel_requested.is_(False))
+                .order_by(Run.created_at)
+                .limit(5)
             )
         )
     for run_id in candidates:
@@ -179,7 +182,9 @@ async def lease_next(sessions: Sessions, *, worker_id: str, lease: timedelta) ->
         async with sessions() as session, session.begin():
             taken = await session.execute(
                 update(Run)
-                .where(Run.id == run_id, Run.status == RunStatus.QUEUED.value)
+                .where(
+                    Run.id == run_id, Run.status == RunStatus.QUEUED.value, Run.cancel_requested.is_(False)
+                )
                 .values(
                     status=RunStatus.RUNNING.value,
                     worker_id=worker_id,
@@ -213,12 +218,17 @@ async def finish_run(
     error: str | None,
     summary: dict[str, Any],
     only_from: Sequence[RunStatus] = (RunStatus.QUEUED, RunStatus.RUNNING),
+    lease_expired_by: datetime | None = None,
 ) -> bool:
-    """Close a run unless it is already closed; True if this call closed it."""
+    """Close a run unless it is already closed (or, with `lease_expired_by`, its lease was renewed
+    since); True if this call closed it."""
+    condition = [Run.id == run_id, Run.status.in_([s.value for s in only_from])]
+    if lease_expired_by is not None:
+        condition.append(Run.lease_expires_at < lease_expired_by)
     async with sessions() as session, session.begin():
         done = await session.execute(
             update(Run)
-            .where(Run.id == run_id, Run.status.in_([s.value for s in only_from]))
+            .where(*condition)
             .values(
                 status=status.value,
                 error=error[:4000] if error else None,

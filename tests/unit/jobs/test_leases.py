@@ -19,8 +19,9 @@ from typing import Any, TypeVar
 
 import pytest
 
-from autocrea.jobs.worker import Worker
-from autocrea.storage.runs import get_run, lease_next
+from autocrea.domain.run import RunStatus
+from autocrea.jobs.worker import Worker, close_abandoned
+from autocrea.storage.runs import get_run, last_seq, lease_next
 from autocrea.storage.tables import Run
 from tests.platform import Account, Platform, running, settings_for
 
@@ -183,3 +184,35 @@ def _read_until(platform: Platform, account: Account, run_id: str, kind: str) ->
             if line.startswith("data:") and json.loads(line[5:])["type"] == kind:
                 return
     raise AssertionError(f"the stream ended without {kind}")
+
+
+def test_a_cancel_racing_a_lease_leaves_the_run_to_its_worker(tmp_path: Path) -> None:
+    """The run was queued when the cancel read it, but a worker leased it before the close: the close
+    must not happen (it would write a terminal event beside the worker's own events)."""
+    with running(settings_for(tmp_path / "data"), run_worker=False) as platform:
+        ana = platform.register()
+        run_id = platform.generate(ana)["run"]["id"]
+        queued = call(platform, get_run, sessions=platform.services.sessions, run_id=run_id)
+        leased = call(
+            platform, lease_next, sessions=platform.services.sessions, worker_id="w-1", lease=timedelta(60)
+        )
+        assert leased is not None and leased.id == run_id
+        closed = call(
+            platform,
+            close_abandoned,
+            env=platform.services.jobs,
+            run=queued,
+            status=RunStatus.CANCELLED,
+            error="cancelled before it started",
+            was=RunStatus.QUEUED,
+        )
+        assert closed is False
+        assert platform.request("GET", f"/api/runs/{run_id}", ana).json()["status"] == "running"
+        assert call(platform, last_seq, sessions=platform.services.sessions, run_id=run_id) == 0
+        # And a queued run with a cancel requested is never leased.
+        other = platform.generate(ana)["run"]["id"]
+        assert platform.request("POST", f"/api/runs/{other}/cancel", ana).status_code == 202
+        again = call(
+            platform, lease_next, sessions=platform.services.sessions, worker_id="w-2", lease=timedelta(60)
+        )
+        assert again is None
