@@ -207,10 +207,9 @@ def test_login_me_and_logout(web: Platform) -> None:
 
     out = web.request("POST", "/api/auth/logout", lee)
     assert out.status_code == 204
-    assert (
-        'autocrea_session=""' in out.headers["set-cookie"]
-        and "max-age=0" in out.headers["set-cookie"].lower()
-    )
+    cleared = out.headers["set-cookie"].lower()
+    assert 'autocrea_session=""' in cleared and "max-age=0" in cleared
+    assert "httponly" in cleared and "samesite=lax" in cleared
     gone = web.request("GET", "/api/auth/me", lee)
     assert gone.status_code == 401 and error(gone) == {
         "code": "unauthorized",

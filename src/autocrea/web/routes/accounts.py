@@ -116,6 +116,10 @@ async def credits_out(svc: Svc, user_id: str) -> CreditsOut:
     return CreditsOut(granted=b.granted, spent=b.spent, held=b.held, available=b.available)
 
 
+def _secure(request: Request, svc: Svc) -> bool:
+    return request.url.scheme == "https" or svc.settings.public_url.startswith("https://")
+
+
 async def _start_session(svc: Svc, request: Request, response: Response, user: User) -> MeOut:
     new = await tokens.create_session(svc.sessions, user_id=user.id, days=svc.settings.session_days)
     response.set_cookie(
@@ -124,7 +128,7 @@ async def _start_session(svc: Svc, request: Request, response: Response, user: U
         max_age=svc.settings.session_days * 86400,
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https" or svc.settings.public_url.startswith("https://"),
+        secure=_secure(request, svc),
         path="/",
     )
     return MeOut(
@@ -173,7 +177,10 @@ async def logout(request: Request, principal: Auth, svc: Svc) -> Response:
         await tokens.end_session(svc.sessions, token=cookie)
     svc.principals.drop_user(principal.user.id)
     response = Response(status_code=204)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    # Cleared with the flags it was set with, so no browser keeps a laxer copy.
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=_secure(request, svc)
+    )
     return response
 
 
