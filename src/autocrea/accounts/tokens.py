@@ -1,7 +1,7 @@
 """Browser sessions and API tokens: random secrets given out once, stored only as SHA-256 hashes.
 
 A session carries its own CSRF token (synchronizer pattern): every state-changing request made with
-the session cookie must echo it in the `X-CSRF-Token` header or a `csrf_token` form field.
+the session cookie must echo it in the `X-CSRF-Token` header.
 """
 
 from __future__ import annotations

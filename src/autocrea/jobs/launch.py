@@ -9,8 +9,6 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy import select
-
 from autocrea.billing import credits
 from autocrea.blueprint.architect import design
 from autocrea.domain.account import clean_name
@@ -22,7 +20,7 @@ from autocrea.errors import Conflict, InvalidInput
 from autocrea.jobs.bus import EventBus
 from autocrea.jobs.executor import WorkerEnv
 from autocrea.jobs.worker import close_abandoned
-from autocrea.storage.runs import Sessions, create_project_run, get_run, request_cancel
+from autocrea.storage.runs import Sessions, create_project_run, get_run, request_cancel, run_for_hold
 from autocrea.storage.tables import Project, Run, new_id
 
 MAX_NAME = 120
@@ -60,7 +58,7 @@ async def start_generation(
     hold_id = await credits.place_hold(
         sessions, user_id=user_id, amount=cost, idempotency_key=key, reason=f"generation {run_id}"
     )
-    existing = await _run_for_hold(sessions, user_id=user_id, hold_id=hold_id)
+    existing = await run_for_hold(sessions, user_id=user_id, hold_id=hold_id)
     if existing is not None:
         return existing[0], existing[1], False
     if await credits.hold_status(sessions, hold_id=hold_id) is not HoldStatus.OPEN:
@@ -82,25 +80,13 @@ async def start_generation(
         )
     except BaseException:
         # A concurrent replay of the same key may have created the run first (runs.hold_id is unique).
-        existing = await _run_for_hold(sessions, user_id=user_id, hold_id=hold_id)
+        existing = await run_for_hold(sessions, user_id=user_id, hold_id=hold_id)
         if existing is not None:
             return existing[0], existing[1], False
         await credits.release(sessions, hold_id=hold_id)
         raise
     await bus.ring()
     return project, run, True
-
-
-async def _run_for_hold(sessions: Sessions, *, user_id: str, hold_id: str) -> tuple[Project, Run] | None:
-    async with sessions() as session:
-        row = (
-            await session.execute(
-                select(Project, Run)
-                .join(Run, Run.project_id == Project.id)
-                .where(Run.hold_id == hold_id, Run.user_id == user_id)
-            )
-        ).first()
-    return (row[0], row[1]) if row is not None else None
 
 
 async def cancel_run(env: WorkerEnv, *, user_id: str, run_id: str) -> Run:

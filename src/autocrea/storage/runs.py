@@ -64,6 +64,19 @@ async def create_project_run(
     return project, run
 
 
+async def run_for_hold(sessions: Sessions, *, user_id: str, hold_id: str) -> tuple[Project, Run] | None:
+    """The project and run a credit hold was placed for (a replayed idempotency key finds them)."""
+    async with sessions() as session:
+        row = (
+            await session.execute(
+                select(Project, Run)
+                .join(Run, Run.project_id == Project.id)
+                .where(Run.hold_id == hold_id, Run.user_id == user_id)
+            )
+        ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
 async def get_project(sessions: Sessions, *, user_id: str, project_id: str) -> Project:
     async with sessions() as session:
         found = await session.scalar(

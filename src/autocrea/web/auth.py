@@ -9,7 +9,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Depends, Request
 
@@ -51,15 +51,9 @@ def client_ip(request: Request, svc: Services) -> str:
 
 async def _from_bearer(svc: Services, token: str) -> Principal:
     if token.startswith(tokens.TOKEN_PREFIX):
-        key = svc.principals.key("token", token)
-        cached = svc.principals.get(key)
-        if cached is not None:
-            return cached
-        resolved = await tokens.resolve_token(svc.sessions, token=token)
-        if resolved is None:
+        principal = await _remembered(svc, "token", token)
+        if principal is None:
             raise AuthError("This API token is not valid (revoked, expired or mistyped).")
-        principal = Principal(resolved.user, "token")
-        svc.principals.put(key, principal, valid_for=_seconds_left(resolved.expires_at))
         return principal
     if svc.clerk is None:
         raise AuthError("This bearer token is not an AUTOCREA API token.")
@@ -71,8 +65,20 @@ async def _from_bearer(svc: Services, token: str) -> Principal:
     return Principal(user, "clerk")
 
 
-def _seconds_left(expires_at: datetime | None) -> float | None:
-    return None if expires_at is None else (expires_at - datetime.now(UTC)).total_seconds()
+async def _remembered(svc: Services, via: Literal["session", "token"], secret: str) -> Principal | None:
+    """The principal behind a session cookie or API token, from the short memory or the database."""
+    key = svc.principals.key(via, secret)
+    cached = svc.principals.get(key)
+    if cached is not None:
+        return cached
+    resolve = tokens.resolve_session if via == "session" else tokens.resolve_token
+    resolved = await resolve(svc.sessions, token=secret)
+    if resolved is None:
+        return None
+    principal = Principal(resolved.user, via, resolved.csrf_token)
+    left = None if resolved.expires_at is None else (resolved.expires_at - datetime.now(UTC)).total_seconds()
+    svc.principals.put(key, principal, valid_for=left)
+    return principal
 
 
 async def optional_principal(request: Request, svc: Svc) -> Principal | None:
@@ -85,16 +91,7 @@ async def optional_principal(request: Request, svc: Svc) -> Principal | None:
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
-    key = svc.principals.key("session", cookie)
-    cached = svc.principals.get(key)
-    if cached is not None:
-        return cached
-    resolved = await tokens.resolve_session(svc.sessions, token=cookie)
-    if resolved is None:
-        return None
-    principal = Principal(resolved.user, "session", resolved.csrf_token)
-    svc.principals.put(key, principal, valid_for=_seconds_left(resolved.expires_at))
-    return principal
+    return await _remembered(svc, "session", cookie)
 
 
 def check_csrf(request: Request, principal: Principal) -> None:

@@ -1,7 +1,8 @@
 """`autocrea worker`: the job worker on its own, for deployments with more worker processes.
 
 It shares the database (PostgreSQL) and, when set, Redis with the servers; it serves no HTTP.
-SIGTERM/SIGINT stop it: running generations end as failed and their credits are returned.
+SIGTERM/SIGINT stop it (embedded in a test: the `stop` event it is given); running generations
+end as failed and their credits are returned.
 """
 
 from __future__ import annotations
@@ -17,13 +18,11 @@ from autocrea.web.services import build_services
 async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
     if settings.database_url.startswith("sqlite"):
         await upgrade(settings.database_url)
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        try:
+    if stop is None:  # the `autocrea worker` process: signals stop it
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError):  # not the main thread (tests): the caller sets `stop`
-            break
     services = await build_services(settings, run_worker=True)
     try:
         await stop.wait()
