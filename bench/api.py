@@ -451,23 +451,27 @@ def main() -> None:
     parser.add_argument("--hold", type=float, default=10.0, help="seconds the streams stay open")
     parser.add_argument("--heartbeat", type=float, default=5.0, help="AUTOCREA_SSE_HEARTBEAT_SECONDS")
     parser.add_argument("--keep", action="store_true", help="keep the data directory (server logs)")
+    parser.add_argument("--only", choices=("latency", "streams"), help="run one of the two parts")
     args = parser.parse_args()
     data = Path(tempfile.mkdtemp(prefix="autocrea-bench-api-"))
     print(f"backend {args.backend}; data and server logs in {data}")
     try:
         with backend_env(args.backend) as env:
-            with autocrea_server(data, env) as server:
-                latency = asyncio.run(
-                    measure_latency(
-                        server.url,
-                        server.pid,
-                        users=args.users,
-                        rate=args.rate,
-                        seconds=args.seconds,
-                        warmup=args.warmup,
+            if args.only != "streams":
+                with autocrea_server(data, env) as server:
+                    latency = asyncio.run(
+                        measure_latency(
+                            server.url,
+                            server.pid,
+                            users=args.users,
+                            rate=args.rate,
+                            seconds=args.seconds,
+                            warmup=args.warmup,
+                        )
                     )
-                )
-            print_latency(latency, args.rate)
+                print_latency(latency, args.rate)
+            if args.only == "latency":
+                return
             quiet = {
                 **env,
                 "AUTOCREA_EMBEDDED_WORKER": "false",
