@@ -88,14 +88,19 @@ def autocrea_server(data_dir: Path, env: dict[str, str]) -> Server:
 
 
 @contextmanager
-def backend_env(name: str) -> Iterator[dict[str, str]]:
-    """Settings for the backend: the embedded SQLite file, or a throwaway PostgreSQL database + Redis."""
+def backend_env(name: str, data_dir: Path) -> Iterator[dict[str, str]]:
+    """Settings for the backend: the embedded SQLite file, or a throwaway PostgreSQL database + Redis.
+
+    Either is migrated first, as a deployment's first start (or `autocrea db upgrade`) would; the
+    servers measured are later starts.
+    """
+    from autocrea.storage.migrate import upgrade
+
     if name == "sqlite":
+        asyncio.run(upgrade(f"sqlite+aiosqlite:///{data_dir / 'autocrea.db'}"))
         yield {}
         return
     import asyncpg
-
-    from autocrea.storage.migrate import upgrade
 
     host, port, maintenance = PG
     database = f"autocrea_bench_{uuid.uuid4().hex[:10]}"
@@ -456,7 +461,7 @@ def main() -> None:
     data = Path(tempfile.mkdtemp(prefix="autocrea-bench-api-"))
     print(f"backend {args.backend}; data and server logs in {data}")
     try:
-        with backend_env(args.backend) as env:
+        with backend_env(args.backend, data) as env:
             if args.only != "streams":
                 with autocrea_server(data, env) as server:
                     latency = asyncio.run(

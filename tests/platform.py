@@ -44,7 +44,7 @@ class Account:
 
 
 class Platform:
-    def __init__(self, client: TestClient, settings: Settings) -> None:
+    def __init__(self, client: httpx.Client, settings: Settings) -> None:  # TestClient or a real one
         self.client = client
         self.settings = settings
 

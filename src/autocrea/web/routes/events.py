@@ -7,22 +7,35 @@ overflowing queue) is filled from the database, so reconnects neither lose nor d
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from autocrea.domain.events import TERMINAL_EVENTS
 from autocrea.domain.run import TERMINAL
+from autocrea.jobs.bus import Subscription
 from autocrea.storage import runs as store
 from autocrea.storage.tables import Run, RunEvent
 from autocrea.web.auth import Auth, Svc
 from autocrea.web.ids import Id
+from autocrea.web.sse import EventStream, comment_bytes, event_bytes
 
 router = APIRouter(prefix="/api", tags=["runs"])
 RETRY_MS = 2000
+READ_BATCH = 1000
 DONE = frozenset(s.value for s in TERMINAL)
+HEARTBEAT = comment_bytes("heartbeat")
+# What each `data:` line holds; the stream's items are documented the way FastAPI documents SSE.
+EVENT_ITEM = {
+    "type": "object",
+    "properties": {
+        "data": {"type": "string", "contentMediaType": "application/json"},
+        "event": {"type": "string"},
+        "id": {"type": "string"},
+        "retry": {"type": "integer", "minimum": 0},
+    },
+}
 
 
 def _row_payload(row: RunEvent) -> dict[str, Any]:
@@ -36,8 +49,8 @@ def _row_payload(row: RunEvent) -> dict[str, Any]:
     }
 
 
-def _sse(payload: dict[str, Any]) -> ServerSentEvent:
-    return ServerSentEvent(data=payload, event=payload["type"], id=str(payload["id"]), retry=RETRY_MS)
+def _event(payload: dict[str, Any]) -> bytes:
+    return event_bytes(payload, event=payload["type"], id=str(payload["id"]), retry=RETRY_MS)
 
 
 def _last_id(header: str | None, query: int | None) -> int:
@@ -54,73 +67,88 @@ async def owned_run(run_id: Id, principal: Auth, svc: Svc) -> Run:
     return await store.get_run(svc.sessions, run_id=run_id, user_id=principal.user.id)
 
 
-@router.get("/runs/{run_id}/events", response_class=EventSourceResponse)
+class _Listener:
+    """Links the client's hang-up (seen by the response) to the subscription (owned by the stream)."""
+
+    def __init__(self) -> None:
+        self.sub: Subscription | None = None
+        self.hung_up = False
+
+    def attach(self, sub: Subscription) -> None:
+        self.sub = sub
+        if self.hung_up:
+            sub.close()
+
+    def hang_up(self) -> None:
+        self.hung_up = True
+        if self.sub is not None:
+            self.sub.close()
+
+
+@router.get(
+    "/runs/{run_id}/events",
+    response_class=EventStream,
+    status_code=200,
+    responses={200: {"content": {"text/event-stream": {"itemSchema": EVENT_ITEM}}}},
+)
 async def run_events(
     run: Annotated[Run, Depends(owned_run)],
     request: Request,
     svc: Svc,
     last_event_id: Annotated[str | None, Header(max_length=40)] = None,
     after: Annotated[int | None, Query(ge=0, le=10**9)] = None,
-) -> AsyncIterator[ServerSentEvent]:
+) -> EventStream:
     """`text/event-stream` of the run's events; reconnect with `Last-Event-ID` (or `?after=`)."""
-    run_id = run.id
-    sent = _last_id(last_event_id, after)
+    listener = _Listener()
+    events = _stream(svc, request, run.id, _last_id(last_event_id, after), listener)
+    return EventStream(events, on_hang_up=listener.hang_up)
+
+
+async def _stream(
+    svc: Svc, request: Request, run_id: str, sent: int, listener: _Listener
+) -> AsyncGenerator[bytes, None]:
     heartbeat = svc.settings.sse_heartbeat_seconds
     open_streams = request.app.state.metrics.sse_streams
     open_streams.inc()
     try:
-        async for item in _stream(svc, request, run_id, sent, heartbeat):
-            yield item
+        async with svc.bus.subscribe(run_id) as sub:
+            listener.attach(sub)
+            behind = True  # the database holds events this stream has not sent: read them there
+            ended_silently = False
+            while True:
+                if behind:
+                    rows = await store.read_events(svc.sessions, run_id=run_id, after=sent, limit=READ_BATCH)
+                    for row in rows:
+                        sent = row.seq
+                        yield _event(_row_payload(row))
+                        if row.type in TERMINAL_EVENTS:
+                            return
+                    behind = len(rows) == READ_BATCH
+                    if behind:
+                        continue
+                sub.overflowed = False
+                payload = await sub.get(heartbeat)
+                if sub.closed:
+                    return
+                if payload is None:
+                    # Idle: a comment keeps proxies from closing the stream; then re-check the record,
+                    # in case the run ended while this process could not hear the bus.
+                    yield HEARTBEAT
+                    newest, status = await svc.probe.state(run_id)
+                    behind = newest > sent
+                    if not behind and status in DONE:
+                        # The status is written before the terminal event: give the event one more
+                        # heartbeat to arrive (bus or database) before ending without it (its worker
+                        # died mid-write). Ending at once lost `run.cancelled` on 176 of 500 streams.
+                        if ended_silently:
+                            return
+                        ended_silently = True
+                elif payload["id"] == sent + 1 and not sub.overflowed:
+                    sent = payload["id"]
+                    yield _event(payload)
+                    if payload["type"] in TERMINAL_EVENTS:
+                        return
+                elif payload["id"] > sent:
+                    behind = True  # a gap (a lost message or an overflow): fill it from the database
     finally:
         open_streams.dec()
-
-
-async def _stream(
-    svc: Svc, request: Request, run_id: str, sent: int, heartbeat: float
-) -> AsyncIterator[ServerSentEvent]:
-    async with svc.bus.subscribe(run_id) as sub:
-        while True:
-            rows = await store.read_events(svc.sessions, run_id=run_id, after=sent)
-            for row in rows:
-                sent = row.seq
-                yield _sse(_row_payload(row))
-                if row.type in TERMINAL_EVENTS:
-                    return
-            if len(rows) < 1000:
-                break
-        ended_silently = False
-        while True:
-            sub.overflowed = False
-            payload = await sub.get(heartbeat)
-            if payload is None:
-                if await request.is_disconnected():
-                    return
-                # Idle: a comment keeps proxies from closing the stream; then re-check the record, in
-                # case the run ended while this process could not hear the bus.
-                yield ServerSentEvent(comment="heartbeat")
-                newest, status = await svc.probe.state(run_id)
-                payload_rows = (
-                    await store.read_events(svc.sessions, run_id=run_id, after=sent) if newest > sent else []
-                )
-                if not payload_rows and status in DONE:
-                    # The status is written before the terminal event: give the event one more
-                    # heartbeat to arrive (bus or database) before ending without it (its worker
-                    # died mid-write). Ending at once lost `run.cancelled` on 176 of 500 streams.
-                    if ended_silently:
-                        return
-                    ended_silently = True
-            elif payload["id"] <= sent:
-                continue
-            elif payload["id"] == sent + 1 and not sub.overflowed:
-                sent = payload["id"]
-                yield _sse(payload)
-                if payload["type"] in TERMINAL_EVENTS:
-                    return
-                continue
-            else:
-                payload_rows = await store.read_events(svc.sessions, run_id=run_id, after=sent)
-            for row in payload_rows:
-                sent = row.seq
-                yield _sse(_row_payload(row))
-                if row.type in TERMINAL_EVENTS:
-                    return
