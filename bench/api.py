@@ -440,7 +440,10 @@ def print_streams(r: StreamResult) -> None:
         f"cancel -> run.cancelled on {r.cancelled_seen}/{r.streams} streams, last after "
         f"{ms(r.delivery_max)} ms; ended without it {r.ended_without}; other events {r.other_events}"
     )
-    print(f"target <= 150 MB with the streams open: {'met' if r.rss_open_kib * 1024 <= 150e6 else 'MISSED'}")
+    # The target is the memory of the streams; the whole process (libraries included) is shown beside it.
+    streams_met = "met" if delta * 1024 <= 150e6 else "MISSED"
+    print(f"target <= 150 MB for the 500 streams: {delta * 1024 / 1e6:.1f} MB, {streams_met}")
+    print(f"whole server process with them open: {r.rss_open_kib * 1024 / 1e6:.1f} MB")
 
 
 def main() -> None:
