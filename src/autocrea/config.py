@@ -78,6 +78,11 @@ class Settings(BaseSettings):
         validation_alias=_env("anthropic_base_url"),
         description="Anthropic API address (a gateway or proxy); default Anthropic's",
     )
+    allow_private_model_urls: bool = Field(
+        default=False,
+        description="let users' own keys call private, loopback and reserved addresses (e.g. an Ollama "
+        "on your network); off, their base URLs must be public so users cannot reach your internal services",
+    )
     model_timeout_seconds: float = Field(
         default=120.0, gt=0, le=3600, description="longest wait for a model to connect or send a token"
     )

@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from autocrea.accounts.endpoint import require_public
 from autocrea.errors import InvalidInput, NotFound
 from autocrea.storage.tables import ProviderKey, new_id, utcnow
 
@@ -70,9 +71,18 @@ def _check(provider: str, key: str, base_url: str | None) -> tuple[str, str | No
 
 
 async def save_key(
-    sessions: Sessions, *, fernet: Fernet, user_id: str, provider: str, key: str, base_url: str | None = None
+    sessions: Sessions,
+    *,
+    fernet: Fernet,
+    user_id: str,
+    provider: str,
+    key: str,
+    base_url: str | None = None,
+    allow_private: bool = False,
 ) -> KeyInfo:
     key, url = _check(provider, key, base_url)
+    if url is not None and not allow_private:
+        await require_public(url)
     now = utcnow()
     values = {
         "id": new_id(),

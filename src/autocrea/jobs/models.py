@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
+from autocrea.accounts.endpoint import require_public
 from autocrea.accounts.keys import read_keys
 from autocrea.providers.resilience import ResilientModel, RetryPolicy
 from autocrea.providers.select import Credentials, ModelChoice, build_model, parse_model
@@ -27,6 +28,7 @@ class ModelSetup:
     fallbacks: Sequence[ModelChoice]
     policy: RetryPolicy
     timeout_seconds: float
+    allow_private_urls: bool = False  # for users' own base URLs; the server's own are trusted
 
 
 def with_user_keys(base: Credentials, keys: dict[str, tuple[str, str | None]]) -> Credentials:
@@ -43,6 +45,18 @@ def with_user_keys(base: Credentials, keys: dict[str, tuple[str, str | None]]) -
         key, url = keys["huggingface"]
         creds = replace(creds, joxcoder_api_key=SecretStr(key), joxcoder_api_url=url or base.joxcoder_api_url)
     return creds
+
+
+async def users_keys(
+    sessions: Sessions, *, fernet: Fernet, user_id: str, allow_private: bool
+) -> dict[str, tuple[str, str | None]]:
+    """The user's keys, each base URL checked again: a name may resolve elsewhere than when saved."""
+    keys = await read_keys(sessions, fernet=fernet, user_id=user_id)
+    if not allow_private:
+        for _, url in keys.values():
+            if url is not None:
+                await require_public(url)
+    return keys
 
 
 def build_for(spec: str, setup: ModelSetup, credentials: Credentials) -> ResilientModel | None:
@@ -65,7 +79,9 @@ def model_factory(
     async def model_for(run: Run) -> ResilientModel | None:
         if parse_model(run.model).engine == "blueprint":
             return None
-        keys = await read_keys(sessions, fernet=fernet, user_id=run.user_id)
+        keys = await users_keys(
+            sessions, fernet=fernet, user_id=run.user_id, allow_private=setup.allow_private_urls
+        )
         return build_for(run.model, setup, with_user_keys(setup.credentials, keys))
 
     return model_for
@@ -77,7 +93,7 @@ async def check_model_for_user(
     """Fail before any hold when the chosen model cannot be used by this user (missing key, bad name)."""
     if parse_model(spec).engine == "blueprint":
         return
-    keys = await read_keys(sessions, fernet=fernet, user_id=user_id)
+    keys = await users_keys(sessions, fernet=fernet, user_id=user_id, allow_private=setup.allow_private_urls)
     model = build_for(spec, setup, with_user_keys(setup.credentials, keys))
     if model is not None:
         await model.aclose()

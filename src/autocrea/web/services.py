@@ -91,6 +91,7 @@ def model_setup(settings: Settings) -> ModelSetup:
             timeout_seconds=settings.model_timeout_seconds, max_retries=settings.model_max_retries
         ),
         timeout_seconds=settings.model_timeout_seconds,
+        allow_private_urls=settings.allow_private_model_urls,
     )
 
 

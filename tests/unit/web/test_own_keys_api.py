@@ -45,9 +45,9 @@ def server() -> Iterator[FakeModelServer]:
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory: pytest.TempPathFactory, runtime_root: Path) -> Iterator[Platform]:
-    with running(
-        settings_for(tmp_path_factory.mktemp("keys") / "data", runtime_dir=runtime_root)
-    ) as platform:
+    # The model server is on loopback: allowed here, refused by default (test_endpoint.py).
+    data = tmp_path_factory.mktemp("keys") / "data"
+    with running(settings_for(data, runtime_dir=runtime_root, allow_private_model_urls=True)) as platform:
         yield platform
 
 
@@ -78,6 +78,12 @@ BAD = [
     ({"key": "sk-0123456789ab", "base_url": "http://"}, "base_url"),
     ({"key": "sk-0123456789ab", "base_url": "models.example/v1"}, "base_url"),
     ({"key": "sk-0123456789ab", "base_url": "http://models.example/\x00v1"}, "base_url"),
+    # Hostile: the server's own neighbourhood (metadata service, Redis, PostgreSQL, private network).
+    ({"key": "sk-0123456789ab", "base_url": "http://169.254.169.254/latest/meta-data/"}, "base_url"),
+    ({"key": "sk-0123456789ab", "base_url": "http://127.0.0.1:6379/"}, "base_url"),
+    ({"key": "sk-0123456789ab", "base_url": "http://localhost:5432/v1"}, "base_url"),
+    ({"key": "sk-0123456789ab", "base_url": "http://[::1]:8000/v1"}, "base_url"),
+    ({"key": "sk-0123456789ab", "base_url": "http://192.168.0.10:11434/v1"}, "base_url"),
 ]
 
 
@@ -90,6 +96,31 @@ def test_bad_keys_and_base_urls_are_400_and_store_nothing(backend: dict[str, obj
             assert response.json()["error"]["code"] == "invalid_input"
             assert response.json()["error"]["details"] == {"field": field}
         assert platform.request("GET", "/api/keys", bo).json() == []
+
+
+def test_a_private_base_url_saved_while_allowed_is_refused_before_a_run_once_disallowed(
+    tmp_path: Path, server: FakeModelServer
+) -> None:
+    secret = "own-keys-secret-0123456789abcdef"
+    allowed = settings_for(tmp_path / "data", secret_key=secret, allow_private_model_urls=True)
+    with running(allowed, run_worker=False) as platform:
+        ana = platform.register()
+        saved = platform.request(
+            "PUT", "/api/keys/openai", ana, json={"key": CANARY, "base_url": f"{server.url}/v1"}
+        )
+        assert saved.status_code == 200, saved.text
+    # The owner turns the allowance off: the stored address is checked again before any hold.
+    with running(settings_for(tmp_path / "data", secret_key=secret), run_worker=False) as platform:
+        refused = platform.request(
+            "POST", "/api/projects", ana, json={"prompt": "Create a simple todo app", "model": MODEL}
+        )
+        assert refused.status_code == 400, refused.text
+        error = refused.json()["error"]
+        assert error["code"] == "invalid_input" and error["details"] == {"field": "base_url"}
+        assert "only call public addresses" in error["message"] and CANARY not in refused.text
+        assert platform.request("GET", "/api/auth/me", ana).json()["credits"]["held"] == 0
+        assert platform.request("GET", "/api/projects", ana).json()["items"] == []
+    assert not server.requests
 
 
 def test_the_owners_key_runs_the_owners_generation_and_never_shows_up(

@@ -260,6 +260,7 @@ async def save_key(provider: Provider, body: KeyIn, principal: Auth, svc: Svc) -
         provider=provider,
         key=body.key,
         base_url=body.base_url,
+        allow_private=svc.settings.allow_private_model_urls,
     )
     return KeyOut(provider=info.provider, hint=info.hint, base_url=info.base_url, updated_at=info.updated_at)
 
