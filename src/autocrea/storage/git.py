@@ -23,7 +23,7 @@ from typing import Literal
 import pygit2
 from pygit2.enums import DeltaStatus, FileMode, RepositoryOpenFlag, SortMode
 
-from autocrea.errors import GitError, UnsafePath
+from autocrea.errors import Conflict, GitError, UnsafePath
 from autocrea.storage.paths import file_dir_conflict, is_safe, resolve_under, safe_relpath, write_file
 
 _ROLE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[_-][A-Za-z0-9]+)*")
@@ -149,10 +149,14 @@ class ProjectRepo:
         message: str,
         author: Author,
         delete: Iterable[str] = (),
+        expected_head: str | None = None,
     ) -> str:
         """Write files into the worktree, stage exactly them and the deletions, commit on HEAD.
 
         Every path is checked before anything is written; a bad one raises and changes nothing.
+        `expected_head` (a sha or a prefix of one) makes the commit conditional: when HEAD has moved
+        on, Conflict and nothing written — checked under the same locks as the commit, so two saves
+        from one base cannot both land.
         """
         message = _check_message(message)
         writes: dict[str, bytes] = {}
@@ -168,6 +172,13 @@ class ProjectRepo:
             raise GitError(f"{both[0]!r} is both written and deleted in one commit")
         with self._lock, self._process_lock():
             parent = self._head_commit()
+            if expected_head is not None and parent is not None:
+                head = str(parent.id)
+                if not head.startswith(expected_head.lower()):
+                    raise Conflict(
+                        "The file changed since you opened it; reload to see the newest version.",
+                        details={"head": head},
+                    )
             tracked = _entries(parent.tree) if parent is not None else {}
             missing = sorted(deletes - tracked.keys())
             if missing:

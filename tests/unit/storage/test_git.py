@@ -8,7 +8,7 @@ import pygit2
 import pytest
 from pygit2.enums import FileMode
 
-from autocrea.errors import GitError, UnsafePath
+from autocrea.errors import Conflict, GitError, UnsafePath
 from autocrea.storage.git import Author, ProjectRepo, role_author
 from autocrea.storage.paths import walk_files
 
@@ -248,3 +248,20 @@ def test_concurrent_commits_are_linear(repo: ProjectRepo) -> None:
 
 def test_devops_keeps_its_usual_spelling() -> None:
     assert role_author("devops") == Author("AUTOCREA DevOps", "devops@autocrea.local")
+
+
+def test_a_commit_expecting_a_moved_head_is_a_conflict_and_writes_nothing(
+    repo: ProjectRepo, three: list[str]
+) -> None:
+    author = role_author("backend")
+    first, _, last = three
+    before = (repo.root / "a.txt").read_text() if (repo.root / "a.txt").exists() else None
+    with pytest.raises(Conflict) as stale:
+        repo.commit_files({"a.txt": "late\n"}, message="Late", author=author, expected_head=first[:7])
+    assert stale.value.details == {"head": last}
+    assert repo.head() == last
+    assert ((repo.root / "a.txt").read_text() if (repo.root / "a.txt").exists() else None) == before
+    sha = repo.commit_files(
+        {"a.txt": "on time\n"}, message="On time", author=author, expected_head=last[:7].upper()
+    )
+    assert repo.head() == sha and (repo.root / "a.txt").read_text() == "on time\n"

@@ -6,6 +6,7 @@ The shared generated project (conftest `library`) serves them; tests that commit
 from __future__ import annotations
 
 import io
+import threading
 import zipfile
 from dataclasses import dataclass
 from typing import Any
@@ -119,6 +120,29 @@ def test_an_edit_from_a_stale_base_is_409_and_changes_nothing(app: Generated) ->
     empty = app.save("README.md", "second\n", base="")
     assert empty.status_code == 422 and app.head() == head
     assert app.save("README.md", "second\n", base=head[:7]).status_code == 200
+
+
+def test_concurrent_saves_from_one_base_let_exactly_one_land(app: Generated) -> None:
+    base = app.head()
+    before = len(app.history())
+    start = threading.Barrier(8)
+    statuses: dict[int, int] = {}
+
+    def save(n: int) -> None:
+        start.wait()
+        url = f"{app.base}/files/README.md"
+        body = {"content": f"edit number {n}\n", "base": base}
+        statuses[n] = app.platform.client.put(url, json=body, headers=app.owner.cookie_headers()).status_code
+
+    threads = [threading.Thread(target=save, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    winners = [n for n, status in statuses.items() if status == 200]
+    assert len(winners) == 1 and sorted(statuses.values()) == [200] + [409] * 7, statuses
+    assert app.get("/files/README.md").json()["content"] == f"edit number {winners[0]}\n"
+    assert len(app.history()) == before + 1
 
 
 @pytest.mark.parametrize(

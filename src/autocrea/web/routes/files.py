@@ -159,15 +159,11 @@ async def save_file(project_id: Id, path: str, body: EditIn, principal: Auth, sv
     if len(body.content.encode()) > MAX_EDIT_BYTES:
         raise TooLarge(f"A file can have at most {MAX_EDIT_BYTES:,} bytes.")
     repo = await _idle_repo(svc, principal.user.id, project_id, doing="save your change")
-    head = await asyncio.to_thread(repo.head)
-    if body.base is not None and head is not None and not head.startswith(body.base.lower()):
-        raise Conflict(
-            "The file changed since you opened it; reload to see the newest version.",
-            details={"head": head},
-        )
     message = body.message.strip().splitlines()[0][:200] if body.message.strip() else f"Edit {rel}"
     sha: str = await _git(
-        lambda: repo.commit_files({rel: body.content}, message=message, author=_author(principal.user))
+        lambda: repo.commit_files(
+            {rel: body.content}, message=message, author=_author(principal.user), expected_head=body.base
+        )
     )
     return SavedOut(commit=sha)
 
