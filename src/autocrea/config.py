@@ -158,6 +158,11 @@ class Settings(BaseSettings):
     clerk_authorized_parties: str = Field(
         default="", description="Clerk mode: comma-separated origins accepted in `azp`"
     )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="when set, `/metrics` answers only to `Authorization: Bearer <token>` (Prometheus "
+        "`authorization` / `bearer_token`); unset, it is public",
+    )
     sentry_dsn: SecretStr | None = Field(
         default=None, validation_alias=_env("sentry_dsn"), description="report errors to Sentry when set"
     )

@@ -49,6 +49,21 @@ def test_metrics_count_requests_by_route_and_report_runs_and_credits(tmp_path: P
     assert "autocrea_http_request_seconds_bucket" in text
 
 
+def test_with_a_metrics_token_only_the_scraper_reads_metrics(tmp_path: Path) -> None:
+    token = "scrape-0123456789abcdef"
+    with running(settings_for(tmp_path, metrics_token=token), run_worker=False) as platform:
+        ana = platform.register()
+        anonymous = platform.request("GET", "/metrics")
+        as_a_user = platform.request("GET", "/metrics", ana)
+        wrong = platform.request("GET", "/metrics", headers={"Authorization": "Bearer scrape-wrong"})
+        scraper = platform.request("GET", "/metrics", headers={"Authorization": f"Bearer {token}"})
+    for refused in (anonymous, as_a_user, wrong):
+        assert refused.status_code == 401 and refused.headers["www-authenticate"] == "Bearer"
+        assert refused.json()["error"]["code"] == "unauthorized"
+        assert "autocrea_" not in refused.text and token not in refused.text
+    assert scraper.status_code == 200 and "autocrea_credits_spent" in scraper.text
+
+
 def test_each_response_carries_a_request_id_and_a_good_one_is_kept(tmp_path: Path) -> None:
     with running(settings_for(tmp_path), run_worker=False) as platform:
         fresh = platform.request("GET", "/health").headers["x-request-id"]

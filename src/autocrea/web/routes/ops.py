@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import func, select, text
@@ -33,8 +35,20 @@ async def ready(svc: Svc) -> Response:
     return Response('{"status":"ready"}', media_type="application/json")
 
 
-@router.get("/metrics", response_class=Response)
+def _scraper_allowed(request: Request, token: str) -> bool:
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
+
+
+@router.get(
+    "/metrics", response_class=Response, responses={401: {"description": "AUTOCREA_METRICS_TOKEN is set"}}
+)
 async def metrics(request: Request, svc: Svc) -> Response:
+    token = svc.settings.metrics_token
+    if token is not None and not _scraper_allowed(request, token.get_secret_value()):
+        # Run counts and credits spent are business numbers: only the configured scraper sees them.
+        message = "Metrics need the scraper's token (Authorization: Bearer …)."
+        return error_response(401, "unauthorized", message, headers={"WWW-Authenticate": "Bearer"})
     registry: Metrics = request.app.state.metrics
     counts = await count_by_status(svc.sessions)
     for status in RunStatus:
