@@ -56,7 +56,9 @@ class Previews:
         self._limit = limit
         self._by_project: dict[str, Preview] = {}
         self._by_id: dict[str, Preview] = {}
-        self._lock = asyncio.Lock()
+        self._lock = asyncio.Lock()  # the two maps and the count of apps booting
+        self._project_locks: dict[str, asyncio.Lock] = {}  # one start per project at a time
+        self._booting = 0
 
     def get(self, project_id: str) -> Preview | None:
         found = self._by_project.get(project_id)
@@ -69,64 +71,82 @@ class Previews:
         return found if found is not None and found.running() else None
 
     async def start(self, *, project_id: str, user_id: str, ref: str = "HEAD") -> Preview:
-        """Start (or restart) the project's preview at `ref`."""
-        async with self._lock:
-            await self._stop(project_id)
-            if len(self._by_project) >= self._limit:
-                await self._stop(min(self._by_project.values(), key=lambda p: p.last_used).project_id)
-            path = self._root / project_id
-            if not (path / ".git").exists():
-                raise Conflict("This project has no files yet; wait for its generation to finish.")
-            repo = await asyncio.to_thread(ProjectRepo.open, path)
-            if repo.head() is None:
-                raise Conflict("This project has no commits yet.")
-            commit = await asyncio.to_thread(repo.resolve, ref)
-            files = await asyncio.to_thread(repo.tree, commit)
-            if "requirements.txt" not in files or "app/main.py" not in files:
-                raise Conflict("This commit has no runnable app (requirements.txt and app/main.py).")
-            scratch = Path(tempfile.mkdtemp(prefix="autocrea-preview-"))
+        """Start (or restart) the project's preview at `ref`.
+
+        Booting an app takes seconds (up to BOOT_TIMEOUT): only starts of the same project wait for
+        each other; the shared bookkeeping is locked just long enough to stop, evict and count.
+        """
+        async with self._starting_lock(project_id):
+            async with self._lock:
+                await self._stop(project_id)
+                while self._by_project and len(self._by_project) + self._booting >= self._limit:
+                    await self._stop(min(self._by_project.values(), key=lambda p: p.last_used).project_id)
+                if self._booting >= self._limit:
+                    raise Conflict("Too many previews are starting at once; try again in a few seconds.")
+                self._booting += 1
             try:
-                (scratch / "app").mkdir()  # write_file walks into an existing root, never creates it
-                for rel, data in files.items():
-                    write_file(scratch / "app", rel, data)
-                env = await self._runtimes.ensure(files["requirements.txt"].decode("utf-8", "replace"))
-                port = free_port()
-                server = await self._sandbox.serve(
-                    [
-                        str(env.python),
-                        "-m",
-                        "uvicorn",
-                        "app.main:app",
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        str(port),
-                    ],
-                    cwd=scratch / "app",
-                    port=port,
-                    env={
-                        "PATH": str(env.python.parent),
-                        "DATABASE_URL": f"sqlite:///{scratch / 'preview.db'}",
-                    },
-                    limits=PREVIEW_LIMITS,
-                )
-                await _wait_until_up(server, port)
-            except BaseException:
-                shutil.rmtree(scratch, ignore_errors=True)
-                raise
-            preview = Preview(
-                id=secrets.token_hex(8),
-                project_id=project_id,
-                user_id=user_id,
-                commit=commit,
-                port=port,
-                started_at=time.time(),
-                server=server,
-                scratch=scratch,
-            )
-            self._by_project[project_id] = preview
-            self._by_id[preview.id] = preview
+                preview = await self._boot(project_id=project_id, user_id=user_id, ref=ref)
+            finally:
+                self._booting -= 1
+            async with self._lock:
+                self._by_project[project_id] = preview
+                self._by_id[preview.id] = preview
             return preview
+
+    def _starting_lock(self, project_id: str) -> asyncio.Lock:
+        lock = self._project_locks.get(project_id)
+        if lock is None:
+            lock = self._project_locks[project_id] = asyncio.Lock()
+        return lock
+
+    async def _boot(self, *, project_id: str, user_id: str, ref: str) -> Preview:
+        path = self._root / project_id
+        if not (path / ".git").exists():
+            raise Conflict("This project has no files yet; wait for its generation to finish.")
+        repo = await asyncio.to_thread(ProjectRepo.open, path)
+        if repo.head() is None:
+            raise Conflict("This project has no commits yet.")
+        commit = await asyncio.to_thread(repo.resolve, ref)
+        files = await asyncio.to_thread(repo.tree, commit)
+        if "requirements.txt" not in files or "app/main.py" not in files:
+            raise Conflict("This commit has no runnable app (requirements.txt and app/main.py).")
+        scratch = Path(tempfile.mkdtemp(prefix="autocrea-preview-"))
+        try:
+            (scratch / "app").mkdir()  # write_file walks into an existing root, never creates it
+            for rel, data in files.items():
+                write_file(scratch / "app", rel, data)
+            env = await self._runtimes.ensure(files["requirements.txt"].decode("utf-8", "replace"))
+            port = free_port()
+            server = await self._sandbox.serve(
+                [
+                    str(env.python),
+                    "-m",
+                    "uvicorn",
+                    "app.main:app",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                ],
+                cwd=scratch / "app",
+                port=port,
+                env={"PATH": str(env.python.parent), "DATABASE_URL": f"sqlite:///{scratch / 'preview.db'}"},
+                limits=PREVIEW_LIMITS,
+            )
+            await _wait_until_up(server, port)
+        except BaseException:
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise
+        return Preview(
+            id=secrets.token_hex(8),
+            project_id=project_id,
+            user_id=user_id,
+            commit=commit,
+            port=port,
+            started_at=time.time(),
+            server=server,
+            scratch=scratch,
+        )
 
     async def stop(self, project_id: str) -> None:
         async with self._lock:

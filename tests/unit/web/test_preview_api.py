@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -101,3 +103,39 @@ def test_a_preview_of_an_older_commit_and_of_a_commit_with_no_app(app: Generated
     unknown = app.call("POST", json={"ref": "deadbeef"})
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "not_found"
     assert app.call("GET").status_code == 404
+
+
+def test_a_slow_app_booting_does_not_hold_up_other_projects_previews(app: Generated) -> None:
+    platform, owner = app.platform, app.owner
+    created = platform.generate(owner, "a recipe book with recipes and ingredients")
+    assert platform.wait_run(owner, created["run"]["id"])["status"] == "succeeded"
+    slow = Generated(platform, owner, created["project"]["id"])
+    main = platform.request("GET", f"/api/projects/{slow.project_id}/files/app/main.py", owner).json()
+    saved = platform.request(
+        "PUT",
+        f"/api/projects/{slow.project_id}/files/app/main.py",
+        owner,
+        json={
+            "content": main["content"] + "\nimport time\n\ntime.sleep(8)  # a slow start\n",
+            "base": main["commit"],
+        },
+    )
+    assert saved.status_code == 200, saved.text
+    finished: list[str] = []
+
+    def start_slow() -> None:
+        response = slow.call("POST")
+        detail = "" if response.status_code == 201 else f" {response.text[:300]}"
+        finished.append(f"slow {response.status_code}{detail}")
+
+    booting = threading.Thread(target=start_slow)
+    booting.start()
+    try:
+        time.sleep(1)  # the slow app is booting now
+        quick = app.call("POST")
+        finished.append(f"quick {quick.status_code}")
+        booting.join(timeout=60)
+        assert finished == ["quick 201", "slow 201"]
+    finally:
+        booting.join(timeout=60)
+        slow.call("DELETE")
