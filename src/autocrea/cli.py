@@ -216,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 settings.secret()  # create the shared secret once, before the processes race for it
             uvicorn.run(
                 # Several processes each build the app from the environment (the factory), one builds it here.
-                "autocrea.web.app:create_app" if args.workers > 1 else create_app(settings),
+                "autocrea.web.app:served_app" if args.workers > 1 else create_app(settings),
                 factory=args.workers > 1,
                 workers=args.workers if args.workers > 1 else None,
                 host=args.host or settings.host,

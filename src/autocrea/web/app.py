@@ -13,7 +13,7 @@ from autocrea.config import Settings
 from autocrea.jobs.preview import Previews
 from autocrea.storage.migrate import upgrade
 from autocrea.web import errors
-from autocrea.web.observe import Metrics, RequestPlumbing
+from autocrea.web.observe import Metrics, RequestPlumbing, configure_logging
 from autocrea.web.proxy import PreviewProxy, host_pattern
 from autocrea.web.routes import accounts, events, files, ops, preview, projects
 from autocrea.web.services import Services, build_services
@@ -66,3 +66,11 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         PreviewProxy, previews=previews, pattern=pattern, frame_origin=settings.public_url.rstrip("/")
     )
     return app
+
+
+def served_app() -> FastAPI:
+    """The app of each process of `autocrea serve --workers N`: settings from the environment and the
+    same JSON logs as a single-process server (a child process does not inherit the parent's setup)."""
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)
