@@ -76,6 +76,12 @@ def test_signed_in_pages_settings_and_logout(browsing: Browsing) -> None:
     secret = "sk-test-" + "x" * 24 + "9f3a"
     openai = page.locator('.key-form[data-provider="openai"]')
     openai.get_by_label("Clave").fill(secret)
+    b.console.expect(r"status of 400 .*/api/keys/openai")  # the refused base URL below
+    openai.get_by_label("URL del servidor").fill("http://169.254.169.254/latest/")  # the metadata service
+    openai.get_by_role("button", name="Guardar clave").click()
+    expect(page.locator("#toasts")).to_contain_text("apunta a una dirección privada o local")
+    assert b.api("/api/keys") == []
+    openai.get_by_label("URL del servidor").fill("")
     openai.get_by_role("button", name="Guardar clave").click()
     expect(page.get_by_test_id("key-state-openai")).to_contain_text("9f3a")
     assert secret not in page.content()  # shown masked, never in full

@@ -34,7 +34,7 @@ def _refuse(host: str, why: str) -> InvalidInput:
     return InvalidInput(
         f"The base URL points at {host} ({why}). Your own keys may only call public addresses; "
         "the server owner can allow private ones with AUTOCREA_ALLOW_PRIVATE_MODEL_URLS.",
-        details={"field": "base_url"},
+        details={"field": "base_url", "reason": "private_address"},
     )
 
 

@@ -36,7 +36,7 @@ REFUSED = [
 def test_private_loopback_and_reserved_addresses_are_refused_with_a_clear_message(url: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         asyncio.run(require_public(url))
-    assert refused.value.details == {"field": "base_url"}
+    assert refused.value.details == {"field": "base_url", "reason": "private_address"}
     assert "only call public addresses" in refused.value.message
     assert "AUTOCREA_ALLOW_PRIVATE_MODEL_URLS" in refused.value.message
 

@@ -79,11 +79,11 @@ BAD = [
     ({"key": "sk-0123456789ab", "base_url": "models.example/v1"}, "base_url"),
     ({"key": "sk-0123456789ab", "base_url": "http://models.example/\x00v1"}, "base_url"),
     # Hostile: the server's own neighbourhood (metadata service, Redis, PostgreSQL, private network).
-    ({"key": "sk-0123456789ab", "base_url": "http://169.254.169.254/latest/meta-data/"}, "base_url"),
-    ({"key": "sk-0123456789ab", "base_url": "http://127.0.0.1:6379/"}, "base_url"),
-    ({"key": "sk-0123456789ab", "base_url": "http://localhost:5432/v1"}, "base_url"),
-    ({"key": "sk-0123456789ab", "base_url": "http://[::1]:8000/v1"}, "base_url"),
-    ({"key": "sk-0123456789ab", "base_url": "http://192.168.0.10:11434/v1"}, "base_url"),
+    ({"key": "sk-0123456789ab", "base_url": "http://169.254.169.254/latest/meta-data/"}, "base_url/private"),
+    ({"key": "sk-0123456789ab", "base_url": "http://127.0.0.1:6379/"}, "base_url/private"),
+    ({"key": "sk-0123456789ab", "base_url": "http://localhost:5432/v1"}, "base_url/private"),
+    ({"key": "sk-0123456789ab", "base_url": "http://[::1]:8000/v1"}, "base_url/private"),
+    ({"key": "sk-0123456789ab", "base_url": "http://192.168.0.10:11434/v1"}, "base_url/private"),
 ]
 
 
@@ -94,7 +94,9 @@ def test_bad_keys_and_base_urls_are_400_and_store_nothing(backend: dict[str, obj
             response = platform.request("PUT", "/api/keys/openai", json=body, headers=bo.bearer_headers())
             assert response.status_code == 400, (body, response.text)
             assert response.json()["error"]["code"] == "invalid_input"
-            assert response.json()["error"]["details"] == {"field": field}
+            field, _, private = field.partition("/")
+            expected = {"field": field, "reason": "private_address"} if private else {"field": field}
+            assert response.json()["error"]["details"] == expected
         assert platform.request("GET", "/api/keys", bo).json() == []
 
 
@@ -116,7 +118,8 @@ def test_a_private_base_url_saved_while_allowed_is_refused_before_a_run_once_dis
         )
         assert refused.status_code == 400, refused.text
         error = refused.json()["error"]
-        assert error["code"] == "invalid_input" and error["details"] == {"field": "base_url"}
+        assert error["code"] == "invalid_input"
+        assert error["details"] == {"field": "base_url", "reason": "private_address"}
         assert "only call public addresses" in error["message"] and CANARY not in refused.text
         assert platform.request("GET", "/api/auth/me", ana).json()["credits"]["held"] == 0
         assert platform.request("GET", "/api/projects", ana).json()["items"] == []
