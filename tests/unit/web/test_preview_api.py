@@ -106,7 +106,8 @@ def test_a_preview_of_an_older_commit_and_of_a_commit_with_no_app(app: Generated
 
 
 def test_a_slow_app_booting_does_not_hold_up_other_projects_previews(app: Generated) -> None:
-    platform, owner = app.platform, app.owner
+    platform = app.platform
+    owner = platform.register()  # another user's project: the shared library's owner runs nothing new
     created = platform.generate(owner, "a recipe book with recipes and ingredients")
     assert platform.wait_run(owner, created["run"]["id"])["status"] == "succeeded"
     slow = Generated(platform, owner, created["project"]["id"])
