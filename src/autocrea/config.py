@@ -142,6 +142,16 @@ class Settings(BaseSettings):
     )
     rate_limit_api: str = Field(default="600/minute", description="requests per user (or IP when anonymous)")
     rate_limit_generate: str = Field(default="10/minute", description="generations a user may start")
+    password_hash_memory_kib: int = Field(
+        default=65536,
+        ge=8192,
+        le=1_048_576,
+        description="argon2id memory per password hash, in KiB (each hash in flight holds it; at most "
+        "one per CPU at a time); stored hashes are re-made with a new cost at the user's next login",
+    )
+    password_hash_time_cost: int = Field(
+        default=3, ge=1, le=20, description="argon2id passes per password hash"
+    )
     rate_limit_login: str = Field(
         default="10/15 minutes", description="failed logins allowed per account and, times 5, per IP"
     )

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import re
-from functools import cache
 
-from pwdlib import PasswordHash
-from pwdlib.hashers.argon2 import Argon2Hasher
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from autocrea.accounts.passwords import Passwords
 from autocrea.domain.account import check_password, clean_name, normalize_email
 from autocrea.errors import AuthError, InvalidInput
 from autocrea.storage.tables import User, new_id, utcnow
@@ -22,23 +19,14 @@ WRONG_LOGIN = "The e-mail or password is not right."
 _PLAIN_SUBJECT = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
-@cache
-def _hasher() -> PasswordHash:
-    return PasswordHash((Argon2Hasher(),))
-
-
-@cache
-def _dummy_hash() -> str:
-    # Verified against when the user is unknown, so both answers take the same time.
-    return _hasher().hash("not-a-real-password-0f9c")
-
-
-async def register(sessions: Sessions, *, email: str, password: str, display_name: str = "") -> User:
+async def register(
+    sessions: Sessions, *, passwords: Passwords, email: str, password: str, display_name: str = ""
+) -> User:
     """Create an account; InvalidInput for a bad address or password, or one already registered."""
     address = normalize_email(email)
     check_password(password, email=address)
     name = clean_name(display_name or address.split("@", 1)[0], field="name")
-    hashed = await asyncio.to_thread(_hasher().hash, password)
+    hashed = await passwords.hash(password)
     user = User(
         id=new_id(),
         email=address,
@@ -58,7 +46,7 @@ async def register(sessions: Sessions, *, email: str, password: str, display_nam
     return user
 
 
-async def authenticate(sessions: Sessions, *, email: str, password: str) -> User:
+async def authenticate(sessions: Sessions, *, passwords: Passwords, email: str, password: str) -> User:
     """The user with this e-mail and password; AuthError with one message for every kind of miss."""
     try:
         address = normalize_email(email)
@@ -66,18 +54,18 @@ async def authenticate(sessions: Sessions, *, email: str, password: str) -> User
         address = ""
     async with sessions() as session:
         user = await session.scalar(select(User).where(User.email == address)) if address else None
-    stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
-    ok = await asyncio.to_thread(_verify, password[:1024], stored)
-    if user is None or not user.is_active or not user.password_hash or not ok:
+    stored = user.password_hash if user is not None else None
+    verified = await passwords.verify(password, stored or None)
+    if user is None or not user.is_active or not verified.ok:
         raise AuthError(WRONG_LOGIN)
+    if verified.rehashed is not None:  # the owner changed the cost: this account follows now
+        async with sessions() as session, session.begin():
+            await session.execute(
+                update(User)
+                .where(User.id == user.id, User.password_hash == stored)
+                .values(password_hash=verified.rehashed)
+            )
     return user
-
-
-def _verify(password: str, hashed: str) -> bool:
-    try:
-        return _hasher().verify(password, hashed)
-    except Exception:  # a malformed stored hash is a failed login, never a crash
-        return False
 
 
 async def get_user(sessions: Sessions, *, user_id: str) -> User | None:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from autocrea.accounts.clerk import ClerkVerifier
 from autocrea.accounts.keys import fernet_for
+from autocrea.accounts.passwords import Passwords
 from autocrea.blueprint.architect import design
 from autocrea.config import Settings
 from autocrea.jobs.bus import EventBus, MemoryBus
@@ -58,6 +59,7 @@ class Services:
     warmup: asyncio.Task[object]
     principals: RecentPrincipals[Principal]
     probe: RunProbe
+    passwords: Passwords
 
     async def aclose(self) -> None:
         with contextlib.suppress(Exception):
@@ -155,4 +157,7 @@ async def build_services(settings: Settings, *, run_worker: bool) -> Services:
         warmup=warm,
         principals=RecentPrincipals(user_of=lambda principal: principal.user.id),
         probe=RunProbe(sessions, max_age=settings.sse_heartbeat_seconds / 2),
+        passwords=Passwords(
+            memory_kib=settings.password_hash_memory_kib, time_cost=settings.password_hash_time_cost
+        ),
     )

@@ -142,7 +142,11 @@ async def _start_session(svc: Svc, request: Request, response: Response, user: U
 @router.post("/auth/register", status_code=201, response_model=MeOut, dependencies=[Depends(anonymous_limit)])
 async def register(body: RegisterIn, request: Request, response: Response, svc: Svc) -> MeOut:
     user = await users.register(
-        svc.sessions, email=body.email, password=body.password, display_name=body.display_name
+        svc.sessions,
+        passwords=svc.passwords,
+        email=body.email,
+        password=body.password,
+        display_name=body.display_name,
     )
     await credits.grant_trial(svc.sessions, user_id=user.id)
     return await _start_session(svc, request, response, user)
@@ -160,7 +164,9 @@ async def login(body: LoginIn, request: Request, response: Response, svc: Svc) -
             f"Too many failed logins. Try again in {wait} seconds or reset your password.", retry_after=wait
         )
     try:
-        user = await users.authenticate(svc.sessions, email=body.email, password=body.password)
+        user = await users.authenticate(
+            svc.sessions, passwords=svc.passwords, email=body.email, password=body.password
+        )
     except AuthError:
         await svc.limiter.count(svc.rates.login_account, "login", account)
         await svc.limiter.count(svc.rates.login_ip, "login-ip", ip)
