@@ -30,7 +30,7 @@ from autocrea.domain.events import Event, EventStream
 from autocrea.pipeline.context import RunContext
 from autocrea.pipeline.generation import Outcome, generate
 from autocrea.pipeline.roles.architect import Architect
-from autocrea.pipeline.roles.base import Role
+from autocrea.pipeline.roles.base import Role, Summary
 from autocrea.pipeline.roles.builders import Backend, Devops, Frontend
 from autocrea.pipeline.roles.tester import Tester
 from autocrea.providers.protocol import ChatMessage
@@ -63,8 +63,8 @@ class ModelOnlyTester(Tester):
     The benchmark isolates model time; install, pytest, boot and probes are measured by generation.py.
     """
 
-    async def verify(self, ctx: RunContext) -> str:
-        return "verification left out of the benchmark"
+    async def verify(self, ctx: RunContext) -> Summary:
+        return Summary("verification left out of the benchmark")
 
 
 def roles(sequential: bool) -> list[Role]:

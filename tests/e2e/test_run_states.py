@@ -37,7 +37,13 @@ def test_a_reload_during_a_run_resumes_the_live_steps(browsing: Browsing) -> Non
     expect(page.locator("#run-project")).to_contain_text("Tienda con productos")
     for role in DONE_BEFORE_TESTER:
         expect(page.locator(f'.step[data-step="{role}"]')).to_have_attribute("data-status", "succeeded")
-    expect(page.locator('.step[data-step="backend"] .step-summary')).to_contain_text("files")
+    # Step summaries in the page's language, from the facts the server sends with its English line.
+    expect(page.locator('.step[data-step="backend"] .step-summary')).to_have_text(
+        re.compile(r"^\d+ archivos, \d+ líneas$")
+    )
+    expect(page.locator('.step[data-step="architect"] .step-summary')).to_have_text(
+        re.compile(r"^\d+ entidades \(.+\), \d+ páginas, funciones: búsqueda, filtros")
+    )
     expect(page.locator('.step[data-step="security"]')).to_have_attribute("data-status", "pending")
     expect(page.locator('.step[data-step="tester"]')).to_have_attribute("data-status", "running")
     expect(page.get_by_role("button", name="Generando…")).to_be_disabled()
@@ -46,6 +52,8 @@ def test_a_reload_during_a_run_resumes_the_live_steps(browsing: Browsing) -> Non
         "data-status", "succeeded", timeout=180_000
     )
     expect(page.locator("#run-percent")).to_have_text("100%")
+    expect(page.locator('.step[data-step="tester"] .step-summary')).to_contain_text("pruebas superadas")
+    expect(page.locator('.step[data-step="security"] .step-summary')).to_contain_text("graves")
     expect(page.get_by_role("link", name="Abrir proyecto")).to_be_visible()
     expect(page.get_by_role("button", name="Generar aplicación")).to_be_enabled()
 

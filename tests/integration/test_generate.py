@@ -17,6 +17,7 @@ from autocrea.domain.events import Event, EventStream
 from autocrea.domain.examples import SEED_EXAMPLES
 from autocrea.pipeline.context import RunContext
 from autocrea.pipeline.generation import Outcome, generate
+from autocrea.pipeline.roles.base import Summary
 from autocrea.sandbox.process import ProcessSandbox
 from autocrea.sandbox.runtime import RuntimeCache
 from autocrea.storage.archive import zip_commit
@@ -122,12 +123,12 @@ async def test_a_failing_app_is_reported_not_hidden(tmp_path: Path, runtimes: Ru
     from autocrea.pipeline.roles.builders import Backend
 
     class BrokenBackend(Backend):
-        async def run(self, ctx: RunContext) -> str:
+        async def run(self, ctx: RunContext) -> Summary:
             spec = ctx.require_spec()
             files = type(self)._render(spec)
             files["app/models.py"] = files["app/models.py"] + "\nraise RuntimeError('broken on purpose')\n"
             await ctx.commit(self.name, self.owns, files, "Broken backend")
-            return "broken"
+            return Summary("broken")
 
     roles = [BrokenBackend() if r.name == "backend" else r for r in default_roles()]
     events: list[Event] = []

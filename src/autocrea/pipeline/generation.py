@@ -81,7 +81,8 @@ async def generate(ctx: RunContext, *, roles: list[Role] | None = None) -> Outco
             except BaseException:  # cancelled: still end it, so no step waiting for it hangs
                 ctx.steps.end(role.name, "failed")
                 raise
-            ended(role.name, "succeeded", summary=summary, seconds=round(time.monotonic() - t0, 3))
+            seconds = round(time.monotonic() - t0, 3)
+            ended(role.name, "succeeded", summary=summary.text, facts=summary.facts, seconds=seconds)
 
         return work
 

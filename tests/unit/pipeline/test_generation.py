@@ -12,7 +12,7 @@ from autocrea.domain.events import Event, EventStream
 from autocrea.errors import GenerationFailed
 from autocrea.pipeline.context import RunContext
 from autocrea.pipeline.generation import default_roles, generate
-from autocrea.pipeline.roles.base import Role
+from autocrea.pipeline.roles.base import Role, Summary
 from autocrea.pipeline.roles.builders import Backend
 from autocrea.sandbox.process import ProcessSandbox
 from autocrea.sandbox.runtime import RuntimeCache
@@ -27,7 +27,7 @@ class FailingBackend(Backend):
     def __init__(self, gate: asyncio.Event | None = None) -> None:
         self.gate = gate
 
-    async def run(self, ctx: RunContext) -> str:
+    async def run(self, ctx: RunContext) -> Summary:
         if self.gate is not None:
             await self.gate.wait()
         raise GenerationFailed("the backend broke on purpose")

@@ -9,7 +9,7 @@ from autocrea.domain.appspec import AppSpec
 from autocrea.pipeline.architect_model import design_with_model
 from autocrea.pipeline.context import RunContext
 from autocrea.pipeline.ownership import OWNS
-from autocrea.pipeline.roles.base import RoleSettings
+from autocrea.pipeline.roles.base import RoleSettings, Summary
 
 
 class Architect:
@@ -36,7 +36,7 @@ class Architect:
             ctx.record_usage(self.name, usage)
         return result.spec, tuple(result.notes)
 
-    async def run(self, ctx: RunContext) -> str:
+    async def run(self, ctx: RunContext) -> Summary:
         with ctx.timed("spec"):
             spec, notes = await self._design(ctx)
         ctx.spec = spec
@@ -54,4 +54,12 @@ class Architect:
         )
         features = ", ".join(spec.features) or "none"
         count = f"{len(spec.entities)} entit{'y' if len(spec.entities) == 1 else 'ies'}"
-        return f"{count} ({entities}), {len(spec.pages)} pages, features: {features}"
+        return Summary(
+            f"{count} ({entities}), {len(spec.pages)} pages, features: {features}",
+            {
+                "n": len(spec.entities),
+                "entities": entities,
+                "pages": len(spec.pages),
+                "features": list(spec.features),
+            },
+        )

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Protocol
 
 from autocrea.pipeline.context import RunContext
+
+
+@dataclass(frozen=True)
+class Summary:
+    """How a step ended, in one line (logs, CLI, API) and as facts a UI words in its own language."""
+
+    text: str
+    facts: dict[str, int | str | list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -25,8 +33,8 @@ class Role(Protocol):
     owns: tuple[str, ...]  # fnmatch patterns of the files this role may write
     settings: RoleSettings
 
-    async def run(self, ctx: RunContext) -> str:
-        """Do the role's work, commit once, return a one-line summary."""
+    async def run(self, ctx: RunContext) -> Summary:
+        """Do the role's work, commit once, say how it ended."""
         ...
 
 

@@ -10,7 +10,7 @@ from autocrea.domain.appspec import AppSpec
 from autocrea.pipeline.builder_model import refine
 from autocrea.pipeline.context import RunContext
 from autocrea.pipeline.ownership import OWNS
-from autocrea.pipeline.roles.base import RoleSettings
+from autocrea.pipeline.roles.base import RoleSettings, Summary
 
 
 class _Builder:
@@ -22,7 +22,7 @@ class _Builder:
     settings = RoleSettings(timeout_seconds=600)  # a model may stream a few thousand tokens
     _render: Callable[[AppSpec], dict[str, str]]
 
-    async def run(self, ctx: RunContext) -> str:
+    async def run(self, ctx: RunContext) -> Summary:
         spec = ctx.require_spec()
         with ctx.timed("render"):
             files = await asyncio.to_thread(type(self)._render, spec)
@@ -30,7 +30,7 @@ class _Builder:
         files = await refine(ctx, role=self.name, owns=self.owns, settings=self.settings, files=files)
         await ctx.commit(self.name, self.owns, files, f"{self.title}: {len(files)} files for {spec.name}")
         lines = sum(text.count("\n") for text in files.values())
-        return f"{len(files)} files, {lines} lines"
+        return Summary(f"{len(files)} files, {lines} lines", {"n": len(files), "lines": lines})
 
 
 class Backend(_Builder):

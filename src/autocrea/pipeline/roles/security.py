@@ -16,7 +16,7 @@ from autocrea.blueprint.allowlist import ALLOWED_PACKAGES
 from autocrea.pipeline.context import RunContext
 from autocrea.pipeline.evidence import Finding, Severity
 from autocrea.pipeline.ownership import OWNS
-from autocrea.pipeline.roles.base import RoleSettings
+from autocrea.pipeline.roles.base import RoleSettings, Summary
 from autocrea.pipeline.security_report import render_security_md
 from autocrea.sandbox.protocol import Limits
 from autocrea.storage.paths import walk_files, write_file
@@ -102,7 +102,7 @@ class Security:
     owns: tuple[str, ...] = OWNS["security"]
     settings = RoleSettings(timeout_seconds=120)
 
-    async def run(self, ctx: RunContext) -> str:
+    async def run(self, ctx: RunContext) -> Summary:
         spec = ctx.require_spec()
         scratch = Path(tempfile.mkdtemp(prefix="autocrea-scan-"))
         try:
@@ -151,7 +151,7 @@ class Security:
             self.name, self.owns, {"SECURITY.md": report}, f"Security review: {len(findings)} finding(s)"
         )
         high = sum(1 for f in findings if f.severity == "high")
-        return f"{len(findings)} finding(s), {high} high"
+        return Summary(f"{len(findings)} finding(s), {high} high", {"n": len(findings), "high": high})
 
 
 def _relative(path: str, root: Path) -> str:

@@ -17,7 +17,7 @@ from autocrea.pipeline.context import RunContext
 from autocrea.pipeline.evidence import PageProbe
 from autocrea.pipeline.ownership import OWNS, mentioned_paths, owner_of
 from autocrea.pipeline.pytest_report import failure_excerpt, parse_short_summary
-from autocrea.pipeline.roles.base import RoleSettings
+from autocrea.pipeline.roles.base import RoleSettings, Summary
 from autocrea.pipeline.roles.builders import Backend
 from autocrea.sandbox.process import free_port
 from autocrea.sandbox.protocol import Limits, Server
@@ -52,7 +52,7 @@ class Tester:
     owns: tuple[str, ...] = OWNS["tester"]
     settings = RoleSettings(timeout_seconds=Backend.settings.timeout_seconds + VERIFY_SECONDS)
 
-    async def run(self, ctx: RunContext) -> str:
+    async def run(self, ctx: RunContext) -> Summary:
         await self.write(ctx)
         ctx.log(self.name, f"tests committed; waiting for {', '.join(self.waits_for)} to verify the app")
         await ctx.steps.wait(self.waits_for, waiter=self.name, purpose="verifying the app")
@@ -65,7 +65,7 @@ class Tester:
         files = await refine(ctx, role=self.name, owns=self.owns, settings=self.settings, files=files)
         await ctx.commit(self.name, self.owns, files, f"Tests: {len(files)} files for {spec.name}")
 
-    async def verify(self, ctx: RunContext) -> str:
+    async def verify(self, ctx: RunContext) -> Summary:
         """Prove the committed app (builders' files and these tests); repair or restore if it fails."""
         try:
             await self._verify(ctx)
@@ -84,9 +84,12 @@ class Tester:
             await self._verify(ctx)
         return self._summary(ctx)
 
-    def _summary(self, ctx: RunContext) -> str:
+    def _summary(self, ctx: RunContext) -> Summary:
         ev = ctx.evidence
-        return f"{ev.tests_passed} tests passed, app booted, {ev.pages_ok}/{len(ev.pages)} pages answered 200"
+        return Summary(
+            f"{ev.tests_passed} tests passed, app booted, {ev.pages_ok}/{len(ev.pages)} pages answered 200",
+            {"n": ev.tests_passed, "pages_ok": ev.pages_ok, "pages": len(ev.pages)},
+        )
 
     async def _repair(self, ctx: RunContext, failure: AutocreaError) -> bool:
         """Send the failure to the roles that own the failing files; bounded by rounds and tokens.

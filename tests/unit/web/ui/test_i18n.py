@@ -59,3 +59,19 @@ def test_the_browser_gets_script_strings_step_and_status_names_only() -> None:
     assert sent["run.finished"] == "App ready and verified!"
     assert sent["step.tester.title"] == "Tester" and sent["status.running"] == "Generating"
     assert "landing.lead" not in sent
+
+
+def test_every_feature_and_step_summary_the_run_view_words_has_both_languages() -> None:
+    # Built keys (`feature.${f}`, `run.summary.${step}`) escape the literal-key check above.
+    from typing import get_args
+
+    from autocrea.domain.appspec import Feature
+
+    for lang in ("es", "en"):
+        sent = browser_strings(lang)
+        assert all(f"feature.{f}" in sent for f in get_args(Feature)), lang
+        for step in ("architect", "builder", "tester", "security"):
+            assert f"run.summary.{step}" in sent and f"run.summary.{step}.one" in sent
+    es = translator("es")
+    assert es("js.run.summary.builder", n=12, lines=916) == "12 archivos, 916 líneas"
+    assert es("js.run.summary.builder", n=1, lines=9) == "1 archivo, 9 líneas"

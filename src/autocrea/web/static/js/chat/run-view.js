@@ -11,6 +11,17 @@ function roleText(name, part, fallback) {
   return ROLES.has(name) ? t(`step.${name}.${part}`) : fallback;
 }
 
+// A finished step's line in the page's language, from the facts the server sends beside its English
+// summary; a step without facts (or an unknown one) keeps the server's words.
+function stepSummary(name, data) {
+  const key = name === "backend" || name === "frontend" || name === "devops" ? "builder" : name;
+  const facts = data.facts || {};
+  if (!ROLES.has(name) || facts.n === undefined) return data.summary;
+  const features = (facts.features || []).map((f) => t(`feature.${f}`)).join(", ") || t("run.summary.none");
+  const wording = t(`run.summary.${key}`, { ...facts, features });
+  return wording.startsWith("run.summary.") ? data.summary : wording;
+}
+
 class StepRow {
   constructor(node) {
     this.name = node.name;
@@ -190,7 +201,7 @@ export class RunView {
         step.setStatus(data.status || "succeeded");
         step.last.hidden = true;
         if (data.summary) {
-          step.summary.textContent = data.summary;
+          step.summary.textContent = stepSummary(event.step, data);
           step.summary.hidden = false;
         }
         if (typeof data.progress === "number") this.setProgress(data.progress);
