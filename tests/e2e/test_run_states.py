@@ -53,6 +53,9 @@ def test_a_reload_during_a_run_resumes_the_live_steps(browsing: Browsing) -> Non
     )
     expect(page.locator("#run-percent")).to_have_text("100%")
     expect(page.locator('.step[data-step="tester"] .step-summary')).to_contain_text("pruebas superadas")
+    tester_log = page.locator('.step[data-step="tester"] .step-log')
+    expect(tester_log).to_contain_text("ejecutando pytest en el sandbox")
+    expect(tester_log).to_contain_text(re.compile(r"pytest: \d+ superadas, 0 fallidas en [\d.]+ s"))
     expect(page.locator('.step[data-step="security"] .step-summary')).to_contain_text("graves")
     expect(page.get_by_role("link", name="Abrir proyecto")).to_be_visible()
     expect(page.get_by_role("button", name="Generar aplicación")).to_be_enabled()
@@ -125,7 +128,7 @@ def test_cancelling_a_run_stops_it_and_returns_the_credits(browsing: Browsing) -
     expect(page.locator(".alert-warn")).to_contain_text("se canceló")
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Eliminar proyecto").click()
-    expect(page).to_have_url(b.url("/projects"))
+    expect(page).to_have_url(b.url("/projects"), timeout=15_000)  # removes the repository: slower under load
     expect(page.get_by_role("heading", name="Aún no tienes proyectos")).to_be_visible()
 
 

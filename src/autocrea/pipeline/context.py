@@ -90,7 +90,18 @@ class RunContext:
             self.evidence.pages.clear()
             self.evidence.booted = False
 
-    def log(self, role: str, message: str, **data: object) -> None:
+    def log(
+        self,
+        role: str,
+        message: str,
+        *,
+        key: str | None = None,
+        params: dict[str, object] | None = None,
+        **data: object,
+    ) -> None:
+        """A log line: `message` in English (CLI, API, logs); `key` and `params` let a UI word it itself."""
+        if key is not None:
+            data = {**data, "key": key, "params": params or {}}
         self.events("step.log", role, message=message, **data)
 
     @contextmanager

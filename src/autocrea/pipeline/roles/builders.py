@@ -26,7 +26,9 @@ class _Builder:
         spec = ctx.require_spec()
         with ctx.timed("render"):
             files = await asyncio.to_thread(type(self)._render, spec)
-        ctx.log(self.name, f"rendered {len(files)} files from the spec")
+        ctx.log(
+            self.name, f"rendered {len(files)} files from the spec", key="rendered", params={"n": len(files)}
+        )
         files = await refine(ctx, role=self.name, owns=self.owns, settings=self.settings, files=files)
         await ctx.commit(self.name, self.owns, files, f"{self.title}: {len(files)} files for {spec.name}")
         lines = sum(text.count("\n") for text in files.values())

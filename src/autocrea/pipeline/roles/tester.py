@@ -54,7 +54,13 @@ class Tester:
 
     async def run(self, ctx: RunContext) -> Summary:
         await self.write(ctx)
-        ctx.log(self.name, f"tests committed; waiting for {', '.join(self.waits_for)} to verify the app")
+        waiting = ", ".join(self.waits_for)
+        ctx.log(
+            self.name,
+            f"tests committed; waiting for {waiting} to verify the app",
+            key="tests_waiting",
+            params={"steps": list(self.waits_for)},
+        )
         await ctx.steps.wait(self.waits_for, waiter=self.name, purpose="verifying the app")
         return await self.verify(ctx)
 
@@ -165,16 +171,21 @@ class Tester:
 
     async def _install(self, ctx: RunContext, app_dir: Path) -> Path:
         requirements = (app_dir / "requirements.txt").read_text(encoding="utf-8")
-        ctx.log(self.name, "resolving dependencies from requirements.txt")
+        ctx.log(self.name, "resolving dependencies from requirements.txt", key="deps_resolving")
         with ctx.timed("install"):
             env = await ctx.runtimes.ensure(requirements)
         ctx.evidence.deps_resolved = True
         how = "reused a cached environment" if env.reused else "installed a fresh environment"
-        ctx.log(self.name, f"dependencies ready: {how} in {env.seconds:.1f} s")
+        ctx.log(
+            self.name,
+            f"dependencies ready: {how} in {env.seconds:.1f} s",
+            key="deps_cached" if env.reused else "deps_installed",
+            params={"seconds": f"{env.seconds:.1f}"},
+        )
         return env.python
 
     async def _pytest(self, ctx: RunContext, app_dir: Path, python: Path) -> None:
-        ctx.log(self.name, "running pytest in the sandbox")
+        ctx.log(self.name, "running pytest in the sandbox", key="pytest_running")
         with ctx.timed("tests"):
             result = await ctx.sandbox.run(
                 [str(python), "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", "--color=no"],
@@ -195,7 +206,10 @@ class Tester:
             )
         ev = ctx.evidence
         ctx.log(
-            self.name, f"pytest: {ev.tests_passed} passed, {ev.tests_failed} failed in {result.seconds:.1f} s"
+            self.name,
+            f"pytest: {ev.tests_passed} passed, {ev.tests_failed} failed in {result.seconds:.1f} s",
+            key="pytest_done",
+            params={"passed": ev.tests_passed, "failed": ev.tests_failed, "seconds": f"{result.seconds:.1f}"},
         )
         if result.timed_out:
             raise GenerationFailed(
@@ -210,7 +224,9 @@ class Tester:
     async def _boot_and_probe(self, ctx: RunContext, app_dir: Path, python: Path, scratch: Path) -> None:
         spec = ctx.require_spec()
         port = free_port()
-        ctx.log(self.name, f"booting the app with uvicorn on port {port}")
+        ctx.log(
+            self.name, f"booting the app with uvicorn on port {port}", key="booting", params={"port": port}
+        )
         with ctx.timed("boot"):
             server = await ctx.sandbox.serve(
                 [str(python), "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],

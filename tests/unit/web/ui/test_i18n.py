@@ -75,3 +75,18 @@ def test_every_feature_and_step_summary_the_run_view_words_has_both_languages() 
     es = translator("es")
     assert es("js.run.summary.builder", n=12, lines=916) == "12 archivos, 916 líneas"
     assert es("js.run.summary.builder", n=1, lines=9) == "1 archivo, 9 líneas"
+
+
+def test_every_keyed_log_line_of_the_pipeline_has_both_languages() -> None:
+    found: set[str] = set()
+    for source in (WEB.parent / "pipeline").rglob("*.py"):
+        # key="name", or key="a" if ... else "b"
+        for expression in re.findall(
+            r"""\bkey=("[a-z_]+"(?: if [^,]+ else "[a-z_]+")?)""", source.read_text()
+        ):
+            found |= set(re.findall(r'"([a-z_]+)"', expression))
+    assert {"rendered", "booting", "pytest_done", "deps_cached", "deps_installed"} <= found, found
+    for lang in ("es", "en"):
+        sent = browser_strings(lang)
+        missing = sorted(k for k in found if f"log.{k}" not in sent)
+        assert not missing, (lang, missing)

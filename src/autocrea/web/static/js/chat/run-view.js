@@ -22,6 +22,17 @@ function stepSummary(name, data) {
   return wording.startsWith("run.summary.") ? data.summary : wording;
 }
 
+// A log line in the page's language when the server gave it a key (the steps' own messages); lines
+// from tools and models stay as they are.
+function logLine(data) {
+  const message = String(data.message || "");
+  if (!data.key) return message;
+  const params = { ...(data.params || {}) };
+  if (Array.isArray(params.steps)) params.steps = params.steps.map((s) => roleText(s, "title", s)).join(", ");
+  const wording = t(`log.${data.key}`, params);
+  return wording.startsWith("log.") ? message : wording;
+}
+
 class StepRow {
   constructor(node) {
     this.name = node.name;
@@ -170,7 +181,7 @@ export class RunView {
         break;
       }
       case "step.log":
-        this.step(event.step).addLog(String(data.message || ""));
+        this.step(event.step).addLog(logLine(data));
         break;
       case "step.token":
         this.step(event.step).addTokens(String(data.text || ""));
