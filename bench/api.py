@@ -34,6 +34,7 @@ from pathlib import Path
 
 import httpx
 
+from autocrea.sandbox.process import free_port
 from bench.loadgen import (
     Http,
     Sample,
@@ -42,7 +43,6 @@ from bench.loadgen import (
     Slot,
     Summary,
     cpu_seconds,
-    free_port,
     open_loop,
     percentile,
     rss_kib,
@@ -442,7 +442,7 @@ def print_streams(r: StreamResult) -> None:
     )
     # The target is the memory of the streams; the whole process (libraries included) is shown beside it.
     streams_met = "met" if delta * 1024 <= 150e6 else "MISSED"
-    print(f"target <= 150 MB for the 500 streams: {delta * 1024 / 1e6:.1f} MB, {streams_met}")
+    print(f"target <= 150 MB for the {r.streams} streams: {delta * 1024 / 1e6:.1f} MB, {streams_met}")
     print(f"whole server process with them open: {r.rss_open_kib * 1024 / 1e6:.1f} MB")
 
 

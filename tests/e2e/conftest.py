@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.conftest import need
-from tests.e2e.server import Served, serve
 from tests.platform import PASSWORD
+from tests.served import Served, serve
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page

@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,19 +17,14 @@ from pathlib import Path
 import httpx
 import pytest
 
+from autocrea.sandbox.process import free_port
 from autocrea.storage.migrate import upgrade
 from tests.platform import PASSWORD
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def served(backend: dict[str, object], tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "server.log"
     env = {
         **os.environ,

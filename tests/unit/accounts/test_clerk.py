@@ -7,7 +7,6 @@ import base64
 import hashlib
 import hmac
 import json
-import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -25,6 +24,7 @@ from jwt.algorithms import RSAAlgorithm
 from autocrea.accounts import clerk
 from autocrea.accounts.clerk import ClerkClaims, ClerkVerifier
 from autocrea.errors import AuthError
+from autocrea.sandbox.process import free_port
 
 ISSUER = "https://clerk.example.test"
 ORIGIN = "https://app.example.test"
@@ -323,13 +323,6 @@ async def test_key_set_refreshed_after_ttl(
     clock[0] += 601
     with pytest.raises(AuthError, match="unreachable"):
         await verifier.verify(token(key_a))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 async def test_jwks_server_down(key_a: rsa.RSAPrivateKey) -> None:

@@ -12,7 +12,6 @@ import asyncio
 import html
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ import pytest
 
 from autocrea.blueprint.render import render_project
 from autocrea.domain.appspec import AppSpec
+from autocrea.sandbox.process import free_port
 from autocrea.sandbox.runtime import RuntimeCache
 from tests.fixtures.specs import ALL, edge, library
 
@@ -73,13 +73,6 @@ def test_generated_project_passes_its_own_tests(runtime: Path, tmp_path: Path, n
     assert not (project / "data").exists(), "tests must not touch the default database"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _get(url: str) -> tuple[int, str, str]:
     with urllib.request.urlopen(url, timeout=5) as response:
         return response.status, response.headers.get("content-type", ""), response.read().decode("utf-8")
@@ -88,7 +81,7 @@ def _get(url: str) -> tuple[int, str, str]:
 def test_generated_app_boots_and_serves_every_page(runtime: Path, tmp_path: Path) -> None:
     spec = library()
     project = _write(tmp_path / "app", spec)
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     uvicorn = [str(runtime / "bin" / "python"), "-m", "uvicorn", "app.main:app"]
     server = subprocess.Popen(

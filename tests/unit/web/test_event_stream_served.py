@@ -15,8 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.server import Served, serve
 from tests.platform import Account, Platform
+from tests.served import Served, serve
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""AUTOCREA served by uvicorn on a free port in a background thread, as a browser would reach it.
+"""AUTOCREA served by uvicorn on a free port in a background thread, reached over a real socket.
 
 The preview origin is `<id>.preview.localhost:<port>`: Chromium resolves every `*.localhost` name to
 the loopback address by itself, so the separate origin works without DNS or /etc/hosts.
@@ -6,7 +6,6 @@ the loopback address by itself, so the separate origin works without DNS or /etc
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from typing import Any
 import uvicorn
 
 from autocrea.config import Settings
+from autocrea.sandbox.process import free_port
 from autocrea.web.app import create_app
 from tests.platform import settings_for
 
@@ -27,12 +27,6 @@ class Served:
     url: str
     port: int
     settings: Settings
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager
