@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 Severity = Literal["high", "medium", "low"]
 
@@ -34,8 +35,38 @@ class Finding:
     message: str
 
 
+class _Outcome(Protocol):
+    @property
+    def outcome(self) -> str: ...
+
+
+class _Probe(Protocol):
+    @property
+    def ok(self) -> bool: ...
+
+
+class Tally:
+    """The counts over test results and probed pages: one meaning of passed, failed and answered, for
+    the run's Evidence and for the UI's view of it read back from events."""
+
+    tests: Sequence[_Outcome]
+    pages: Sequence[_Probe]
+
+    @property
+    def tests_passed(self) -> int:
+        return sum(1 for t in self.tests if t.outcome == "passed")
+
+    @property
+    def tests_failed(self) -> int:
+        return sum(1 for t in self.tests if t.outcome in ("failed", "error"))
+
+    @property
+    def pages_ok(self) -> int:
+        return sum(1 for p in self.pages if p.ok)
+
+
 @dataclass
-class Evidence:
+class Evidence(Tally):
     files: int = 0
     lines: int = 0
     deps_resolved: bool = False
@@ -50,18 +81,6 @@ class Evidence:
     model_seconds: dict[str, float] = field(default_factory=dict)  # per role, time spent in model calls
     role_tokens: dict[str, tuple[int, int]] = field(default_factory=dict)  # per role: prompt, completion
     timings: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def tests_passed(self) -> int:
-        return sum(1 for t in self.tests if t.outcome == "passed")
-
-    @property
-    def tests_failed(self) -> int:
-        return sum(1 for t in self.tests if t.outcome in ("failed", "error"))
-
-    @property
-    def pages_ok(self) -> int:
-        return sum(1 for p in self.pages if p.ok)
 
     def unmet(self) -> list[str]:
         """Criteria of the definition of done that do not hold; empty means done."""

@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from autocrea.pipeline.evidence import Tally
+
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 
 
@@ -44,23 +46,11 @@ class FindingRow:
 
 
 @dataclass
-class EvidenceView:
+class EvidenceView(Tally):
     steps: list[StepRow] = field(default_factory=list)
     tests: list[TestRow] = field(default_factory=list)
     pages: list[PageRow] = field(default_factory=list)
     findings: list[FindingRow] = field(default_factory=list)
-
-    @property
-    def tests_passed(self) -> int:
-        return sum(1 for t in self.tests if t.outcome == "passed")
-
-    @property
-    def tests_failed(self) -> int:
-        return sum(1 for t in self.tests if t.outcome in ("failed", "error"))
-
-    @property
-    def pages_ok(self) -> int:
-        return sum(1 for p in self.pages if p.ok)
 
 
 def parse_findings(security_md: str) -> list[FindingRow]:
