@@ -76,7 +76,7 @@ class Previews:
         Booting an app takes seconds (up to BOOT_TIMEOUT): only starts of the same project wait for
         each other; the shared bookkeeping is locked just long enough to stop, evict and count.
         """
-        async with self._starting_lock(project_id):
+        async with self._project_locks.setdefault(project_id, asyncio.Lock()):
             async with self._lock:
                 await self._stop(project_id)
                 while self._by_project and len(self._by_project) + self._booting >= self._limit:
@@ -92,12 +92,6 @@ class Previews:
                 self._by_project[project_id] = preview
                 self._by_id[preview.id] = preview
             return preview
-
-    def _starting_lock(self, project_id: str) -> asyncio.Lock:
-        lock = self._project_locks.get(project_id)
-        if lock is None:
-            lock = self._project_locks[project_id] = asyncio.Lock()
-        return lock
 
     async def _boot(self, *, project_id: str, user_id: str, ref: str) -> Preview:
         path = self._root / project_id
