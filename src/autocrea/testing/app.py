@@ -43,10 +43,18 @@ class Settings(Protocol):
 class ModelApp:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
+        self.in_flight = 0  # requests not yet answered in full; read by FakeModelServer.reset
 
     async def __call__(self, scope: asgi.Scope, receive: asgi.Receive, send: asgi.Send) -> None:
         if scope["type"] != "http":
             return
+        self.in_flight += 1
+        try:
+            await self._answer(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+
+    async def _answer(self, scope: asgi.Scope, receive: asgi.Receive, send: asgi.Send) -> None:
         arrival = time.monotonic()
         path: str = scope["path"]
         headers = {

@@ -46,6 +46,7 @@ class FakeModelServer:
         self.api_key = api_key
         self.requests: list[RecordedRequest] = []
         self.emissions: list[Emission] = []  # per delivered reply: planned vs actual send offsets
+        self._app = ModelApp(self)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
@@ -57,12 +58,25 @@ class FakeModelServer:
         host, port = self._socket.getsockname()[:2]
         return f"http://{host}:{port}"
 
+    def reset(
+        self, script: ModelScript, *, latency: Latency = _NO_LATENCY, api_key: str | None = None
+    ) -> None:
+        """Re-script a running server for the next test and clear its logs. It first waits for
+        replies still in flight: a reply's emission is logged after its last byte is sent, which
+        can be after the client has read that byte and moved on."""
+        deadline = time.monotonic() + _START_TIMEOUT
+        while self._app.in_flight and time.monotonic() < deadline:
+            time.sleep(0.002)
+        self.script, self.latency, self.api_key = script, latency, api_key
+        self.requests.clear()
+        self.emissions.clear()
+
     def start(self) -> None:
         if self._thread is not None:
             raise RuntimeError("FakeModelServer is already running")
         quiet_deliberate_cuts()
         config = uvicorn.Config(
-            ModelApp(self),
+            self._app,
             loop="asyncio",
             lifespan="off",
             log_config=None,  # leave the process's logging alone

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from autocrea.testing import FakeModelServer, Latency, ModelScript, Reply
+from autocrea.testing import FakeModelServer, ModelScript, Reply
 from tests.unit.providers.helpers import KEY, TEXT, TickClock
 
 
@@ -18,10 +18,7 @@ def running() -> Iterator[FakeModelServer]:
 
 @pytest.fixture
 def server(running: FakeModelServer) -> FakeModelServer:
-    running.script = ModelScript({"backend": Reply(TEXT)}, default=Reply("default reply"))
-    running.latency, running.api_key = Latency(), KEY
-    running.requests.clear()
-    running.emissions.clear()
+    running.reset(ModelScript({"backend": Reply(TEXT)}, default=Reply("default reply")), api_key=KEY)
     return running
 
 

@@ -10,7 +10,7 @@ import httpx2
 import pytest
 import pytest_asyncio
 
-from autocrea.testing import PROSE, FakeModelServer, Fault, Latency, ModelScript, Reply
+from autocrea.testing import PROSE, FakeModelServer, Fault, ModelScript, Reply
 from autocrea.testing.text import tokenise
 
 KEY = "sk-ant-test"
@@ -39,10 +39,7 @@ def running() -> Iterator[FakeModelServer]:
 
 @pytest.fixture(autouse=True)
 def server(running: FakeModelServer) -> FakeModelServer:
-    running.script = ModelScript({"backend": Reply(TEXT)}, default=Reply("default"))
-    running.latency, running.api_key = Latency(), KEY
-    running.requests.clear()
-    running.emissions.clear()
+    running.reset(ModelScript({"backend": Reply(TEXT)}, default=Reply("default")), api_key=KEY)
     return running
 
 

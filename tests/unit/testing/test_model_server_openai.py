@@ -41,10 +41,7 @@ def running() -> Iterator[FakeModelServer]:
 
 @pytest.fixture(autouse=True)
 def server(running: FakeModelServer) -> FakeModelServer:
-    running.script = ModelScript({"backend": Reply(TEXT)}, default=Reply("default"))
-    running.latency, running.api_key = Latency(), KEY
-    running.requests.clear()
-    running.emissions.clear()
+    running.reset(ModelScript({"backend": Reply(TEXT)}, default=Reply("default")), api_key=KEY)
     return running
 
 

@@ -15,7 +15,7 @@ import pytest_asyncio
 from huggingface_hub import AsyncInferenceClient, ChatCompletionInputStreamOptions
 from huggingface_hub.errors import GenerationError, HfHubHTTPError, OverloadedError
 
-from autocrea.testing import PROSE, FakeModelServer, Fault, Latency, ModelScript, Reply
+from autocrea.testing import PROSE, FakeModelServer, Fault, ModelScript, Reply
 from autocrea.testing.text import tokenise
 
 KEY = "hf_test"
@@ -36,10 +36,7 @@ def running() -> Iterator[FakeModelServer]:
 
 @pytest.fixture(autouse=True)
 def server(running: FakeModelServer) -> FakeModelServer:
-    running.script = ModelScript({"backend": Reply(TEXT)}, default=Reply("default"))
-    running.latency, running.api_key = Latency(), KEY
-    running.requests.clear()
-    running.emissions.clear()
+    running.reset(ModelScript({"backend": Reply(TEXT)}, default=Reply("default")), api_key=KEY)
     return running
 
 
