@@ -15,6 +15,7 @@ from autocrea.billing import credits
 from autocrea.domain.credits import Balance
 from autocrea.errors import CreditConflict, InsufficientCredits
 from autocrea.storage.db import create_engine, session_factory
+from autocrea.storage.migrate import HEAD
 from autocrea.storage.tables import Base, CreditEntry, User, new_id
 from tests.services import postgres_database
 
@@ -55,7 +56,7 @@ async def test_migrations_created_every_table(sessions: Sessions) -> None:
         tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
         version = await session.scalar(text("SELECT version_num FROM alembic_version"))
     assert tables == set(Base.metadata.tables) | {"alembic_version"}
-    assert version == "0002"
+    assert version == HEAD
 
 
 async def test_500_concurrent_one_credit_holds_on_100_credits(sessions: Sessions) -> None:

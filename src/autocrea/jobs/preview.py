@@ -3,72 +3,149 @@
 The app runs from a scratch copy of a commit (never the project's own directory), with its own
 SQLite file, on a loopback port. The web layer proxies a separate origin to it, so generated code
 never shares an origin (or cookies) with AUTOCREA itself.
+
+Which previews run is recorded in the database (storage/previews.py), so with several server
+processes (`serve --workers N`) any of them can show, proxy to and stop a preview that another one
+started. Ports are loopback ports: every server process of a deployment must run on one machine
+for its previews to be reachable (a preview started elsewhere is shown, never proxied).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import os
 import secrets
 import shutil
+import socket
 import tempfile
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
 from autocrea.errors import Conflict, GenerationFailed, NotFound
-from autocrea.sandbox.process import free_port
+from autocrea.sandbox.process import free_port, serving, stop_server
 from autocrea.sandbox.protocol import Limits, Sandbox, Server
 from autocrea.sandbox.runtime import RuntimeCache
+from autocrea.storage import previews as store
 from autocrea.storage.git import ProjectRepo
 from autocrea.storage.paths import write_file
+from autocrea.storage.tables import PreviewRecord
 
 PREVIEW_LIMITS = Limits(wall_seconds=3600, cpu_seconds=600)
 BOOT_TIMEOUT = 30.0
-MAX_PREVIEWS = 8
+MAX_PREVIEWS = 8  # per server process
+log = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Preview:
     id: str
     project_id: str
     user_id: str
     commit: str
+    host: str  # the machine whose loopback `port` serves it
     port: int
-    started_at: float
+    pid: int
+    owner: str  # the server process that started it
+    started_at: datetime
+
+    @classmethod
+    def of(cls, row: PreviewRecord) -> Preview:
+        return cls(
+            id=row.id,
+            project_id=row.project_id,
+            user_id=row.user_id,
+            commit=row.commit,
+            host=row.host,
+            port=row.port,
+            pid=row.pid,
+            owner=row.owner,
+            started_at=row.started_at,
+        )
+
+    def row(self) -> PreviewRecord:
+        return PreviewRecord(
+            id=self.id,
+            project_id=self.project_id,
+            user_id=self.user_id,
+            commit=self.commit,
+            host=self.host,
+            port=self.port,
+            pid=self.pid,
+            owner=self.owner,
+            started_at=self.started_at,
+        )
+
+
+@dataclass
+class _Local:
+    """A preview this process started: the handle that stops it and the files it runs from."""
+
+    preview: Preview
     server: Server
     scratch: Path
     last_used: float = field(default_factory=time.monotonic)
 
-    def running(self) -> bool:
-        return self.server.running()
-
 
 class Previews:
     def __init__(
-        self, *, projects_root: Path, sandbox: Sandbox, runtimes: RuntimeCache, limit: int = MAX_PREVIEWS
+        self,
+        *,
+        sessions: store.Sessions,
+        projects_root: Path,
+        sandbox: Sandbox,
+        runtimes: RuntimeCache,
+        limit: int = MAX_PREVIEWS,
     ) -> None:
+        self._sessions = sessions
         self._root = projects_root
         self._sandbox = sandbox
         self._runtimes = runtimes
         self._limit = limit
-        self._by_project: dict[str, Preview] = {}
-        self._by_id: dict[str, Preview] = {}
-        self._lock = asyncio.Lock()  # the two maps and the count of apps booting
-        self._project_locks: dict[str, asyncio.Lock] = {}  # one start per project at a time
+        self.host = socket.gethostname()[:200]
+        self._owner = f"{self.host[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
+        self._local: dict[str, _Local] = {}  # by project id
+        self._lock = asyncio.Lock()  # the local map and the count of apps booting
+        self._project_locks: dict[str, asyncio.Lock] = {}  # one start or stop per project at a time
         self._booting = 0
 
-    def get(self, project_id: str) -> Preview | None:
-        found = self._by_project.get(project_id)
-        return found if found is not None and found.running() else None
+    async def get(self, project_id: str) -> Preview | None:
+        """The project's running preview, whichever server process started it."""
+        local = self._local.get(project_id)
+        if local is not None and local.server.running():
+            return local.preview
+        return await self._checked(await store.for_project(self._sessions, project_id))
 
-    def by_id(self, preview_id: str) -> Preview | None:
-        found = self._by_id.get(preview_id)
-        if found is not None:
-            found.last_used = time.monotonic()
-        return found if found is not None and found.running() else None
+    async def reachable(self, preview_id: str) -> Preview | None:
+        """The running preview with this id, if this machine can reach its port (for the proxy)."""
+        for local in self._local.values():
+            if local.preview.id == preview_id and local.server.running():
+                local.last_used = time.monotonic()
+                return local.preview
+        preview = await self._checked(await store.by_id(self._sessions, preview_id))
+        return preview if preview is not None and preview.host == self.host else None
+
+    async def _checked(self, row: PreviewRecord | None) -> Preview | None:
+        """The row's preview if its app still runs; a row that outlived its app is forgotten."""
+        if row is None:
+            return None
+        preview = Preview.of(row)
+        if preview.owner == self._owner:
+            local = self._local.get(preview.project_id)
+            alive = local is not None and local.preview.id == preview.id and local.server.running()
+        elif preview.host == self.host:
+            alive = await asyncio.to_thread(serving, preview.pid, preview.port)
+        else:
+            return preview  # only its own machine can tell; it is shown, never proxied from here
+        if not alive:
+            await store.forget(self._sessions, preview.id)
+            return None
+        return preview
 
     async def start(self, *, project_id: str, user_id: str, ref: str = "HEAD") -> Preview:
         """Start (or restart) the project's preview at `ref`.
@@ -77,23 +154,33 @@ class Previews:
         each other; the shared bookkeeping is locked just long enough to stop, evict and count.
         """
         async with self._project_locks.setdefault(project_id, asyncio.Lock()):
+            current = await self.get(project_id)
+            if current is not None:
+                await self._end(current)
             async with self._lock:
-                await self._stop(project_id)
-                while self._by_project and len(self._by_project) + self._booting >= self._limit:
-                    await self._stop(min(self._by_project.values(), key=lambda p: p.last_used).project_id)
+                await self._sweep()
+                while self._local and len(self._local) + self._booting >= self._limit:
+                    oldest = min(self._local.values(), key=lambda local: local.last_used)
+                    await self._stop_local(oldest.preview.project_id)
                 if self._booting >= self._limit:
                     raise Conflict("Too many previews are starting at once; try again in a few seconds.")
                 self._booting += 1
             try:
-                preview = await self._boot(project_id=project_id, user_id=user_id, ref=ref)
+                local = await self._boot(project_id=project_id, user_id=user_id, ref=ref)
             finally:
                 self._booting -= 1
+            try:
+                replaced = await store.record(self._sessions, local.preview.row())
+            except BaseException:
+                await _discard(local)
+                raise
             async with self._lock:
-                self._by_project[project_id] = preview
-                self._by_id[preview.id] = preview
-            return preview
+                self._local[project_id] = local
+            if replaced is not None:  # another process started one meanwhile: the newest wins
+                await self._end(Preview.of(replaced), forget=False)
+            return local.preview
 
-    async def _boot(self, *, project_id: str, user_id: str, ref: str) -> Preview:
+    async def _boot(self, *, project_id: str, user_id: str, ref: str) -> _Local:
         path = self._root / project_id
         if not (path / ".git").exists():
             raise Conflict("This project has no files yet; wait for its generation to finish.")
@@ -131,36 +218,69 @@ class Previews:
         except BaseException:
             shutil.rmtree(scratch, ignore_errors=True)
             raise
-        return Preview(
+        preview = Preview(
             id=secrets.token_hex(8),
             project_id=project_id,
             user_id=user_id,
             commit=commit,
+            host=self.host,
             port=port,
-            started_at=time.time(),
-            server=server,
-            scratch=scratch,
+            pid=server.pid,
+            owner=self._owner,
+            started_at=datetime.now(UTC),
         )
+        return _Local(preview, server, scratch)
 
     async def stop(self, project_id: str) -> None:
-        async with self._lock:
-            if project_id not in self._by_project:
+        async with self._project_locks.setdefault(project_id, asyncio.Lock()):
+            preview = await self.get(project_id)
+            if preview is None:
                 raise NotFound("This project has no running preview.")
-            await self._stop(project_id)
+            await self._end(preview)
 
-    async def _stop(self, project_id: str) -> None:
-        preview = self._by_project.pop(project_id, None)
-        if preview is None:
-            return
-        self._by_id.pop(preview.id, None)
-        with contextlib.suppress(Exception):
-            await preview.server.stop()
-        shutil.rmtree(preview.scratch, ignore_errors=True)
+    async def _end(self, preview: Preview, *, forget: bool = True) -> None:
+        """Stop a preview whichever process started it (one on another machine is only forgotten:
+        its app ends with that process or at its wall-clock limit)."""
+        if preview.owner == self._owner:
+            async with self._lock:
+                local = self._local.get(preview.project_id)
+                if local is not None and local.preview.id == preview.id:
+                    del self._local[preview.project_id]
+                    await _discard(local)
+        elif preview.host == self.host:
+            await stop_server(preview.pid, preview.port)
+        else:
+            log.warning("forgetting preview %s, which runs on another machine (%s)", preview.id, preview.host)
+        if forget:
+            await store.forget(self._sessions, preview.id)
+
+    async def _stop_local(self, project_id: str) -> None:
+        """Stop one of this process's previews; the caller holds `_lock`."""
+        local = self._local.pop(project_id, None)
+        if local is not None:
+            await _discard(local)
+            await store.forget(self._sessions, local.preview.id)
+
+    async def _sweep(self) -> None:
+        """Drop this process's previews whose apps ended (stopped by another process, or crashed);
+        the caller holds `_lock`."""
+        for project_id, local in list(self._local.items()):
+            if not local.server.running():
+                await self._stop_local(project_id)
 
     async def stop_all(self) -> None:
         async with self._lock:
-            for project_id in list(self._by_project):
-                await self._stop(project_id)
+            for local in self._local.values():
+                await _discard(local)
+            self._local.clear()
+        with contextlib.suppress(Exception):  # shutting down: a database gone already is no reason to hang
+            await store.forget_owned(self._sessions, self._owner)
+
+
+async def _discard(local: _Local) -> None:
+    with contextlib.suppress(Exception):
+        await local.server.stop()
+    shutil.rmtree(local.scratch, ignore_errors=True)
 
 
 async def _wait_until_up(server: Server, port: int) -> None:

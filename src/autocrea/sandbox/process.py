@@ -68,6 +68,29 @@ def _kill_group(pid: int, sig: signal.Signals = signal.SIGKILL) -> None:
         os.killpg(pid, sig)
 
 
+def serving(pid: int, port: int) -> bool:
+    """Whether process `pid`, started by any process on this machine, is still a server on `port`
+    (its command line names the port). A zombie, or a pid since reused by another program, is not.
+    Reads /proc: on systems without it, servers of other processes are never seen."""
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return str(port).encode() in args
+
+
+async def stop_server(pid: int, port: int, *, grace: float = 3.0) -> None:
+    """Stop the process group of a server that another process started, if it still is that server."""
+    if not serving(pid, port):
+        return
+    _kill_group(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while serving(pid, port) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    if serving(pid, port):
+        _kill_group(pid)
+
+
 async def _read_tail(stream: asyncio.StreamReader | None, keep: int) -> bytes:
     """Drain a pipe completely, keeping only its last `keep` bytes (bounded memory)."""
     if stream is None:
@@ -92,6 +115,10 @@ class ProcessServer:
     @property
     def port(self) -> int:
         return self._port
+
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
 
     def running(self) -> bool:
         return self._proc.returncode is None

@@ -43,6 +43,11 @@ class Server(Protocol):
     @property
     def port(self) -> int: ...
 
+    @property
+    def pid(self) -> int:
+        """The process that leads the server's process group (signal the group to stop it all)."""
+        ...
+
     def running(self) -> bool: ...
 
     async def stop(self) -> str:

@@ -4,6 +4,7 @@ users, sessions, api_tokens, provider_keys   accounts and their secrets (hashes 
 credit_accounts                              one row per user: the lock that serializes credit changes
 credit_holds, credit_entries                 holds and the append-only ledger (see domain/credits.py)
 projects, runs, run_events                   generations and their event log
+previews                                     running previews, so every server process can find them
 
 Timestamps are stored and returned as timezone-aware UTC. Constraint names follow `NAMING`, so
 migrations name them the same way on SQLite and PostgreSQL.
@@ -250,3 +251,20 @@ class RunEvent(Base):
     step: Mapped[str | None] = mapped_column(String(64))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PreviewRecord(Base):
+    """A project's running preview: which machine's loopback port serves it and which process
+    group runs it, so any server process on that machine can proxy to it or stop it."""
+
+    __tablename__ = "previews"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)  # the preview origin's host label
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), unique=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    commit: Mapped[str] = mapped_column(String(40))
+    host: Mapped[str] = mapped_column(String(255))
+    port: Mapped[int] = mapped_column(Integer)
+    pid: Mapped[int] = mapped_column(Integer)  # leads the app's process group
+    owner: Mapped[str] = mapped_column(String(64))  # the server process that started it
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -79,7 +79,7 @@ class PreviewProxy:
             await self.app(scope, receive, send)
             return
         previews, client = self._previews()
-        preview = previews.by_id(match.group(1))
+        preview = await previews.reachable(match.group(1))
         if preview is None:
             await _plain(send, 404, "This preview is not running. Start it again from the project page.")
             return

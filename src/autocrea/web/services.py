@@ -150,7 +150,7 @@ async def build_services(settings: Settings, *, run_worker: bool) -> Services:
         fernet=fernet,
         models=setup,
         jobs=env,
-        previews=Previews(projects_root=projects_root, sandbox=sandbox, runtimes=runtimes),
+        previews=Previews(sessions=sessions, projects_root=projects_root, sandbox=sandbox, runtimes=runtimes),
         worker=worker,
         clerk=clerk_from(settings),
         http=httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=5.0), follow_redirects=False),

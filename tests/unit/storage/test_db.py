@@ -15,7 +15,7 @@ from autocrea.cli import main
 from autocrea.config import Settings
 from autocrea.errors import DatabaseError, InvalidInput
 from autocrea.storage.db import create_engine, parse_url, session_factory
-from autocrea.storage.migrate import upgrade
+from autocrea.storage.migrate import HEAD, upgrade
 from autocrea.storage.tables import Base, User
 
 TABLES = {
@@ -29,6 +29,7 @@ TABLES = {
     "projects",
     "runs",
     "run_events",
+    "previews",
 }
 
 
@@ -52,7 +53,7 @@ async def test_upgrade_creates_every_table_on_a_fresh_file(tmp_path: Path) -> No
     tables, versions, _ = await _schema(_url(db))
     assert tables == TABLES | {"alembic_version"}
     assert set(Base.metadata.tables) == TABLES
-    assert versions == ["0002"]
+    assert versions == [HEAD]
 
 
 async def test_upgrade_twice_changes_nothing(tmp_path: Path) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -35,7 +35,7 @@ def _out(svc: Svc, preview: Preview) -> PreviewOut:
         id=preview.id,
         url=preview_url(svc.settings.preview_base_url, preview.id),
         commit=preview.commit,
-        started_at=datetime.fromtimestamp(preview.started_at, UTC),
+        started_at=preview.started_at,
     )
 
 
@@ -59,7 +59,7 @@ async def start(project_id: Id, principal: Auth, svc: Svc, body: PreviewIn | Non
 @router.get("", response_model=PreviewOut)
 async def status(project_id: Id, principal: Auth, svc: Svc) -> PreviewOut:
     await store.get_project(svc.sessions, user_id=principal.user.id, project_id=project_id)
-    preview = svc.previews.get(project_id)
+    preview = await svc.previews.get(project_id)
     if preview is None:
         raise NotFound("This project has no running preview.")
     return _out(svc, preview)

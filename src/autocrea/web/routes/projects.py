@@ -160,7 +160,7 @@ async def delete_project(project_id: Id, principal: Auth, svc: Svc) -> Response:
     await store.get_project(svc.sessions, user_id=principal.user.id, project_id=project_id)
     if await store.active_run(svc.sessions, project_id=project_id) is not None:
         raise Conflict("This project is still generating; cancel the run first.")
-    if svc.previews.get(project_id) is not None:
+    if await svc.previews.get(project_id) is not None:
         await svc.previews.stop(project_id)
     await store.delete_project(svc.sessions, user_id=principal.user.id, project_id=project_id)
     await asyncio.to_thread(shutil.rmtree, svc.jobs.projects_root / project_id, True)

@@ -79,7 +79,7 @@ async def project_page(project_id: Id, request: Request) -> Response:
         head = await asyncio.to_thread(repo.head)
         if head is not None:
             files = {p: len(d) for p, d in (await asyncio.to_thread(repo.tree, head)).items()}
-    preview = svc.previews.get(project_id)
+    preview = await svc.previews.get(project_id)
     return render(
         request,
         "project.html",

@@ -1,0 +1,124 @@
+"""Previews with several server processes (`serve --workers N`): whichever process a request lands
+on shows, serves, restarts and stops the project's preview, and a preview whose app died is
+reported stopped, not served. Two apps on one database and data dir stand for two processes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from autocrea.storage import previews as store
+from autocrea.storage.db import create_engine, session_factory
+from tests.platform import Account, Platform, running, settings_for
+from tests.services import postgres_database, require_redis
+
+
+class Process:
+    """One server process, as seen by the project's owner."""
+
+    def __init__(self, platform: Platform, owner: Account, project_id: str) -> None:
+        self.platform, self.owner, self.project_id = platform, owner, project_id
+        self.url = f"/api/projects/{project_id}/preview"
+
+    def call(self, method: str) -> Any:
+        return self.platform.request(method, self.url, self.owner)
+
+    def visit(self, preview: dict[str, Any]) -> Any:
+        self.platform.client.cookies.clear()
+        return self.platform.client.get("/", headers={"Host": urlsplit(preview["url"]).netloc})
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres+redis"])
+def processes(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, runtime_root: Path
+) -> Iterator[tuple[Process, Process]]:
+    """One generated project per backend, shared by this module's tests; each test stops its preview."""
+    with contextlib.ExitStack() as stack:
+        backend: dict[str, object] = {}
+        if request.param == "postgres+redis":
+            backend = {"redis_url": require_redis(), "database_url": stack.enter_context(postgres_database())}
+        data = tmp_path_factory.mktemp("processes") / "data"
+        settings = settings_for(data, runtime_dir=runtime_root, **backend)
+        first = stack.enter_context(running(settings))
+        second = stack.enter_context(running(settings, run_worker=False))
+        owner = first.register()
+        created = first.generate(owner, "a library with books, members and loans")
+        assert first.wait_run(owner, created["run"]["id"])["status"] == "succeeded"
+        project_id = created["project"]["id"]
+        yield Process(first, owner, project_id), Process(second, owner, project_id)
+
+
+@pytest.fixture
+def pair(processes: tuple[Process, Process]) -> Iterator[tuple[Process, Process]]:
+    yield processes
+    processes[0].call("DELETE")  # no preview outlives its test
+
+
+def _pid_of(database_url: str, project_id: str) -> int:
+    async def read() -> int:
+        engine = create_engine(database_url)
+        try:
+            row = await store.for_project(session_factory(engine), project_id)
+            assert row is not None
+            return row.pid
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(read())
+
+
+def test_a_preview_started_by_one_process_is_shown_served_and_stopped_by_another(
+    pair: tuple[Process, Process],
+) -> None:
+    a, b = pair
+    started = a.call("POST")
+    assert started.status_code == 201, started.text
+    preview = started.json()
+    assert b.call("GET").json() == preview
+    served = b.visit(preview)
+    assert served.status_code == 200 and "Loan" in served.text
+
+    assert b.call("DELETE").status_code == 204
+    for process in (a, b):
+        assert process.call("GET").status_code == 404
+        gone = process.visit(preview)
+        assert gone.status_code == 404 and "not running" in gone.text
+    assert a.call("DELETE").status_code == 404
+
+
+def test_a_restart_from_another_process_replaces_the_running_preview(
+    pair: tuple[Process, Process],
+) -> None:
+    a, b = pair
+    first = a.call("POST").json()
+    second = b.call("POST")
+    assert second.status_code == 201, second.text
+    again = second.json()
+    assert again["id"] != first["id"]
+    assert a.call("GET").json() == again == b.call("GET").json()
+    assert a.visit(first).status_code == 404  # the first app was stopped, not left running
+    assert a.visit(again).status_code == 200  # and the process that did not start it serves the new one
+    assert a.call("DELETE").status_code == 204
+    assert b.visit(again).status_code == 404
+
+
+def test_a_preview_whose_app_died_is_reported_stopped_and_can_start_again(
+    pair: tuple[Process, Process],
+) -> None:
+    a, b = pair
+    preview = a.call("POST").json()
+    os.killpg(_pid_of(a.platform.settings.database_url, a.project_id), signal.SIGKILL)  # as if it crashed
+    for process in (b, a):
+        assert process.call("GET").status_code == 404
+        assert process.visit(preview).status_code == 404
+    restarted = b.call("POST")
+    assert restarted.status_code == 201, restarted.text
+    assert a.visit(restarted.json()).status_code == 200
