@@ -6,6 +6,7 @@ token, so one client can act as several users (and as nobody) on the same app.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -86,20 +87,42 @@ class Platform:
         return created
 
     def events(
-        self, account: Account, run_id: str, *, last_event_id: int | None = None
+        self, account: Account, run_id: str, *, last_event_id: int | None = None, timeout: float = 240
     ) -> list[dict[str, Any]]:
-        """Read the run's SSE stream to its end; returns the decoded events in order."""
+        """Read the run's SSE stream to its end; returns the decoded events in order.
+
+        Heartbeats arrive every `sse_heartbeat_seconds`, so a run that stops moving fails here after
+        `timeout` with the app's asyncio tasks in the message, instead of hanging the suite."""
         headers = account.cookie_headers(csrf=False)
         if last_event_id is not None:
             headers["Last-Event-ID"] = str(last_event_id)
         self.client.cookies.clear()
         out: list[dict[str, Any]] = []
+        deadline = time.monotonic() + timeout
         with self.client.stream("GET", f"/api/runs/{run_id}/events", headers=headers) as response:
             assert response.status_code == 200, response.read()
             for line in response.iter_lines():
                 if line.startswith("data:"):
                     out.append(json.loads(line[5:]))
+                if time.monotonic() > deadline:
+                    last = out[-1] if out else None
+                    raise AssertionError(
+                        f"run {run_id} still streaming after {timeout} s; last event {last}\n{self.tasks()}"
+                    )
         return out
+
+    def tasks(self) -> str:
+        """Every asyncio task of the app's event loop with where it waits (for diagnosing a stall)."""
+        portal = getattr(self.client, "portal", None)
+        if portal is None:
+            return "(no in-process app)"
+
+        async def dump() -> str:
+            return "\n".join(
+                f"--- {task.get_name()}: {_awaiting(task.get_coro())}" for task in asyncio.all_tasks()
+            )
+
+        return str(portal.call(dump))
 
     def credits(
         self, account: Account, *, expect: dict[str, int] | None = None, timeout: float = 10
@@ -124,6 +147,19 @@ class Platform:
                 return run
             time.sleep(0.2)
         raise AssertionError(f"run {run_id} did not finish in {timeout} s")
+
+
+def _awaiting(awaitable: Any) -> str:
+    """A suspended coroutine's await chain, innermost last: `file:line function` per frame."""
+    where = []
+    while awaitable is not None:
+        frame = getattr(awaitable, "cr_frame", None) or getattr(awaitable, "gi_frame", None)
+        if frame is None:
+            where.append(repr(awaitable)[:200])  # a Future, or a coroutine that finished
+            break
+        where.append(f"{frame.f_code.co_filename.rsplit('/', 2)[-1]}:{frame.f_lineno} {frame.f_code.co_name}")
+        awaitable = getattr(awaitable, "cr_await", None) or getattr(awaitable, "gi_yieldfrom", None)
+    return " > ".join(where)
 
 
 def settings_for(data_dir: Path, *, database_url: str | None = None, **overrides: Any) -> Settings:
