@@ -13,7 +13,6 @@ user's description goes in a fenced data block, never as instructions.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
@@ -24,6 +23,7 @@ from autocrea.blueprint.sketch import complete
 from autocrea.domain.appspec import AppSpec, IntegrationSpec, appspec_json_schema
 from autocrea.errors import ProviderError
 from autocrea.pipeline.json_repair import load_object
+from autocrea.pipeline.logline import LogLine, no_log
 from autocrea.pipeline.roles.base import load_prompt
 from autocrea.pipeline.spec_lines import looks_like_spec_lines, read_spec_lines
 from autocrea.providers.protocol import ChatMessage, OnChunk, Usage
@@ -106,7 +106,7 @@ async def design_with_model(
     max_tokens: int,
     temperature: float,
     on_chunk: OnChunk | None = None,
-    log: Callable[[str], None] = lambda _: None,
+    log: LogLine = no_log,
 ) -> ModelDesign:
     spec_format = model.capabilities.spec_format
     messages = _messages(prompt, spec_format)
@@ -117,22 +117,30 @@ async def design_with_model(
                 messages, role="architect", max_tokens=max_tokens, temperature=temperature, on_chunk=on_chunk
             )
         except ProviderError as exc:
-            log(f"the model could not answer ({exc.message}); designing offline instead")
+            log(
+                f"the model could not answer ({exc.message}); designing offline instead",
+                key="model_failed_offline",
+                params={"error": exc.message},
+            )
             break
         usages.append(completion.usage)
         try:
             spec = read_answer(completion.text, prompt=prompt)
         except ValueError as exc:  # ValidationError is a ValueError
             reason = validation_reason(exc) if isinstance(exc, ValidationError) else str(exc)
-            log(f"answer {attempt + 1} is not a valid AppSpec: {reason}")
+            log(
+                f"answer {attempt + 1} is not a valid AppSpec: {reason}",
+                key="spec_invalid",
+                params={"n": attempt + 1, "reason": reason},
+            )
             messages = [
                 *messages,
                 ChatMessage("assistant", completion.text[:4000]),
                 ChatMessage("user", f"That is not a valid AppSpec: {reason}. {_ANSWER_AGAIN[spec_format]}"),
             ]
             continue
-        return ModelDesign(
-            spec=spec, usages=usages, notes=[f"AppSpec designed by {model.name}:{model.model}"]
-        )
+        designer = f"{model.name}:{model.model}"
+        log(f"AppSpec designed by {designer}", key="spec_by_model", params={"model": designer})
+        return ModelDesign(spec=spec, usages=usages, notes=[])
     offline = design(prompt)
     return ModelDesign(spec=offline.spec, notes=list(offline.notes), usages=usages, fell_back=True)

@@ -10,7 +10,8 @@ Anything refused is reported as a log event, never written.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable, Mapping
+import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from autocrea.domain.appspec import AppSpec
@@ -18,6 +19,7 @@ from autocrea.errors import ProviderError
 from autocrea.pipeline.briefing import role_context, spec_summary
 from autocrea.pipeline.context import RunContext
 from autocrea.pipeline.edits import apply_changes
+from autocrea.pipeline.logline import LogLine, no_log
 from autocrea.pipeline.roles.base import RoleSettings, load_prompt
 from autocrea.providers.protocol import ChatMessage, OnChunk, Usage
 from autocrea.providers.resilience import ResilientModel
@@ -87,7 +89,7 @@ async def extend_with_model(
     max_tokens: int,
     temperature: float,
     on_chunk: OnChunk | None = None,
-    log: Callable[[str], None] = lambda _: None,
+    log: LogLine = no_log,
     task: str = KEEP_WORKING,
 ) -> ModelChanges:
     """Ask the role's model for changes to its files; return only what was accepted."""
@@ -104,21 +106,29 @@ async def extend_with_model(
             messages, role=role, max_tokens=max_tokens, temperature=temperature, on_chunk=on_chunk
         )
     except ProviderError as exc:
-        log(f"the model could not answer ({exc.message}); keeping the Blueprint files")
+        log(
+            f"the model could not answer ({exc.message}); keeping the Blueprint files",
+            key="model_failed_kept",
+            params={"error": exc.message},
+        )
         return ModelChanges()
     result = ModelChanges(usages=[completion.usage])
     if completion.text.strip() == NO_CHANGES:
-        log("the model kept the Blueprint files unchanged")
+        log("the model kept the Blueprint files unchanged", key="model_unchanged")
         return result
     changes = apply_changes(
         files, completion.text, may_write=lambda path: any(fnmatch.fnmatchcase(path, p) for p in owns)
     )
     for rejection in changes.rejected:
-        log(f"refused a change to {rejection.path!r}: {rejection.reason}")
+        log(
+            f"refused a change to {rejection.path!r}: {rejection.reason}",
+            key="change_refused",
+            params={"path": rejection.path, "reason": rejection.reason},
+        )
     for line in changes.applied:
-        log(f"model change: {line}")
+        log(f"model change: {line}", key="model_change", params={"change": line})
     if completion.truncated:
-        log("the answer was cut at the token limit; only complete changes were kept")
+        log("the answer was cut at the token limit; only complete changes were kept", key="answer_cut")
     result.files = changes.files
     return result
 
@@ -145,7 +155,7 @@ async def refine(
         max_tokens=settings.max_output_tokens,
         temperature=settings.temperature,
         on_chunk=lambda c: ctx.events("step.token", role, text=c.text, attempt=c.attempt),
-        log=lambda message: ctx.log(role, message),
+        log=functools.partial(ctx.log, role),
         task=task,
     )
     for usage in changes.usages:

@@ -15,6 +15,7 @@ from autocrea.testing.model_server import FakeModelServer
 from autocrea.testing.script import Fault, ModelScript, Reply
 from tests.conftest import openai_model
 from tests.fixtures.specs import LIBRARY_SPEC_LINES as LINES
+from tests.unit.pipeline.lines import Lines
 
 KEY = "sk-test-canary-0123456789"
 PROMPT = "a library system with books, members and loans"
@@ -61,13 +62,13 @@ async def test_an_invalid_spec_is_re_asked_with_the_reason(serve: Serve) -> None
     broken = json.loads(spec_json())
     broken["entities"][2]["relations"][0]["target"] = "Ghost"
     server, model = serve(Reply(json.dumps(broken)), Reply(spec_json()))
-    logs: list[str] = []
-    result = await design_with_model(
-        prompt=PROMPT, model=model, max_tokens=8000, temperature=0.2, log=logs.append
-    )
+    logs = Lines()
+    result = await design_with_model(prompt=PROMPT, model=model, max_tokens=8000, temperature=0.2, log=logs)
     assert not result.fell_back and len(server.requests) == 2
     assert "Ghost" in json.dumps(server.requests[1].body["messages"][-1])
     assert any("not a valid AppSpec" in line for line in logs)
+    assert logs.keys() == ["spec_invalid", "spec_by_model"]
+    assert logs.keyed[0][1]["n"] == 1 and "Ghost" in str(logs.keyed[0][1]["reason"])
 
 
 async def test_repeated_garbage_falls_back_to_the_offline_architect(serve: Serve) -> None:
@@ -79,10 +80,8 @@ async def test_repeated_garbage_falls_back_to_the_offline_architect(serve: Serve
 
 async def test_an_unreachable_model_falls_back_and_says_so(serve: Serve) -> None:
     _, model = serve(Reply(spec_json(), faults=(Fault(kind="status", status=401, times=99),)))
-    logs: list[str] = []
-    result = await design_with_model(
-        prompt=PROMPT, model=model, max_tokens=8000, temperature=0.2, log=logs.append
-    )
+    logs = Lines()
+    result = await design_with_model(prompt=PROMPT, model=model, max_tokens=8000, temperature=0.2, log=logs)
     assert result.fell_back and any("designing offline" in line for line in logs)
     assert all(KEY not in line for line in logs)
 
@@ -127,10 +126,8 @@ async def test_a_json_catalog_model_gets_the_schema_and_may_still_answer_in_line
 async def test_bad_spec_lines_are_re_asked_with_the_line_and_then_fall_back(serve: Serve) -> None:
     broken = LINES.replace("returned:boolean", "returned:yesno")
     server, model = serve(Reply(broken), Reply(LINES))
-    logs: list[str] = []
-    result = await design_with_model(
-        prompt=PROMPT, model=model, max_tokens=8000, temperature=0.2, log=logs.append
-    )
+    logs = Lines()
+    result = await design_with_model(prompt=PROMPT, model=model, max_tokens=8000, temperature=0.2, log=logs)
     assert not result.fell_back and len(server.requests) == 2
     reask = json.dumps(server.requests[1].body["messages"][-1])
     assert "line 4" in reask and "yesno" in reask and "only the spec lines" in reask

@@ -15,6 +15,7 @@ from autocrea.providers.resilience import ResilientModel
 from autocrea.testing.model_server import FakeModelServer
 from autocrea.testing.script import Fault, ModelScript, Reply
 from tests.conftest import openai_model
+from tests.unit.pipeline.lines import Lines
 
 KEY = "sk-test-canary-builder-0123456789"
 SPEC = design("a library system with books, members and loans").spec
@@ -38,7 +39,7 @@ def serve() -> Iterator[Serve]:
         server.stop()
 
 
-async def ask(model: ResilientModel, logs: list[str]):  # type: ignore[no-untyped-def]
+async def ask(model: ResilientModel, logs: Lines):  # type: ignore[no-untyped-def]
     return await extend_with_model(
         role="frontend",
         owns=Frontend.owns,
@@ -48,7 +49,7 @@ async def ask(model: ResilientModel, logs: list[str]):  # type: ignore[no-untype
         model=model,
         max_tokens=4000,
         temperature=0.2,
-        log=logs.append,
+        log=logs,
     )
 
 
@@ -68,24 +69,28 @@ async def test_owned_changes_are_kept_and_the_rest_refused(serve: Serve) -> None
         '<file path="../../etc/cron.d/x">\n* * * * * root rm -rf /\n</file>\n'
     )
     server, model = serve(Reply(answer))
-    logs: list[str] = []
+    logs = Lines()
     changes = await ask(model, logs)
     assert changes.files == {"app/static/extra.css": ".hero { color: red; }\n"}
     assert sum("refused" in line for line in logs) == 2
+    refused = [params for key, params in logs.keyed if key == "change_refused"]  # the UI words these
+    assert [r["path"] for r in refused] == ["app/main.py", "../../etc/cron.d/x"]
+    assert logs.keys() == ["change_refused", "change_refused", "model_change"]
     assert changes.usages[0].completion_tokens > 0
     assert KEY not in str(server.requests[0].body)
 
 
 async def test_no_changes_keeps_the_blueprint(serve: Serve) -> None:
     _, model = serve(Reply("NO CHANGES"))
-    logs: list[str] = []
+    logs = Lines()
     changes = await ask(model, logs)
     assert changes.files == {} and any("unchanged" in line for line in logs)
+    assert logs.keys() == ["model_unchanged"]
 
 
 async def test_a_failing_model_keeps_the_blueprint(serve: Serve) -> None:
     _, model = serve(Reply("x", faults=(Fault(kind="status", status=403, times=9),)))
-    logs: list[str] = []
+    logs = Lines()
     changes = await ask(model, logs)
     assert (
         changes.files == {} and changes.usages == [] and any("keeping the Blueprint" in line for line in logs)

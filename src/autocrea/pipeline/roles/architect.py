@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 
 from autocrea.blueprint.architect import design
 from autocrea.domain.appspec import AppSpec
@@ -30,7 +31,7 @@ class Architect:
             max_tokens=self.settings.max_output_tokens,
             temperature=self.settings.temperature,
             on_chunk=lambda c: ctx.events("step.token", self.name, text=c.text, attempt=c.attempt),
-            log=lambda message: ctx.log(self.name, message),
+            log=functools.partial(ctx.log, self.name),
         )
         for usage in result.usages:
             ctx.record_usage(self.name, usage)

@@ -85,6 +85,8 @@ class Tester:
             ctx.log(
                 self.name,
                 f"model changes broke the app ({failure.message}); restoring the Blueprint of {names}",
+                key="blueprint_restored",
+                params={"error": failure.message, "files": names},
             )
             await ctx.restore_blueprint(self.name)
             await self._verify(ctx)
@@ -107,19 +109,32 @@ class Tester:
         previous: tuple[str, ...] | None = None
         for round_no in range(1, MAX_REPAIR_ROUNDS + 1):
             if ctx.evidence.prompt_tokens + ctx.evidence.completion_tokens >= REPAIR_TOKEN_BUDGET:
-                ctx.log(self.name, f"repair stopped: the run used its {REPAIR_TOKEN_BUDGET:,}-token budget")
+                ctx.log(
+                    self.name,
+                    f"repair stopped: the run used its {REPAIR_TOKEN_BUDGET:,}-token budget",
+                    key="repair_budget",
+                    params={"tokens": f"{REPAIR_TOKEN_BUDGET:,}"},
+                )
                 return False
             output = _failure_text(failure)
             failing = tuple(sorted(t.name for t in ctx.evidence.tests if t.outcome in ("failed", "error")))
             signature = (failure.message, *failing)
             if signature == previous:
-                ctx.log(self.name, f"repair round {round_no - 1} made no progress; stopping")
+                ctx.log(
+                    self.name,
+                    f"repair round {round_no - 1} made no progress; stopping",
+                    key="repair_stalled",
+                    params={"round": round_no - 1},
+                )
                 return False
             previous = signature
             tree = {p: d.decode("utf-8", "replace") for p, d in ctx.repo.tree("HEAD").items()}
             owners = _owners(output, tree, ctx.blueprint_originals)
             ctx.log(
-                self.name, f"repair round {round_no}: asking {', '.join(owners)} to fix: {failure.message}"
+                self.name,
+                f"repair round {round_no}: asking {', '.join(owners)} to fix: {failure.message}",
+                key="repair_asking",
+                params={"round": round_no, "steps": list(owners), "error": failure.message},
             )
             changed = False
             for role in owners:
@@ -139,7 +154,12 @@ class Tester:
                     )
                     changed = True
             if not changed:
-                ctx.log(self.name, f"repair round {round_no}: no change was proposed")
+                ctx.log(
+                    self.name,
+                    f"repair round {round_no}: no change was proposed",
+                    key="repair_nothing",
+                    params={"round": round_no},
+                )
                 return False
             ctx.reset_verification()
             try:
@@ -147,7 +167,12 @@ class Tester:
             except (GenerationFailed, RuntimeSetupFailed) as again:
                 failure = again
                 continue
-            ctx.log(self.name, f"repair round {round_no} fixed the app")
+            ctx.log(
+                self.name,
+                f"repair round {round_no} fixed the app",
+                key="repair_fixed",
+                params={"round": round_no},
+            )
             return True
         return False
 
