@@ -21,7 +21,7 @@ import shutil
 import socket
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -56,30 +56,10 @@ class Preview:
 
     @classmethod
     def of(cls, row: PreviewRecord) -> Preview:
-        return cls(
-            id=row.id,
-            project_id=row.project_id,
-            user_id=row.user_id,
-            commit=row.commit,
-            host=row.host,
-            port=row.port,
-            pid=row.pid,
-            owner=row.owner,
-            started_at=row.started_at,
-        )
+        return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})
 
     def row(self) -> PreviewRecord:
-        return PreviewRecord(
-            id=self.id,
-            project_id=self.project_id,
-            user_id=self.user_id,
-            commit=self.commit,
-            host=self.host,
-            port=self.port,
-            pid=self.pid,
-            owner=self.owner,
-            started_at=self.started_at,
-        )
+        return PreviewRecord(**asdict(self))
 
 
 @dataclass
