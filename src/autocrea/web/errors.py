@@ -9,11 +9,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy import exc as sa
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from autocrea import errors as e
 
 log = logging.getLogger("autocrea.web")
+BUSY_RETRY_AFTER = 5  # seconds a client should wait after a 503
 
 # Most specific first: the first matching class decides the status.
 STATUS: tuple[tuple[type[e.AutocreaError], int], ...] = (
@@ -111,6 +113,19 @@ def install(app: FastAPI) -> None:
         if status >= 500:
             log.warning("request failed: %s", exc.code)
         return JSONResponse(exc.to_dict(), status_code=status, headers=headers)
+
+    @app.exception_handler(sa.TimeoutError)
+    async def busy(_: Request, exc: sa.TimeoutError) -> JSONResponse:
+        # Every database connection stayed in use for the pool's whole timeout: overload, not a bug.
+        log.warning("database connection pool exhausted: %s", exc)
+        message = "The server is busy right now; please try again in a few seconds."
+        return error_response(503, "busy", message, headers={"Retry-After": str(BUSY_RETRY_AFTER)})
+
+    @app.exception_handler(sa.OperationalError)
+    async def database_unreachable(_: Request, exc: sa.OperationalError) -> JSONResponse:
+        log.warning("database unavailable: %s", type(exc.orig).__name__ if exc.orig else exc)
+        message = "The database is not answering right now; please try again in a few seconds."
+        return error_response(503, "database_error", message, headers={"Retry-After": str(BUSY_RETRY_AFTER)})
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
