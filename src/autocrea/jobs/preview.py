@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 
 from autocrea.errors import Conflict, GenerationFailed, NotFound
-from autocrea.sandbox.process import free_port, serving, stop_server
+from autocrea.sandbox.process import SEES_PROCESSES, free_port, serving, stop_server
 from autocrea.sandbox.protocol import Limits, Sandbox, Server
 from autocrea.sandbox.runtime import RuntimeCache
 from autocrea.storage import previews as store
@@ -71,6 +71,13 @@ class _Local:
     scratch: Path
     last_used: float = field(default_factory=time.monotonic)
 
+    def alive(self) -> bool:
+        """Still serving. Another server process may have stopped it a moment ago, before this
+        process has reaped its child (so `running()` still says yes): /proc says no at once."""
+        if not self.server.running():
+            return False
+        return not SEES_PROCESSES or serving(self.preview.pid, self.preview.port)
+
 
 class Previews:
     def __init__(
@@ -97,14 +104,14 @@ class Previews:
     async def get(self, project_id: str) -> Preview | None:
         """The project's running preview, whichever server process started it."""
         local = self._local.get(project_id)
-        if local is not None and local.server.running():
+        if local is not None and local.alive():
             return local.preview
         return await self._checked(await store.for_project(self._sessions, project_id))
 
     async def reachable(self, preview_id: str) -> Preview | None:
         """The running preview with this id, if this machine can reach its port (for the proxy)."""
         for local in self._local.values():
-            if local.preview.id == preview_id and local.server.running():
+            if local.preview.id == preview_id and local.alive():
                 local.last_used = time.monotonic()
                 return local.preview
         preview = await self._checked(await store.by_id(self._sessions, preview_id))
@@ -117,7 +124,7 @@ class Previews:
         preview = Preview.of(row)
         if preview.owner == self._owner:
             local = self._local.get(preview.project_id)
-            alive = local is not None and local.preview.id == preview.id and local.server.running()
+            alive = local is not None and local.preview.id == preview.id and local.alive()
         elif preview.host == self.host:
             alive = await asyncio.to_thread(serving, preview.pid, preview.port)
         else:
@@ -245,7 +252,7 @@ class Previews:
         """Drop this process's previews whose apps ended (stopped by another process, or crashed);
         the caller holds `_lock`."""
         for project_id, local in list(self._local.items()):
-            if not local.server.running():
+            if not local.alive():
                 await self._stop_local(project_id)
 
     async def stop_all(self) -> None:

@@ -68,6 +68,9 @@ def _kill_group(pid: int, sig: signal.Signals = signal.SIGKILL) -> None:
         os.killpg(pid, sig)
 
 
+SEES_PROCESSES = Path("/proc/self/cmdline").exists()  # whether `serving` can tell at all
+
+
 def serving(pid: int, port: int) -> bool:
     """Whether process `pid`, started by any process on this machine, is still a server on `port`
     (its command line names the port). A zombie, or a pid since reused by another program, is not.
