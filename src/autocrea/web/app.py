@@ -13,6 +13,7 @@ from autocrea.config import Settings
 from autocrea.jobs.preview import Previews
 from autocrea.storage.migrate import upgrade
 from autocrea.web import errors
+from autocrea.web.auth import gate_unparsed_body
 from autocrea.web.observe import Metrics, RequestPlumbing, configure_logging
 from autocrea.web.proxy import PreviewProxy, host_pattern
 from autocrea.web.routes import accounts, events, files, ops, preview, projects
@@ -51,7 +52,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     )
     app.state.settings = settings
     app.state.metrics = Metrics()
-    errors.install(app)
+    errors.install(app, gate=gate_unparsed_body)
     for router in (ops.router, accounts.router, projects.router, events.router, files.router, preview.router):
         app.include_router(router, responses=errors.RESPONSES)
     install_ui(app)

@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 
 from autocrea.accounts import tokens
 from autocrea.accounts.users import user_for_subject
@@ -128,3 +130,19 @@ async def anonymous_limit(request: Request, svc: Svc) -> None:
 
 
 Auth = Annotated[Principal, Depends(current_principal)]
+
+
+async def gate_unparsed_body(request: Request) -> None:
+    """What `current_principal` checks first (signed in, CSRF), for a route that needs it and a
+    request whose body was not JSON at all: FastAPI parses the body before running dependencies."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute) or not _needs(route.dependant, current_principal):
+        return
+    principal = await optional_principal(request, services(request))
+    if principal is None:
+        raise AuthError("Log in to continue.")
+    check_csrf(request, principal)
+
+
+def _needs(dependant: Dependant, call: object) -> bool:
+    return any(d.call is call or _needs(d, call) for d in dependant.dependencies)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -84,7 +85,11 @@ def _loc(parts: tuple[Any, ...] | list[Any]) -> list[str | int]:
     return [p if isinstance(p, int) else str(p)[:100] for p in parts]
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, *, gate: Callable[[Request], Awaitable[None]] | None = None) -> None:
+    """Error handlers for every failure. `gate` runs the sign-in and CSRF checks for a body that is
+    not JSON at all: FastAPI parses a body before it runs dependencies, so without it a caller who
+    is not signed in would learn about the body (422) before being told to sign in (401)."""
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
@@ -92,7 +97,12 @@ def install(app: FastAPI) -> None:
         return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        if gate is not None and any(err.get("type") == "json_invalid" for err in exc.errors()):
+            try:
+                await gate(request)
+            except e.AutocreaError as refused:
+                return JSONResponse(refused.to_dict(), status_code=status_for(refused))
         problems = [
             {"loc": _loc(err["loc"]), "msg": str(err["msg"])[:300], "type": str(err["type"])}
             for err in exc.errors()[:20]

@@ -93,6 +93,22 @@ def test_malformed_and_mistyped_bodies_are_422_in_the_one_shape(
     assert unknown["message"] == "The request is not valid: is_admin: Extra inputs are not permitted"
 
 
+@pytest.mark.parametrize("route", [r for r in json_routes() if r.access != "public"], ids=lambda r: r.name)
+def test_a_body_that_is_not_json_is_401_to_nobody_and_403_without_the_csrf_token(
+    web: tuple[Platform, Account], route: Route
+) -> None:
+    """FastAPI parses a body before it checks who is asking; the answer must not depend on that."""
+    platform, account = web
+    call = route.call(FAKE)
+    headers = {**call.headers, "Content-Type": "application/json"}
+    nobody = platform.request(route.method, call.url, headers=headers, content=b"{")
+    assert assert_error(nobody, 401, "unauthorized")["message"] == "Log in to continue."
+    forged = platform.request(route.method, call.url, account, csrf=False, headers=headers, content=b"{")
+    assert_error(forged, 403, "forbidden")
+    owner = platform.request(route.method, call.url, account, headers=headers, content=b"{")
+    assert_error(owner, 422, "validation_error")
+
+
 @pytest.mark.parametrize("route", json_routes(), ids=lambda r: r.name)
 def test_bodies_over_the_limit_are_413_with_or_without_a_length(
     web: tuple[Platform, Account], route: Route
