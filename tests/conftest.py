@@ -60,14 +60,10 @@ def openai_model(url: str, key: str, *, timeout: float = 10, model: str = "gpt-4
 @pytest.fixture(params=["sqlite", "postgres+redis"])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, object]]:
     """Settings overrides for each supported deployment: the embedded default, and PostgreSQL + Redis."""
-    if request.param == "sqlite":
-        yield {}
-        return
-    from tests.services import postgres_database, require_redis
+    from tests.services import backend_settings
 
-    redis_url = require_redis()
-    with postgres_database() as url:
-        yield {"database_url": url, "redis_url": redis_url}
+    with backend_settings(request.param) as overrides:
+        yield overrides
 
 
 @pytest.fixture

@@ -82,3 +82,15 @@ def redis_available() -> bool:
 def require_redis() -> str:
     need(redis_available(), "Redis at 127.0.0.1:6379")
     return REDIS_URL
+
+
+@contextmanager
+def backend_settings(name: str) -> Iterator[dict[str, object]]:
+    """Settings overrides for a supported deployment: "sqlite" (the embedded default) or
+    "postgres+redis" (a throwaway database and the local Redis)."""
+    if name == "sqlite":
+        yield {}
+        return
+    redis_url = require_redis()
+    with postgres_database() as url:
+        yield {"database_url": url, "redis_url": redis_url}

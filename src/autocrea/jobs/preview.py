@@ -232,8 +232,8 @@ class Previews:
             async with self._lock:
                 local = self._local.get(preview.project_id)
                 if local is not None and local.preview.id == preview.id:
-                    del self._local[preview.project_id]
-                    await _discard(local)
+                    await self._stop_local(preview.project_id)  # forgets its row too
+                    return
         elif preview.host == self.host:
             await stop_server(preview.pid, preview.port)
         else:

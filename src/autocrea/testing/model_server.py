@@ -31,6 +31,7 @@ from autocrea.testing.script import Fault, ModelScript, Reply
 __all__ = ["Emission", "FakeModelServer", "Fault", "Latency", "ModelScript", "RecordedRequest", "Reply"]
 
 _START_TIMEOUT = 10.0
+_SETTLE_TIMEOUT = 10.0  # how long `reset` waits for replies still being sent
 _NO_LATENCY = Latency()
 
 
@@ -64,7 +65,7 @@ class FakeModelServer:
         """Re-script a running server for the next test and clear its logs. It first waits for
         replies still in flight: a reply's emission is logged after its last byte is sent, which
         can be after the client has read that byte and moved on."""
-        deadline = time.monotonic() + _START_TIMEOUT
+        deadline = time.monotonic() + _SETTLE_TIMEOUT
         while self._app.in_flight and time.monotonic() < deadline:
             time.sleep(0.002)
         self.script, self.latency, self.api_key = script, latency, api_key

@@ -18,7 +18,7 @@ import pytest
 from autocrea.storage import previews as store
 from autocrea.storage.db import create_engine, session_factory
 from tests.platform import Account, Platform, running, settings_for
-from tests.services import postgres_database, require_redis
+from tests.services import backend_settings
 
 
 class Process:
@@ -42,9 +42,7 @@ def processes(
 ) -> Iterator[tuple[Process, Process]]:
     """One generated project per backend, shared by this module's tests; each test stops its preview."""
     with contextlib.ExitStack() as stack:
-        backend: dict[str, object] = {}
-        if request.param == "postgres+redis":
-            backend = {"redis_url": require_redis(), "database_url": stack.enter_context(postgres_database())}
+        backend = stack.enter_context(backend_settings(request.param))
         data = tmp_path_factory.mktemp("processes") / "data"
         settings = settings_for(data, runtime_dir=runtime_root, **backend)
         first = stack.enter_context(running(settings))

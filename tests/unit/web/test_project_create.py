@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.platform import Account, Platform, running, settings_for
-from tests.services import postgres_database, require_redis
+from tests.services import backend_settings
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres+redis"])
@@ -24,15 +24,9 @@ def idle(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     Shared by the module; every test registers its own user, so tests see only their own objects.
     """
     data = tmp_path_factory.mktemp("data")
-    if request.param == "sqlite":
-        with running(settings_for(data), run_worker=False) as platform:
-            yield platform
-        return
     with (
-        postgres_database() as url,
-        running(
-            settings_for(data, database_url=url, redis_url=require_redis()), run_worker=False
-        ) as platform,
+        backend_settings(request.param) as backend,
+        running(settings_for(data, **backend), run_worker=False) as platform,
     ):
         yield platform
 
