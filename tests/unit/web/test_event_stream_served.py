@@ -68,6 +68,10 @@ def test_streams_are_framed_for_real_clients_and_end_with_the_terminal_event(
     for reader in readers:
         reader.start()
     assert wait_for(platform, 10) == 10
+    # The server counts a stream open before its client has read a byte: give each reader its first line.
+    deadline = time.monotonic() + 10
+    while not all(seen) and time.monotonic() < deadline:
+        time.sleep(0.02)
     assert all(lines[:1] == ["event: run.started"] for lines in seen), seen
     assert platform.request("POST", f"/api/runs/{run_id}/cancel", ana).status_code == 202
     for reader in readers:
