@@ -17,7 +17,6 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from autocrea.blueprint import i18n
-from autocrea.blueprint.allowlist import RUNTIME_PACKAGES, pin
 from autocrea.blueprint.annotations import choice_alias, not_null_fields, read_type, schema_field
 from autocrea.blueprint.context import Context, EntityView, build_context
 from autocrea.blueprint.literals import (
@@ -35,6 +34,7 @@ from autocrea.blueprint.literals import (
 )
 from autocrea.blueprint.markup import render_page
 from autocrea.blueprint.theme import css_variables
+from autocrea.domain.allowlist import RUNTIME_PACKAGES, pin
 from autocrea.domain.appspec import AppSpec, Feature
 from autocrea.domain.naming import pascal
 

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from autocrea.blueprint import i18n
-from autocrea.blueprint.allowlist import ALLOWED_PACKAGES
 from autocrea.blueprint.context import build_context
 from autocrea.blueprint.render import (
     render_backend,
@@ -24,6 +23,7 @@ from autocrea.blueprint.render import (
     render_tests,
 )
 from autocrea.blueprint.theme import contrast, css_variables
+from autocrea.domain.allowlist import ALLOWED_PACKAGES
 from autocrea.domain.appspec import AppSpec
 from tests.fixtures.specs import ALL, edge, landing, library, shop, todo
 

@@ -1,7 +1,7 @@
 import json
 from pathlib import Path
 
-from autocrea.blueprint.allowlist import ALLOWED_PACKAGES
+from autocrea.domain.allowlist import ALLOWED_PACKAGES
 from autocrea.pipeline.roles.security import check_requirements, ruff_findings, scan_secrets
 
 
