@@ -34,7 +34,7 @@ from pathlib import Path
 
 import httpx
 
-from autocrea.sandbox.process import free_port
+from autocrea.testing.ports import free_port
 from bench.loadgen import (
     Http,
     Sample,

@@ -92,9 +92,7 @@ async def main() -> int:
     args = parser.parse_args()
     settings = Settings()
     sandbox = ProcessSandbox()
-    runtimes = RuntimeCache(
-        root=settings.runtimes_path.resolve(), python=settings.sandbox_python, sandbox=sandbox
-    )
+    runtimes = RuntimeCache(root=settings.runtimes_path.resolve(), python=settings.sandbox_python)
     items = prompts(args.limit, args.all)
     semaphore = asyncio.Semaphore(args.jobs)
     results: dict[str, dict[str, object]] = {}

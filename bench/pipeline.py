@@ -103,7 +103,7 @@ async def one_run(url: str, *, sequential: bool) -> tuple[Outcome, float, float]
             events=EventStream(run_id="b", emit=emit),
             repo=ProjectRepo.init(work),
             sandbox=sandbox,
-            runtimes=RuntimeCache(root=work / "rt", python="python3", sandbox=sandbox),
+            runtimes=RuntimeCache(root=work / "rt", python="python3"),
             llm=model,
         )
         submitted[0] = time.monotonic()  # "submit" is handing the run to the pipeline

@@ -17,7 +17,7 @@ from typing import Any
 import uvicorn
 
 from autocrea.config import Settings
-from autocrea.sandbox.process import free_port
+from autocrea.testing.ports import free_port
 from autocrea.web.app import create_app
 from tests.platform import settings_for
 

@@ -34,7 +34,7 @@ from autocrea.pipeline.context import RunContext
 from autocrea.pipeline.generation import Outcome, generate
 from autocrea.providers.resilience import ResilientModel
 from autocrea.providers.select import model_from_settings
-from autocrea.sandbox.process import ProcessSandbox
+from autocrea.sandbox.choice import choose
 from autocrea.sandbox.runtime import RuntimeCache
 from autocrea.storage.archive import zip_commit
 from autocrea.storage.git import ProjectRepo
@@ -89,10 +89,13 @@ def _check_out_dir(out: Path) -> None:
 async def _run(
     prompt: str, model: str, llm: ResilientModel | None, work: Path, settings: Settings, console: Console
 ) -> Outcome:
-    sandbox = ProcessSandbox()
-    runtimes = RuntimeCache(
-        root=settings.runtimes_path.resolve(), python=settings.sandbox_python, sandbox=sandbox
-    )
+    sandbox = choose(
+        settings.sandbox,
+        slots=settings.sandbox_slots,
+        uid_base=settings.sandbox_uid_base,
+        cgroup_dir=settings.sandbox_cgroup,
+    ).sandbox
+    runtimes = RuntimeCache(root=settings.runtimes_path.resolve(), python=settings.sandbox_python)
     repo = ProjectRepo.init(work)
     with ProgressView(console) as view:
         ctx = RunContext(

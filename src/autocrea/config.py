@@ -10,6 +10,7 @@ import secrets
 import shutil
 import sys
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,7 +44,28 @@ class Settings(BaseSettings):
         description="interpreter used to build generated apps' virtualenvs",
     )
     runtime_dir: Path | None = Field(
-        default=None, description="cache of generated apps' virtualenvs (default: ~/.cache/autocrea/runtimes)"
+        default=None,
+        description="cache of generated apps' virtualenvs (default: ~/.cache/autocrea/runtimes; "
+        "/var/cache/autocrea/runtimes when the server runs as root)",
+    )
+    sandbox: Literal["auto", "bubblewrap", "process"] = Field(
+        default="auto",
+        description="what runs generated code: `bubblewrap` (isolated; the default on Linux when `bwrap` "
+        "works) or `process` (no isolation: single-user development only)",
+    )
+    sandbox_slots: int = Field(
+        default=16, ge=1, le=1024, description="sandboxes that may run at once on this machine; more queue"
+    )
+    sandbox_uid_base: int = Field(
+        default=1_500_000_000,
+        ge=1000,
+        le=4_000_000_000,
+        description="as root, sandbox slot n runs as uid/gid base+n (a range nobody else uses)",
+    )
+    sandbox_cgroup: Path | None = Field(
+        default=None,
+        description="a cgroup v2 directory the server may write (pids and memory enabled for its children) "
+        "to cap each sandbox's processes and memory together; as root it is found or made by itself",
     )
     log_level: str = Field(default="info", description="log level of the server")
     database_url: str = Field(
@@ -188,6 +210,8 @@ class Settings(BaseSettings):
         if self.runtime_dir is not None:
             return self.runtime_dir
         # Per user, not per directory: every `autocrea generate` shares one pip install per requirements set.
+        if os.geteuid() == 0 and not os.environ.get("XDG_CACHE_HOME"):
+            return Path("/var/cache/autocrea/runtimes")  # root's home is closed to the sandbox's uids
         cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
         return Path(cache) / "autocrea" / "runtimes"
 

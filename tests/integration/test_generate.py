@@ -18,7 +18,7 @@ from autocrea.domain.examples import SEED_EXAMPLES
 from autocrea.pipeline.context import RunContext
 from autocrea.pipeline.generation import Outcome, generate
 from autocrea.pipeline.roles.base import Summary
-from autocrea.sandbox.process import ProcessSandbox
+from autocrea.sandbox.protocol import Sandbox
 from autocrea.sandbox.runtime import RuntimeCache
 from autocrea.storage.archive import zip_commit
 from autocrea.storage.git import ProjectRepo
@@ -70,7 +70,9 @@ def test_seed_examples_become_verified_projects(prompt: str, tmp_path: Path, cli
     assert not list(tmp_path.glob(".project.partial-*"))
 
 
-async def test_pipeline_events_tell_the_whole_story(tmp_path: Path, runtimes: RuntimeCache) -> None:
+async def test_pipeline_events_tell_the_whole_story(
+    tmp_path: Path, runtimes: RuntimeCache, sandbox: Sandbox
+) -> None:
     events: list[Event] = []
     run_id = uuid.uuid4().hex
     prompt = "a library system with books, members and loans"
@@ -80,7 +82,7 @@ async def test_pipeline_events_tell_the_whole_story(tmp_path: Path, runtimes: Ru
         model="blueprint",
         events=EventStream(run_id=run_id, emit=events.append),
         repo=ProjectRepo.init(tmp_path / "p"),
-        sandbox=ProcessSandbox(),
+        sandbox=sandbox,
         runtimes=runtimes,
     )
     outcome = await generate(ctx)
@@ -117,7 +119,9 @@ async def test_pipeline_events_tell_the_whole_story(tmp_path: Path, runtimes: Ru
     assert sorted(zipped.namelist()) == sorted(ctx.repo.tree("HEAD"))
 
 
-async def test_a_failing_app_is_reported_not_hidden(tmp_path: Path, runtimes: RuntimeCache) -> None:
+async def test_a_failing_app_is_reported_not_hidden(
+    tmp_path: Path, runtimes: RuntimeCache, sandbox: Sandbox
+) -> None:
     """A role that breaks the app: the tester fails, security is skipped, run.failed names the reason."""
     from autocrea.pipeline.generation import default_roles
     from autocrea.pipeline.roles.builders import Backend
@@ -138,7 +142,7 @@ async def test_a_failing_app_is_reported_not_hidden(tmp_path: Path, runtimes: Ru
         model="blueprint",
         events=EventStream(run_id="x", emit=events.append),
         repo=ProjectRepo.init(tmp_path / "p"),
-        sandbox=ProcessSandbox(),
+        sandbox=sandbox,
         runtimes=runtimes,
     )
     outcome = await generate(ctx, roles=roles)
@@ -171,14 +175,14 @@ def test_generate_with_an_openai_compatible_model(
 
 
 async def test_a_model_change_that_breaks_the_app_is_rolled_back(
-    tmp_path: Path, runtimes: RuntimeCache
+    tmp_path: Path, runtimes: RuntimeCache, sandbox: Sandbox
 ) -> None:
     """Safety net: the verified Blueprint comes back, the run still meets the definition of done."""
     key = "sk-safety-net-0123456789"
     spec = design("Create a simple todo app").spec.model_dump_json()
     broken = '<file path="app/main.py">\nraise RuntimeError("broken by the model")\n</file>'
     script = ModelScript({"architect": Reply(spec), "backend": Reply(broken)}, default=Reply("NO CHANGES"))
-    ctx, outcome, events, _ = await run_with_model(tmp_path, runtimes, script, key)
+    ctx, outcome, events, _ = await run_with_model(tmp_path, runtimes, script, key, sandbox)
     assert outcome.ok, (outcome.error, outcome.unmet)
     history = ctx.repo.history()
     assert history[1].message.startswith("Restore the Blueprint of 1 file")
@@ -189,7 +193,7 @@ async def test_a_model_change_that_breaks_the_app_is_rolled_back(
 
 
 async def test_a_failure_goes_back_to_the_owning_role_for_repair(
-    tmp_path: Path, runtimes: RuntimeCache
+    tmp_path: Path, runtimes: RuntimeCache, sandbox: Sandbox
 ) -> None:
     """Repair round: the backend breaks main.py, sees the failing output, sends it back fixed."""
     from autocrea.blueprint.render import render_backend
@@ -203,7 +207,7 @@ async def test_a_failure_goes_back_to_the_owning_role_for_repair(
         {"architect": Reply(spec.model_dump_json()), "backend": [Reply(broken), Reply(fixed)]},
         default=Reply("NO CHANGES"),
     )
-    ctx, outcome, events, server = await run_with_model(tmp_path, runtimes, script, key)
+    ctx, outcome, events, server = await run_with_model(tmp_path, runtimes, script, key, sandbox)
     backend_asks = [r for r in server.requests if r.role == "backend"]
     assert outcome.ok, (outcome.error, outcome.unmet)
     assert len(backend_asks) == 2 and "broken by the model" in json.dumps(backend_asks[1].body)
@@ -213,7 +217,7 @@ async def test_a_failure_goes_back_to_the_owning_role_for_repair(
 
 
 async def run_with_model(
-    tmp_path: Path, runtimes: RuntimeCache, script: ModelScript, key: str
+    tmp_path: Path, runtimes: RuntimeCache, script: ModelScript, key: str, sandbox: Sandbox
 ) -> tuple[RunContext, Outcome, list[Event], FakeModelServer]:
     """A whole generation whose model is the local OpenAI-compatible server running `script`."""
     events: list[Event] = []
@@ -225,7 +229,7 @@ async def run_with_model(
             model="openai:gpt-4o-mini",
             events=EventStream(run_id="m", emit=events.append),
             repo=ProjectRepo.init(tmp_path / "p"),
-            sandbox=ProcessSandbox(),
+            sandbox=sandbox,
             runtimes=runtimes,
             llm=model,
         )

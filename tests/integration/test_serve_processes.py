@@ -17,8 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from autocrea.sandbox.process import free_port
 from autocrea.storage.migrate import upgrade
+from autocrea.testing.ports import free_port
 from tests.platform import PASSWORD
 
 

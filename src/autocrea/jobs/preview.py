@@ -1,12 +1,13 @@
 """Live previews: a project's committed app started in the sandbox, one per project.
 
-The app runs from a scratch copy of a commit (never the project's own directory), with its own
-SQLite file, on a loopback port. The web layer proxies a separate origin to it, so generated code
-never shares an origin (or cookies) with AUTOCREA itself.
+The app runs in the sandbox from a scratch copy of a commit (never the project's own directory),
+with its own SQLite file, listening on a Unix socket only this machine's server processes reach: it
+has no port for anyone else to call. The web layer proxies a separate origin to it, so generated
+code never shares an origin (or cookies) with AUTOCREA itself.
 
 Which previews run is recorded in the database (storage/previews.py), so with several server
 processes (`serve --workers N`) any of them can show, proxy to and stop a preview that another one
-started. Ports are loopback ports: every server process of a deployment must run on one machine
+started. Sockets are local files: every server process of a deployment must run on one machine
 for its previews to be reachable (a preview started elsewhere is shown, never proxied).
 """
 
@@ -27,9 +28,10 @@ from pathlib import Path
 
 import httpx
 
-from autocrea.errors import Conflict, GenerationFailed, NotFound
-from autocrea.sandbox.process import SEES_PROCESSES, free_port, serving, stop_server
-from autocrea.sandbox.protocol import Limits, Sandbox, Server
+from autocrea.errors import Conflict, GenerationFailed, NotFound, SandboxError
+from autocrea.sandbox.child import SEES_PROCESSES, serving, stop_server
+from autocrea.sandbox.http import client_for
+from autocrea.sandbox.protocol import SOCKET, Limits, Mounts, Sandbox, Server
 from autocrea.sandbox.runtime import RuntimeCache
 from autocrea.storage import previews as store
 from autocrea.storage.git import ProjectRepo
@@ -48,8 +50,8 @@ class Preview:
     project_id: str
     user_id: str
     commit: str
-    host: str  # the machine whose loopback `port` serves it
-    port: int
+    host: str  # the machine whose Unix `socket` serves it
+    socket: str
     pid: int
     owner: str  # the server process that started it
     started_at: datetime
@@ -76,7 +78,7 @@ class _Local:
         process has reaped its child (so `running()` still says yes): /proc says no at once."""
         if not self.server.running():
             return False
-        return not SEES_PROCESSES or serving(self.preview.pid, self.preview.port)
+        return not SEES_PROCESSES or serving(self.preview.pid, self.preview.socket)
 
 
 class Previews:
@@ -100,6 +102,23 @@ class Previews:
         self._lock = asyncio.Lock()  # the local map and the count of apps booting
         self._project_locks: dict[str, asyncio.Lock] = {}  # one start or stop per project at a time
         self._booting = 0
+        self._clients: dict[str, httpx.AsyncClient] = {}  # by socket: the proxy's pooled connections
+
+    def client(self, preview: Preview) -> httpx.AsyncClient:
+        """The proxy's HTTP client to a preview's socket, kept while the preview is in use."""
+        client = self._clients.get(preview.socket)
+        if client is None:
+            while len(self._clients) >= 4 * self._limit:  # previews other processes stopped
+                oldest = next(iter(self._clients))
+                self._drop_client(oldest)
+            client = client_for(preview.socket, timeout=httpx.Timeout(60.0, connect=5.0))
+            self._clients[preview.socket] = client
+        return client
+
+    def _drop_client(self, socket_path: str) -> None:
+        client = self._clients.pop(socket_path, None)
+        if client is not None:
+            asyncio.get_running_loop().create_task(client.aclose())
 
     async def get(self, project_id: str) -> Preview | None:
         """The project's running preview, whichever server process started it."""
@@ -109,7 +128,7 @@ class Previews:
         return await self._checked(await store.for_project(self._sessions, project_id))
 
     async def reachable(self, preview_id: str) -> Preview | None:
-        """The running preview with this id, if this machine can reach its port (for the proxy)."""
+        """The running preview with this id, if this machine can reach its socket (for the proxy)."""
         for local in self._local.values():
             if local.preview.id == preview_id and local.alive():
                 local.last_used = time.monotonic()
@@ -126,7 +145,7 @@ class Previews:
             local = self._local.get(preview.project_id)
             alive = local is not None and local.preview.id == preview.id and local.alive()
         elif preview.host == self.host:
-            alive = await asyncio.to_thread(serving, preview.pid, preview.port)
+            alive = await asyncio.to_thread(serving, preview.pid, preview.socket)
         else:
             return preview  # only its own machine can tell; it is shown, never proxied from here
         if not alive:
@@ -184,24 +203,20 @@ class Previews:
             for rel, data in files.items():
                 write_file(scratch / "app", rel, data)
             env = await self._runtimes.ensure(files["requirements.txt"].decode("utf-8", "replace"))
-            port = free_port()
-            server = await self._sandbox.serve(
-                [
-                    str(env.python),
-                    "-m",
-                    "uvicorn",
-                    "app.main:app",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                ],
-                cwd=scratch / "app",
-                port=port,
-                env={"PATH": str(env.python.parent), "DATABASE_URL": f"sqlite:///{scratch / 'preview.db'}"},
-                limits=PREVIEW_LIMITS,
-            )
-            await _wait_until_up(server, port)
+            try:
+                server = await self._sandbox.serve(
+                    [str(env.python), "-m", "uvicorn", "app.main:app", "--uds", SOCKET],
+                    cwd=scratch / "app",
+                    mounts=Mounts(writable=(scratch,), readonly=(env.path,)),
+                    env={
+                        "PATH": str(env.python.parent),
+                        "DATABASE_URL": f"sqlite:///{scratch / 'preview.db'}",
+                    },
+                    limits=PREVIEW_LIMITS,
+                )
+            except SandboxError as exc:
+                raise Conflict(f"The preview could not start: {exc.message}") from exc
+            await _wait_until_up(server)
         except BaseException:
             shutil.rmtree(scratch, ignore_errors=True)
             raise
@@ -211,7 +226,7 @@ class Previews:
             user_id=user_id,
             commit=commit,
             host=self.host,
-            port=port,
+            socket=str(server.socket),
             pid=server.pid,
             owner=self._owner,
             started_at=datetime.now(UTC),
@@ -235,7 +250,7 @@ class Previews:
                     await self._stop_local(preview.project_id)  # forgets its row too
                     return
         elif preview.host == self.host:
-            await stop_server(preview.pid, preview.port)
+            await stop_server(preview.pid, preview.socket)
         else:
             log.warning("forgetting preview %s, which runs on another machine (%s)", preview.id, preview.host)
         if forget:
@@ -245,6 +260,7 @@ class Previews:
         """Stop one of this process's previews; the caller holds `_lock`."""
         local = self._local.pop(project_id, None)
         if local is not None:
+            self._drop_client(local.preview.socket)
             await _discard(local)
             await store.forget(self._sessions, local.preview.id)
 
@@ -260,6 +276,9 @@ class Previews:
             for local in self._local.values():
                 await _discard(local)
             self._local.clear()
+            for client in self._clients.values():
+                await client.aclose()
+            self._clients.clear()
         with contextlib.suppress(Exception):  # shutting down: a database gone already is no reason to hang
             await store.forget_owned(self._sessions, self._owner)
 
@@ -270,9 +289,9 @@ async def _discard(local: _Local) -> None:
     shutil.rmtree(local.scratch, ignore_errors=True)
 
 
-async def _wait_until_up(server: Server, port: int) -> None:
+async def _wait_until_up(server: Server) -> None:
     deadline = time.monotonic() + BOOT_TIMEOUT
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+    async with client_for(server.socket) as client:
         while time.monotonic() < deadline:
             if not server.running():
                 tail = await server.stop()

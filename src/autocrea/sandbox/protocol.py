@@ -1,4 +1,9 @@
-"""What the pipeline needs from a sandbox: run a command to completion, or start a server."""
+"""What the pipeline needs from a sandbox: run a command to completion, or start a server.
+
+A sandboxed command sees only the host paths its `Mounts` name (each at its own path), and a
+server listens on a Unix socket the sandbox chooses: its argv says where with the `SOCKET`
+placeholder, so nobody can reach it over the network.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +12,33 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+MiB = 1024**2
+SOCKET = "{socket}"  # in serve()'s argv: replaced by the path of the socket the server must listen on
+
 
 @dataclass(frozen=True)
 class Limits:
-    """Resource limits for one sandboxed command."""
+    """Resource limits for one sandbox (all of its processes together where the host allows)."""
 
     wall_seconds: float = 120.0
     cpu_seconds: int = 120
-    memory_bytes: int = 2 * 1024**3
-    file_bytes: int = 256 * 1024**2
-    processes: int = 256
+    memory_bytes: int = 512 * MiB
+    file_bytes: int = 64 * MiB  # largest file it may write
+    processes: int = 64
+    tmp_bytes: int = 64 * MiB  # its private /tmp
     output_bytes: int = 1_000_000  # stdout/stderr kept per stream; the rest is dropped
 
 
 DEFAULT_LIMITS = Limits()
+
+
+@dataclass(frozen=True)
+class Mounts:
+    """Host paths a sandboxed command may use, each visible at its own path; nothing else of the
+    host's files is, except the read-only system directories the command needs to start."""
+
+    writable: tuple[Path, ...] = ()  # its scratch copy
+    readonly: tuple[Path, ...] = ()  # a runtime, a tool
 
 
 @dataclass(frozen=True)
@@ -41,7 +59,9 @@ class Server(Protocol):
     """A long-running sandboxed process (the generated app, for probing or preview)."""
 
     @property
-    def port(self) -> int: ...
+    def socket(self) -> Path:
+        """The Unix socket it listens on, as the host sees it."""
+        ...
 
     @property
     def pid(self) -> int:
@@ -50,17 +70,25 @@ class Server(Protocol):
 
     def running(self) -> bool: ...
 
+    def output_tail(self, limit: int = 4000) -> str: ...
+
     async def stop(self) -> str:
-        """Stop the whole process group; returns the tail of its output."""
+        """Stop every process of the server; returns the tail of its output."""
         ...
 
 
 class Sandbox(Protocol):
+    @property
+    def kind(self) -> str:
+        """`bubblewrap` or `process`: what isolates the code (shown in /ready and the logs)."""
+        ...
+
     async def run(
         self,
         argv: Sequence[str],
         *,
         cwd: Path,
+        mounts: Mounts,
         env: Mapping[str, str] | None = None,
         limits: Limits = DEFAULT_LIMITS,
     ) -> CommandResult: ...
@@ -70,7 +98,7 @@ class Sandbox(Protocol):
         argv: Sequence[str],
         *,
         cwd: Path,
-        port: int,
+        mounts: Mounts,
         env: Mapping[str, str] | None = None,
         limits: Limits = DEFAULT_LIMITS,
     ) -> Server: ...

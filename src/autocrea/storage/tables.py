@@ -254,7 +254,7 @@ class RunEvent(Base):
 
 
 class PreviewRecord(Base):
-    """A project's running preview: which machine's loopback port serves it and which process
+    """A project's running preview: which machine's Unix socket serves it and which process
     group runs it, so any server process on that machine can proxy to it or stop it."""
 
     __tablename__ = "previews"
@@ -264,7 +264,7 @@ class PreviewRecord(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     commit: Mapped[str] = mapped_column(String(40))
     host: Mapped[str] = mapped_column(String(255))
-    port: Mapped[int] = mapped_column(Integer)
+    socket: Mapped[str] = mapped_column(String(4096))  # its path on `host`
     pid: Mapped[int] = mapped_column(Integer)  # leads the app's process group
     owner: Mapped[str] = mapped_column(String(64))  # the server process that started it
     started_at: Mapped[datetime] = mapped_column(default=utcnow)

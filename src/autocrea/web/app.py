@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import httpx
 from fastapi import FastAPI
 
 from autocrea import __version__
@@ -57,9 +56,9 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         app.include_router(router, responses=errors.RESPONSES)
     install_ui(app)
 
-    def previews() -> tuple[Previews, httpx.AsyncClient]:
+    def previews() -> Previews:
         services: Services = app.state.services
-        return services.previews, services.http
+        return services.previews
 
     app.add_middleware(RequestPlumbing, metrics=app.state.metrics, max_body_bytes=settings.max_body_bytes)
     # Outermost: requests for the preview origin never reach AUTOCREA's own routes or cookies.

@@ -8,7 +8,6 @@ import secrets as pysecrets
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 from cryptography.fernet import Fernet
 from limits import RateLimitItem
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -24,7 +23,7 @@ from autocrea.jobs.models import ModelSetup, model_factory
 from autocrea.jobs.preview import Previews
 from autocrea.jobs.worker import Worker, lease_for
 from autocrea.providers.select import credentials_from, fallbacks_from, policy_for
-from autocrea.sandbox.process import ProcessSandbox
+from autocrea.sandbox.choice import Chosen, choose
 from autocrea.sandbox.runtime import RuntimeCache
 from autocrea.storage.db import create_engine, session_factory
 from autocrea.storage.runs import Sessions
@@ -55,11 +54,11 @@ class Services:
     previews: Previews
     worker: Worker | None
     clerk: ClerkVerifier | None
-    http: httpx.AsyncClient  # the preview proxy's client
     warmup: asyncio.Task[object]
     principals: RecentPrincipals[Principal]
     probe: RunProbe
     passwords: Passwords
+    sandbox: Chosen
 
     async def aclose(self) -> None:
         with contextlib.suppress(Exception):
@@ -69,7 +68,6 @@ class Services:
         await self.previews.stop_all()
         if self.clerk is not None:
             await self.clerk.aclose()
-        await self.http.aclose()
         await self.bus.aclose()
         await self.engine.dispose()
 
@@ -82,6 +80,16 @@ def rates_from(settings: Settings) -> Rates:
         generate=parse_limit(settings.rate_limit_generate, setting="AUTOCREA_RATE_LIMIT_GENERATE"),
         login_account=login,
         login_ip=per_ip,
+    )
+
+
+def sandbox_from(settings: Settings) -> Chosen:
+    """The sandbox for generated code (bubblewrap unless the process runner is asked for)."""
+    return choose(
+        settings.sandbox,
+        slots=settings.sandbox_slots,
+        uid_base=settings.sandbox_uid_base,
+        cgroup_dir=settings.sandbox_cgroup,
     )
 
 
@@ -120,10 +128,9 @@ async def build_services(settings: Settings, *, run_worker: bool) -> Services:
         bus = MemoryBus()
     fernet = fernet_for(settings.secret())
     setup = model_setup(settings)
-    sandbox = ProcessSandbox()
-    runtimes = RuntimeCache(
-        root=settings.runtimes_path.resolve(), python=settings.sandbox_python, sandbox=sandbox
-    )
+    chosen = sandbox_from(settings)
+    sandbox = chosen.sandbox
+    runtimes = RuntimeCache(root=settings.runtimes_path.resolve(), python=settings.sandbox_python)
     projects_root: Path = settings.projects_path.resolve()
     env = WorkerEnv(
         sessions=sessions,
@@ -153,11 +160,11 @@ async def build_services(settings: Settings, *, run_worker: bool) -> Services:
         previews=Previews(sessions=sessions, projects_root=projects_root, sandbox=sandbox, runtimes=runtimes),
         worker=worker,
         clerk=clerk_from(settings),
-        http=httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=5.0), follow_redirects=False),
         warmup=warm,
         principals=RecentPrincipals(user_of=lambda principal: principal.user.id),
         probe=RunProbe(sessions, max_age=settings.sse_heartbeat_seconds / 2),
         passwords=Passwords(
             memory_kib=settings.password_hash_memory_kib, time_cost=settings.password_hash_time_cost
         ),
+        sandbox=chosen,
     )

@@ -24,7 +24,7 @@ from jwt.algorithms import RSAAlgorithm
 from autocrea.accounts import clerk
 from autocrea.accounts.clerk import ClerkClaims, ClerkVerifier
 from autocrea.errors import AuthError
-from autocrea.sandbox.process import free_port
+from autocrea.testing.ports import free_port
 
 ISSUER = "https://clerk.example.test"
 ORIGIN = "https://app.example.test"

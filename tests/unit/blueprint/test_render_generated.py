@@ -22,8 +22,8 @@ import pytest
 
 from autocrea.blueprint.render import render_project
 from autocrea.domain.appspec import AppSpec
-from autocrea.sandbox.process import free_port
 from autocrea.sandbox.runtime import RuntimeCache
+from autocrea.testing.ports import free_port
 from tests.fixtures.specs import ALL, edge, library
 
 pytestmark = pytest.mark.slow

@@ -20,7 +20,7 @@ def make_ctx(tmp_path: Path, events: list[Event]) -> RunContext:
         events=EventStream(run_id="r", emit=events.append),
         repo=ProjectRepo.init(tmp_path / "repo"),
         sandbox=sandbox,
-        runtimes=RuntimeCache(root=tmp_path / "rt", python="python3", sandbox=sandbox),
+        runtimes=RuntimeCache(root=tmp_path / "rt", python="python3"),
     )
 
 

@@ -46,7 +46,7 @@ def make_ctx(tmp_path: Path, emit: Callable[[Event], None]) -> RunContext:
         events=EventStream(run_id="r", emit=emit),
         repo=ProjectRepo.init(tmp_path / "p"),
         sandbox=sandbox,
-        runtimes=RuntimeCache(root=tmp_path / "rt", python="python3", sandbox=sandbox),
+        runtimes=RuntimeCache(root=tmp_path / "rt", python="python3"),
     )
 
 

@@ -3,23 +3,35 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
-from autocrea.sandbox.process import ProcessSandbox, free_port
-from autocrea.sandbox.protocol import Limits
+from autocrea.sandbox.http import client_for
+from autocrea.sandbox.process import ProcessSandbox
+from autocrea.sandbox.protocol import SOCKET, Limits, Mounts
 
 PY = sys.executable
+NONE = Mounts()  # the process runner shows everything anyway
+HELLO = """
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+    await send({"type": "http.response.body", "body": b"hello"})
+"""
 
 
 async def test_runs_and_captures_output(tmp_path: Path) -> None:
-    result = await ProcessSandbox().run([PY, "-c", "print('hi'); import sys; sys.exit(3)"], cwd=tmp_path)
+    result = await ProcessSandbox().run(
+        [PY, "-c", "print('hi'); import sys; sys.exit(3)"], cwd=tmp_path, mounts=NONE
+    )
     assert result.stdout.strip() == "hi" and result.exit_code == 3 and not result.ok and not result.timed_out
 
 
 async def test_environment_is_clean(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-canary-should-never-leak")
     code = "import os, json; print(json.dumps(dict(os.environ)))"
-    result = await ProcessSandbox().run([PY, "-c", code], cwd=tmp_path, env={"APP_FLAG": "1"})
+    result = await ProcessSandbox().run([PY, "-c", code], cwd=tmp_path, mounts=NONE, env={"APP_FLAG": "1"})
     assert "sk-canary-should-never-leak" not in result.stdout
     assert '"APP_FLAG": "1"' in result.stdout
     home = result.stdout.split('"HOME": "')[1].split('"')[0]
@@ -35,7 +47,9 @@ async def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
     script.write_text(f"import subprocess, sys, time\n{spawn}\ntime.sleep(60)\n")
     code = f"exec(open({str(script)!r}).read())"
     started = time.monotonic()
-    result = await ProcessSandbox().run([PY, "-c", code], cwd=tmp_path, limits=Limits(wall_seconds=0.5))
+    result = await ProcessSandbox().run(
+        [PY, "-c", code], cwd=tmp_path, mounts=NONE, limits=Limits(wall_seconds=0.5)
+    )
     assert result.timed_out and not result.ok
     assert time.monotonic() - started < 10
     time.sleep(2.5)
@@ -44,7 +58,9 @@ async def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
 
 async def test_file_size_limit(tmp_path: Path) -> None:
     code = "open('big', 'wb').write(b'x' * 5_000_000)"
-    result = await ProcessSandbox().run([PY, "-c", code], cwd=tmp_path, limits=Limits(file_bytes=1_000_000))
+    result = await ProcessSandbox().run(
+        [PY, "-c", code], cwd=tmp_path, mounts=NONE, limits=Limits(file_bytes=1_000_000)
+    )
     assert not result.ok
     assert (tmp_path / "big").stat().st_size <= 1_000_000
 
@@ -52,14 +68,16 @@ async def test_file_size_limit(tmp_path: Path) -> None:
 async def test_memory_limit(tmp_path: Path) -> None:
     code = "x = bytearray(800 * 1024 * 1024)"
     result = await ProcessSandbox().run(
-        [PY, "-c", code], cwd=tmp_path, limits=Limits(memory_bytes=300 * 1024**2)
+        [PY, "-c", code], cwd=tmp_path, mounts=NONE, limits=Limits(memory_bytes=300 * 1024**2)
     )
     assert not result.ok and "MemoryError" in result.stderr
 
 
 async def test_output_is_bounded(tmp_path: Path) -> None:
     code = "import sys; sys.stdout.write('y' * 3_000_000)"
-    result = await ProcessSandbox().run([PY, "-c", code], cwd=tmp_path, limits=Limits(output_bytes=10_000))
+    result = await ProcessSandbox().run(
+        [PY, "-c", code], cwd=tmp_path, mounts=NONE, limits=Limits(output_bytes=10_000)
+    )
     assert result.ok and len(result.stdout) == 10_000
 
 
@@ -67,26 +85,24 @@ async def test_missing_program_is_a_clear_error(tmp_path: Path) -> None:
     from autocrea.errors import SandboxError
 
     with pytest.raises(SandboxError, match="could not start"):
-        await ProcessSandbox().run(["/nonexistent/program"], cwd=tmp_path)
+        await ProcessSandbox().run(["/nonexistent/program"], cwd=tmp_path, mounts=NONE)
 
 
-async def test_serve_and_stop(tmp_path: Path) -> None:
-    import httpx
-
-    port = free_port()
+async def test_serve_on_a_unix_socket_and_stop(tmp_path: Path) -> None:
+    (tmp_path / "hello.py").write_text(HELLO)
     server = await ProcessSandbox().serve(
-        [PY, "-m", "http.server", str(port), "--bind", "127.0.0.1"], cwd=tmp_path, port=port
+        [PY, "-m", "uvicorn", "hello:app", "--uds", SOCKET], cwd=tmp_path, mounts=NONE
     )
     try:
-        for _ in range(100):
-            try:
-                async with httpx.AsyncClient() as client:
-                    response = await client.get(f"http://127.0.0.1:{port}/")
-                break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        assert response.status_code == 200
+        async with client_for(server.socket) as client:
+            for _ in range(200):
+                try:
+                    response = await client.get("/")
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.05)
+        assert response.status_code == 200 and response.text == "hello"
         assert server.running()
     finally:
         await server.stop()
-    assert not server.running()
+    assert not server.running() and not server.socket.exists()

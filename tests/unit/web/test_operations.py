@@ -16,7 +16,11 @@ from tests.platform import PASSWORD, running, settings_for
 def test_ready_answers_when_the_database_does(tmp_path: Path) -> None:
     with running(settings_for(tmp_path), run_worker=False) as platform:
         response = platform.request("GET", "/ready")
-        assert response.status_code == 200 and response.json() == {"status": "ready"}
+        assert response.status_code == 200 and response.json()["status"] == "ready"
+        sandbox = response.json()["details"]["sandbox"]
+        assert sandbox["kind"] == platform.services.sandbox.sandbox.kind  # which isolation is in force
+        assert sandbox["isolated"] == (sandbox["kind"] == "bubblewrap")
+        assert (sandbox["warning"] is None) == sandbox["isolated"]
 
 
 def test_ready_is_503_in_the_error_shape_when_the_database_is_gone(tmp_path: Path) -> None:

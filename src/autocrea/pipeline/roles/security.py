@@ -12,13 +12,13 @@ from pathlib import Path
 
 from ruff.__main__ import find_ruff_bin
 
-from autocrea.blueprint.allowlist import ALLOWED_PACKAGES
+from autocrea.domain.allowlist import ALLOWED_PACKAGES
 from autocrea.pipeline.context import RunContext
 from autocrea.pipeline.evidence import Finding, Severity
 from autocrea.pipeline.ownership import OWNS
 from autocrea.pipeline.roles.base import RoleSettings, Summary
 from autocrea.pipeline.security_report import render_security_md
-from autocrea.sandbox.protocol import Limits
+from autocrea.sandbox.protocol import Limits, Mounts
 from autocrea.storage.paths import walk_files, write_file
 
 # Rules whose hit in generated code is serious enough to fail the run.
@@ -104,16 +104,22 @@ class Security:
 
     async def run(self, ctx: RunContext) -> Summary:
         spec = ctx.require_spec()
-        scratch = Path(tempfile.mkdtemp(prefix="autocrea-scan-"))
+        work = Path(tempfile.mkdtemp(prefix="autocrea-scan-"))
+        scratch = work / "project"
         try:
             tree = ctx.repo.tree("HEAD")
+            scratch.mkdir()
             for path, data in tree.items():
                 write_file(scratch, path, data)
+            # The scanner runs in the sandbox too, from a copy: the server's own tools may live where
+            # the sandbox user cannot reach them.
+            ruff = work / "ruff"
+            await asyncio.to_thread(shutil.copy2, find_ruff_bin(), ruff)
             with ctx.timed("security"):
                 findings = check_requirements(tree.get("requirements.txt", b"").decode("utf-8", "replace"))
                 result = await ctx.sandbox.run(
                     [
-                        find_ruff_bin(),
+                        str(ruff),
                         "check",
                         "--isolated",
                         "--select",
@@ -127,6 +133,7 @@ class Security:
                         ".",
                     ],
                     cwd=scratch,
+                    mounts=Mounts(writable=(work,)),
                     limits=SCAN_LIMITS,
                 )
                 if not result.ok:
@@ -136,7 +143,7 @@ class Security:
                 ]
                 findings += await asyncio.to_thread(scan_secrets, scratch)
         finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+            shutil.rmtree(work, ignore_errors=True)
         ctx.evidence.findings.extend(findings)
         ctx.evidence.security_scanned = True
         for finding in findings:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -19,8 +18,10 @@ from autocrea.pipeline.ownership import OWNS, mentioned_paths, owner_of
 from autocrea.pipeline.pytest_report import failure_excerpt, parse_short_summary
 from autocrea.pipeline.roles.base import RoleSettings, Summary
 from autocrea.pipeline.roles.builders import Backend
-from autocrea.sandbox.process import free_port
-from autocrea.sandbox.protocol import Limits, Server
+from autocrea.sandbox.http import client_for
+from autocrea.sandbox.protocol import SOCKET, Limits, Mounts, Server
+from autocrea.sandbox.runtime import RuntimeEnv
+from autocrea.sandbox.scratch import scratch_dir
 from autocrea.storage.paths import write_file
 
 TEST_LIMITS = Limits(wall_seconds=180, cpu_seconds=180)
@@ -177,15 +178,19 @@ class Tester:
         return False
 
     async def _verify(self, ctx: RunContext) -> None:
-        scratch = Path(tempfile.mkdtemp(prefix="autocrea-test-"))
+        scratch = scratch_dir("autocrea-test-")
         try:
-            app_dir = scratch / "app"
-            await asyncio.to_thread(checkout, ctx, app_dir)
-            python = await self._install(ctx, app_dir)
-            # Tests and the boot probe are independent: run them side by side, report both.
+            # Tests and the boot probe are independent: each gets its own sandbox and its own copy
+            # (a sandbox may write only its copy), side by side; both are reported.
+            tests, boot = scratch / "tests", scratch / "boot"
+            await asyncio.gather(
+                asyncio.to_thread(checkout, ctx, tests / "app"),
+                asyncio.to_thread(checkout, ctx, boot / "app"),
+            )
+            runtime = await self._install(ctx, tests / "app")
             outcomes = await asyncio.gather(
-                self._pytest(ctx, app_dir, python),
-                self._boot_and_probe(ctx, app_dir, python, scratch),
+                self._pytest(ctx, tests, runtime),
+                self._boot_and_probe(ctx, boot, runtime),
                 return_exceptions=True,
             )
             for outcome in outcomes:
@@ -194,7 +199,7 @@ class Tester:
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
 
-    async def _install(self, ctx: RunContext, app_dir: Path) -> Path:
+    async def _install(self, ctx: RunContext, app_dir: Path) -> RuntimeEnv:
         requirements = (app_dir / "requirements.txt").read_text(encoding="utf-8")
         ctx.log(self.name, "resolving dependencies from requirements.txt", key="deps_resolving")
         with ctx.timed("install"):
@@ -207,14 +212,16 @@ class Tester:
             key="deps_cached" if env.reused else "deps_installed",
             params={"seconds": f"{env.seconds:.1f}"},
         )
-        return env.python
+        return env
 
-    async def _pytest(self, ctx: RunContext, app_dir: Path, python: Path) -> None:
+    async def _pytest(self, ctx: RunContext, scratch: Path, runtime: RuntimeEnv) -> None:
         ctx.log(self.name, "running pytest in the sandbox", key="pytest_running")
+        python = runtime.python
         with ctx.timed("tests"):
             result = await ctx.sandbox.run(
                 [str(python), "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", "--color=no"],
-                cwd=app_dir,
+                cwd=scratch / "app",
+                mounts=Mounts(writable=(scratch,), readonly=(runtime.path,)),
                 env={"PATH": str(python.parent)},
                 limits=TEST_LIMITS,
             )
@@ -246,22 +253,20 @@ class Tester:
                 details={"output": failure_excerpt(result.stdout + result.stderr)},
             )
 
-    async def _boot_and_probe(self, ctx: RunContext, app_dir: Path, python: Path, scratch: Path) -> None:
+    async def _boot_and_probe(self, ctx: RunContext, scratch: Path, runtime: RuntimeEnv) -> None:
         spec = ctx.require_spec()
-        port = free_port()
-        ctx.log(
-            self.name, f"booting the app with uvicorn on port {port}", key="booting", params={"port": port}
-        )
+        python = runtime.python
+        ctx.log(self.name, "booting the app with uvicorn (no network: a Unix socket)", key="booting")
         with ctx.timed("boot"):
             server = await ctx.sandbox.serve(
-                [str(python), "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
-                cwd=app_dir,
-                port=port,
+                [str(python), "-m", "uvicorn", "app.main:app", "--uds", SOCKET],
+                cwd=scratch / "app",
+                mounts=Mounts(writable=(scratch,), readonly=(runtime.path,)),
                 env={"PATH": str(python.parent), "DATABASE_URL": f"sqlite:///{scratch / 'boot.db'}"},
                 limits=BOOT_LIMITS,
             )
             try:
-                async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+                async with client_for(server.socket, timeout=10) as client:
                     await self._wait_until_up(server, client)
                     ctx.evidence.booted = True
                     paths = [page.path for page in spec.pages] + ["/openapi.json"]

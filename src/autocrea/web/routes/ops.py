@@ -1,10 +1,11 @@
-"""Operations: liveness, readiness (the database answers), Prometheus metrics."""
+"""Operations: liveness, readiness (the database answers; which sandbox isolates code), metrics."""
 
 from __future__ import annotations
 
 import hmac
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import func, select, text
 
@@ -32,7 +33,14 @@ async def ready(svc: Svc) -> Response:
             await session.execute(text("SELECT 1"))
     except Exception:
         return error_response(503, "not_ready", "The database is not reachable.")
-    return Response('{"status":"ready"}', media_type="application/json")
+    chosen = svc.sandbox
+    sandbox = {
+        "kind": chosen.sandbox.kind,
+        "isolated": chosen.isolated,
+        "mechanism": chosen.mechanism,
+        "warning": chosen.warning,
+    }
+    return JSONResponse({"status": "ready", "details": {"sandbox": sandbox}})
 
 
 def _scraper_allowed(request: Request, token: str) -> bool:
