@@ -22,7 +22,8 @@ Normalisation only drops empty and `.` components (`./a//b` -> `a/b`); nothing e
 so `safe_relpath(p) == p` for every accepted `p`.
 
 The I/O helpers walk directories with `O_NOFOLLOW` file descriptors, so a symlink planted in the
-tree (by generated code running in the sandbox, say) can neither redirect a write nor a read.
+tree (by generated code running in the sandbox, say) can neither redirect a write nor a read; a
+planted hard link is never read (a write replaces the name, leaving the other file alone).
 """
 
 from __future__ import annotations
@@ -226,6 +227,8 @@ def read_file(root: Path, rel: str, *, max_bytes: int = 5_000_000) -> bytes:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise _refuse(rel, "not_file", "it is not a regular file")
+        if info.st_nlink != 1:  # a hardlink: its other name may be a host file
+            raise _refuse(rel, "hardlink", "it is a hard link")
         remaining = max_bytes + 1  # bounded even if the file grows after fstat
         while remaining > 0 and info.st_size <= max_bytes:
             chunk = os.read(fd, min(remaining, 1 << 20))
@@ -244,8 +247,9 @@ def read_file(root: Path, rel: str, *, max_bytes: int = 5_000_000) -> bytes:
 def walk_files(root: Path) -> list[str]:
     """Sorted relative paths of the regular files under root.
 
-    `.git` entries are skipped, symlinks are neither followed nor listed, and names that
-    `safe_relpath` would refuse (which we could never have written) are left out.
+    `.git` entries are skipped, symlinks are neither followed nor listed, nor are hard links
+    (files with more than one name: the other may be a host file; `write_file` never makes one),
+    and names that `safe_relpath` would refuse (which we could never have written) are left out.
     """
     found: list[str] = []
     pending = [(root, "")]
@@ -258,7 +262,11 @@ def walk_files(root: Path) -> list[str]:
                 rel = f"{prefix}{entry.name}"
                 if entry.is_dir(follow_symlinks=False):
                     pending.append((Path(entry.path), f"{rel}/"))
-                elif entry.is_file(follow_symlinks=False) and is_safe(rel):
+                elif (
+                    entry.is_file(follow_symlinks=False)
+                    and entry.stat(follow_symlinks=False).st_nlink == 1
+                    and is_safe(rel)
+                ):
                     found.append(rel)
     return sorted(found)
 
