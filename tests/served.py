@@ -30,13 +30,16 @@ class Served:
 
 
 @contextmanager
-def serve(data_dir: Path, **overrides: Any) -> Iterator[Served]:
+def serve(
+    data_dir: Path, *, host: str = "localhost", previews: str = "preview.localhost", **overrides: Any
+) -> Iterator[Served]:
+    """AUTOCREA at http://<host>:<port>, its previews at http://<id>.<previews>:<port>."""
     port = free_port()
-    url = f"http://localhost:{port}"
+    url = f"http://{host}:{port}"
     settings = settings_for(
         data_dir,
         public_url=url,
-        preview_base_url=f"http://{{run}}.preview.localhost:{port}",
+        preview_base_url=f"http://{{run}}.{previews}:{port}",
         **overrides,
     )
     config = uvicorn.Config(

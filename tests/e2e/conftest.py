@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 # No network but loopback; *.localhost is the preview origin, which Chromium maps to loopback itself.
+# *.autocrea.test stands for a real domain (AUTOCREA on app., previews on *.preview.) on loopback.
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -32,7 +33,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
-    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1, EXCLUDE localhost, EXCLUDE *.localhost",
+    "--host-resolver-rules=MAP *.autocrea.test 127.0.0.1, MAP * ~NOTFOUND , EXCLUDE 127.0.0.1, "
+    "EXCLUDE localhost, EXCLUDE *.localhost",
 ]
 
 

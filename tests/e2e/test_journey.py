@@ -125,7 +125,7 @@ def check_preview(b: Browsing) -> None:
     page.get_by_role("button", name="Iniciar vista previa").click()
     frame_el = page.locator("#preview-frame")
     expect(frame_el).to_be_visible(timeout=90_000)
-    assert frame_el.get_attribute("sandbox") == "allow-scripts allow-forms"
+    assert frame_el.get_attribute("sandbox") == "allow-scripts allow-forms allow-same-origin"
     app = page.frame_locator("#preview-frame")
     expect(app.locator("h1")).to_have_text(f"Biblioteca{EDIT}")  # the saved edit is what runs
     for entity in ("Libros", "Socios", "Préstamos"):
@@ -133,7 +133,8 @@ def check_preview(b: Browsing) -> None:
     expect(app.locator(".count strong").first).to_have_text("0")  # its own API answered through the proxy
     b.shot("project-preview", full_page=False)
 
-    # The generated code runs on another origin, sandboxed: no session cookie, no API as the user.
+    # The generated code runs on another origin (its own, hence allow-same-origin): no session
+    # cookie, no pass cookie to read (HttpOnly), no API as the user.
     frame = next(f for f in page.frames if ".preview.localhost" in f.url)
     b.console.expect(r"/api/auth/me")  # the blocked cross-origin call below
     probe = frame.evaluate(
@@ -149,9 +150,18 @@ def check_preview(b: Browsing) -> None:
         }""",
         b.server.url,
     )
-    assert "autocrea_session" not in probe["cookie"]
+    assert "autocrea_session" not in probe["cookie"] and "autocrea_preview" not in probe["cookie"]
     assert probe["api"] in ("blocked: TypeError", "status 401"), probe
-    assert probe["origin"] == "null"
+    assert ".preview.localhost" in probe["origin"] and probe["origin"] != b.server.url
+
+    # Its address alone opens nothing: another browser (no pass) gets a 403; the owner's link works.
+    origin = probe["origin"]
+    stranger = b.context.browser.new_context()  # type: ignore[union-attr]
+    try:
+        refused = stranger.new_page().goto(origin + "/")
+        assert refused is not None and refused.status == 403
+    finally:
+        stranger.close()
 
     page.get_by_role("button", name="Detener").click()
     expect(frame_el).to_be_hidden()

@@ -14,6 +14,7 @@ from autocrea.storage.migrate import upgrade
 from autocrea.web import errors
 from autocrea.web.auth import gate_unparsed_body
 from autocrea.web.observe import Metrics, RequestPlumbing, configure_logging
+from autocrea.web.preview_pass import PreviewPasses, cookie_attributes
 from autocrea.web.proxy import PreviewProxy, host_pattern
 from autocrea.web.routes import accounts, events, files, ops, preview, projects
 from autocrea.web.services import Services, build_services
@@ -61,9 +62,19 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         return services.previews
 
     app.add_middleware(RequestPlumbing, metrics=app.state.metrics, max_body_bytes=settings.max_body_bytes)
+
     # Outermost: requests for the preview origin never reach AUTOCREA's own routes or cookies.
+    def passes() -> PreviewPasses:
+        services: Services = app.state.services
+        return services.passes
+
     app.add_middleware(
-        PreviewProxy, previews=previews, pattern=pattern, frame_origin=settings.public_url.rstrip("/")
+        PreviewProxy,
+        previews=previews,
+        passes=passes,
+        pattern=pattern,
+        frame_origin=settings.public_url.rstrip("/"),
+        cookie_attributes=cookie_attributes(settings.preview_base_url),
     )
     return app
 

@@ -2,7 +2,9 @@
 
 Generated code is untrusted, so it is served only from its own origin (PREVIEW_BASE_URL): the
 session cookie is host-only and never reaches it, and the app's pages cannot call AUTOCREA's API
-with the user's credentials. Responses may be framed only by AUTOCREA's own pages.
+with the user's credentials. Responses may be framed only by AUTOCREA's own pages. A preview opens
+only for its owner: the first request brings a signed capability from the owner's page, exchanged
+here for a pass cookie on the preview origin (web/preview_pass.py); without it, 403.
 
 The headers are filtered both ways (`request_headers`, `response_headers`): the app never sees
 AUTOCREA's cookies, credentials or a client's claims about proxies, and every cookie the app sets
@@ -14,12 +16,14 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from autocrea.jobs.preview import Previews
+from autocrea.jobs.preview import Preview, Previews
 from autocrea.web.auth import CSRF_HEADER, SESSION_COOKIE
+from autocrea.web.errors import error_response
+from autocrea.web.preview_pass import COOKIE, COOKIE_SECONDS, OPEN_PATH, PreviewPasses
 from autocrea.web.ui.i18n import LANG_COOKIE
 
 Scope = MutableMapping[str, Any]
@@ -42,8 +46,10 @@ _HOP = {
 # AUTOCREA's credentials, and what a client claims about proxies in front of us (the app would be
 # told lies): never forwarded.
 _NOT_FORWARDED = {"authorization", CSRF_HEADER.lower(), "forwarded", "x-real-ip"}
-# Every cookie AUTOCREA sets (routes/accounts.py, ui/render.py): never sent to an app, nor set by one.
-AUTOCREA_COOKIES = frozenset(name.lower() for name in (SESSION_COOKIE, LANG_COOKIE))
+# Every cookie AUTOCREA sets (routes/accounts.py, ui/render.py, the pass here): never sent to an
+# app, nor set by one.
+AUTOCREA_COOKIES = frozenset(name.lower() for name in (SESSION_COOKIE, LANG_COOKIE, COOKIE))
+REFUSED = "This preview opens only for its owner, from the project page. Open it there again."
 MAX_PREVIEW_BODY = 10_000_000
 
 
@@ -58,23 +64,23 @@ def host_pattern(preview_base_url: str) -> re.Pattern[str]:
     return re.compile(f"^{re.escape(head)}([0-9a-f]{{16}}){re.escape(tail)}{port_part}$")
 
 
-def preview_url(preview_base_url: str, preview_id: str) -> str:
-    return preview_base_url.replace("{run}", preview_id).rstrip("/") + "/"
-
-
 class PreviewProxy:
     def __init__(
         self,
         app: ASGIApp,
         *,
         previews: Callable[[], Previews],
+        passes: Callable[[], PreviewPasses],
         pattern: re.Pattern[str],
         frame_origin: str,
+        cookie_attributes: str,
     ) -> None:
         self.app = app
         self._previews = previews
+        self._passes = passes
         self._pattern = pattern
         self._frame_origin = frame_origin
+        self._cookie_attributes = cookie_attributes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -92,14 +98,15 @@ class PreviewProxy:
         previews = self._previews()
         preview = await previews.reachable(match.group(1))
         if preview is None:
-            await _plain(send, 404, "This preview is not running. Start it again from the project page.")
+            gone = "This preview is not running. Start it again from the project page."
+            await error_response(404, "not_found", gone)(scope, receive, send)
             return
-        # Framed with sandbox="allow-scripts allow-forms" (no allow-same-origin), the app's page has
-        # the opaque origin "null", so its calls to its own API are cross-origin: allow exactly that
-        # origin, without credentials, or the framed app cannot load its own data.
-        opaque = _header(scope, b"origin") == "null"
-        if opaque and scope["method"] == "OPTIONS" and _header(scope, b"access-control-request-method"):
-            await _preflight(send, _header(scope, b"access-control-request-headers"))
+        passes = self._passes()
+        if scope["path"] == OPEN_PATH:
+            await self._open(scope, receive, send, preview, passes)
+            return
+        if passes.check("cookie", _cookie(scope, COOKIE), preview_id=preview.id) != preview.user_id:
+            await error_response(403, "forbidden", REFUSED)(scope, receive, send)
             return
         body = b""
         more = True
@@ -108,7 +115,9 @@ class PreviewProxy:
             body += message.get("body", b"")
             more = message.get("more_body", False)
             if len(body) > MAX_PREVIEW_BODY:
-                await _plain(send, 413, "Request too large for a preview.")
+                await error_response(413, "too_large", "Request too large for a preview.")(
+                    scope, receive, send
+                )
                 return
         headers = request_headers(scope.get("headers", []))
         path = scope.get("raw_path") or scope["path"].encode()
@@ -121,20 +130,39 @@ class PreviewProxy:
             response = await client.send(request, stream=True)
             client.cookies.clear()  # the jar is never read (above); keep a hostile app from growing it
         except httpx.HTTPError:
-            await _plain(send, 502, "The preview app is not answering. Restart the preview.")
+            silent = "The preview app is not answering. Restart the preview."
+            await error_response(502, "preview_unavailable", silent)(scope, receive, send)
             return
         try:
             out = response_headers(response.headers.raw)
             out.append((b"content-security-policy", f"frame-ancestors {self._frame_origin}".encode()))
             out.append((b"x-robots-tag", b"noindex"))
-            if opaque:
-                out += [(b"access-control-allow-origin", b"null"), (b"vary", b"Origin")]
             await send({"type": "http.response.start", "status": response.status_code, "headers": out})
             async for chunk in response.aiter_raw():
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             await response.aclose()
+
+    async def _open(
+        self, scope: Scope, receive: Receive, send: Send, preview: Preview, passes: PreviewPasses
+    ) -> None:
+        """Exchange the owner's link capability for the pass cookie, then go to the app's home."""
+        cap = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("cap", [""])[0]
+        if passes.check("link", cap, preview_id=preview.id) != preview.user_id:
+            await error_response(403, "forbidden", REFUSED)(scope, receive, send)
+            return
+        token = passes.mint("cookie", preview_id=preview.id, user_id=preview.user_id, seconds=COOKIE_SECONDS)
+        cookie = f"{COOKIE}={token}; Path=/; Max-Age={COOKIE_SECONDS}; HttpOnly; {self._cookie_attributes}"
+        headers = [
+            (b"location", b"/"),
+            (b"set-cookie", cookie.encode()),
+            (b"cache-control", b"no-store"),
+            (b"referrer-policy", b"no-referrer"),  # the capability stays out of the app's Referer
+            (b"content-length", b"0"),
+        ]
+        await send({"type": "http.response.start", "status": 303, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
 
 
 def request_headers(scope_headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
@@ -199,38 +227,12 @@ def _only_browser_cookies(request: httpx.Request, headers: list[tuple[str, str]]
             request.headers[name] = value
 
 
-def _header(scope: Scope, name: bytes) -> str:
+def _cookie(scope: Scope, name: str) -> str:
+    """The value of cookie `name` in the request, or ''."""
     for key, value in scope.get("headers", []):
-        if key == name:
-            return str(value.decode("latin-1"))
+        if key == b"cookie":
+            for pair in value.decode("latin-1").split(";"):
+                key_text, _, found = pair.strip().partition("=")
+                if key_text == name:
+                    return str(found)
     return ""
-
-
-async def _preflight(send: Send, requested_headers: str) -> None:
-    allowed = ", ".join(h.strip() for h in requested_headers.split(",") if h.strip().isascii())[:500]
-    headers = [
-        (b"access-control-allow-origin", b"null"),
-        (b"access-control-allow-methods", b"GET, POST, PUT, PATCH, DELETE"),
-        (b"access-control-max-age", b"600"),
-        (b"vary", b"Origin"),
-        (b"content-length", b"0"),
-    ]
-    if allowed:
-        headers.append((b"access-control-allow-headers", allowed.encode("latin-1")))
-    await send({"type": "http.response.start", "status": 204, "headers": headers})
-    await send({"type": "http.response.body", "body": b""})
-
-
-async def _plain(send: Send, status: int, text: str) -> None:
-    body = text.encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"text/plain; charset=utf-8"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})

@@ -27,6 +27,7 @@ from autocrea.sandbox.choice import Chosen, choose
 from autocrea.sandbox.runtime import RuntimeCache
 from autocrea.storage.db import create_engine, session_factory
 from autocrea.storage.runs import Sessions
+from autocrea.web.preview_pass import PreviewPasses
 from autocrea.web.principals import Principal, RecentPrincipals
 from autocrea.web.probe import RunProbe
 from autocrea.web.ratelimit import Limiter, parse_limit
@@ -59,6 +60,7 @@ class Services:
     probe: RunProbe
     passwords: Passwords
     sandbox: Chosen
+    passes: PreviewPasses
 
     async def aclose(self) -> None:
         with contextlib.suppress(Exception):
@@ -167,4 +169,5 @@ async def build_services(settings: Settings, *, run_worker: bool) -> Services:
             memory_kib=settings.password_hash_memory_kib, time_cost=settings.password_hash_time_cost
         ),
         sandbox=chosen,
+        passes=PreviewPasses.from_secret(settings.secret()),
     )

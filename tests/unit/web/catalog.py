@@ -186,6 +186,8 @@ PAGES: tuple[Page, ...] = (
     Page("/projects", "user", lambda _: "/projects"),
     Page("/settings", "user", lambda _: "/settings"),
     Page("/projects/{project_id}", "owned", _page()),
+    # The owner's way into a running preview (303 to it); the matrix's project has none running.
+    Page("/projects/{project_id}/preview/open", "owned", _page("/preview/open"), 404),
     Page("/projects/{project_id}/part/history", "partial", _page("/part/history")),
     Page("/projects/{project_id}/part/evidence", "partial", _page("/part/evidence")),
     Page(

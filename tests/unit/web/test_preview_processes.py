@@ -32,8 +32,17 @@ class Process:
         return self.platform.request(method, self.url, self.owner)
 
     def visit(self, preview: dict[str, Any]) -> Any:
-        self.platform.client.cookies.clear()
-        return self.platform.client.get("/", headers={"Host": urlsplit(preview["url"]).netloc})
+        """The owner opens the preview through this process: its capability link, then the home page."""
+        client = self.platform.client
+        client.cookies.clear()
+        link = urlsplit(preview["open_url"])
+        opening = f"{link.path}?{link.query}"
+        entered = client.get(opening, headers={"Host": link.netloc}, follow_redirects=False)
+        if entered.status_code != 303:
+            return entered
+        passed = entered.headers["set-cookie"].split(";", 1)[0]
+        client.cookies.clear()
+        return client.get("/", headers={"Host": link.netloc, "Cookie": passed}, follow_redirects=False)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres+redis"])

@@ -19,6 +19,7 @@ import uvicorn
 
 from autocrea.jobs.preview import Previews
 from autocrea.sandbox.http import client_for
+from autocrea.web.preview_pass import PreviewPasses
 from autocrea.web.proxy import (
     PreviewProxy,
     Receive,
@@ -32,6 +33,10 @@ from autocrea.web.proxy import (
 )
 
 PREVIEW_ID = "0123456789abcdef"
+OWNER = "0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f"
+PASSES = PreviewPasses.from_secret(b"test secret")
+# The owner's pass cookie on this preview: without it the proxy forwards nothing (test_preview_api).
+PASS = f"autocrea_preview={PASSES.mint('cookie', preview_id=PREVIEW_ID, user_id=OWNER, seconds=600)}"
 PREVIEW_HOST = f"{PREVIEW_ID}.preview.autocrea.test"
 APP_COOKIE = "a=1; Path=/; HttpOnly; SameSite=Lax"
 
@@ -193,6 +198,8 @@ class Reached:
     """The part of a `Preview` the proxy reads."""
 
     socket: str
+    id: str = "0123456789abcdef"
+    user_id: str = OWNER
 
 
 @contextmanager
@@ -246,8 +253,10 @@ async def through(reached: Reached) -> AsyncIterator[Through]:
         proxy = PreviewProxy(
             autocrea_app,
             previews=lambda: cast(Previews, OnePreview(reached, upstream)),
+            passes=lambda: PASSES,
             pattern=host_pattern("https://{run}.preview.autocrea.test"),
             frame_origin="https://autocrea.test",
+            cookie_attributes="SameSite=None; Secure; Partitioned",
         )
         transport = httpx.ASGITransport(app=proxy)
         async with httpx.AsyncClient(transport=transport, base_url=f"https://{PREVIEW_HOST}") as browser:
@@ -261,7 +270,7 @@ async def test_a_hostile_preview_gets_no_autocrea_secret_and_sets_only_host_only
     response = await browser.get(
         "/api/items",
         headers={
-            "cookie": "autocrea_session=s3cret; app=1; autocrea_lang=en",
+            "cookie": f"autocrea_session=s3cret; app=1; autocrea_lang=en; {PASS}",
             "authorization": "Bearer acr_s3cret",
             "x-csrf-token": "csrf-s3cret",
             "x-forwarded-for": "10.0.0.1",
@@ -280,9 +289,9 @@ async def test_a_hostile_preview_gets_no_autocrea_secret_and_sets_only_host_only
 
     # Another visitor: what another preview left in the shared client's jar never reaches the app.
     through.upstream.cookies.set("left", "by-another-preview", domain="127.0.0.1")
-    bare = await browser.get("/", headers={"cookie": "autocrea_session=other"})
+    bare = await browser.get("/", headers={"cookie": f"autocrea_session=other; {PASS}"})
     assert "cookie" not in dict(bare.json()) and "other" not in bare.text
-    mine = await browser.get("/", headers={"cookie": "mine=1"})  # control
+    mine = await browser.get("/", headers={"cookie": f"mine=1; {PASS}"})  # control
     assert dict(mine.json())["cookie"] == "mine=1"
 
     # Control: AUTOCREA's own host is AUTOCREA, and an unknown preview is not forwarded.

@@ -12,7 +12,7 @@ from autocrea.jobs.preview import Preview
 from autocrea.storage import runs as store
 from autocrea.web.auth import Auth, Svc
 from autocrea.web.ids import Id
-from autocrea.web.proxy import preview_url
+from autocrea.web.preview_pass import LINK_SECONDS, OPEN_PATH, preview_url
 from autocrea.web.routes.files import missing
 
 router = APIRouter(prefix="/api/projects/{project_id}/preview", tags=["preview"])
@@ -25,7 +25,12 @@ class PreviewIn(BaseModel):
 
 class PreviewOut(BaseModel):
     id: str
-    url: str = Field(description="a separate origin; embed it in an iframe without allow-same-origin")
+    url: str = Field(description="the preview's own origin (never AUTOCREA's); it answers only its owner")
+    open_url: str = Field(
+        description=f"the owner's way in: `url` with a capability valid for {LINK_SECONDS} s, exchanged "
+        'for a pass cookie on the preview origin; frame it with sandbox="allow-scripts allow-forms '
+        "allow-same-origin\" (the origin is the preview's own, so the frame cannot reach AUTOCREA)"
+    )
     commit: str
     started_at: datetime
 
@@ -34,9 +39,16 @@ def _out(svc: Svc, preview: Preview) -> PreviewOut:
     return PreviewOut(
         id=preview.id,
         url=preview_url(svc.settings.preview_base_url, preview.id),
+        open_url=open_url(svc, preview),
         commit=preview.commit,
         started_at=preview.started_at,
     )
+
+
+def open_url(svc: Svc, preview: Preview) -> str:
+    """The preview's address with a fresh capability for its owner."""
+    cap = svc.passes.mint("link", preview_id=preview.id, user_id=preview.user_id, seconds=LINK_SECONDS)
+    return preview_url(svc.settings.preview_base_url, preview.id) + OPEN_PATH.lstrip("/") + "?cap=" + cap
 
 
 @router.post("", status_code=201, response_model=PreviewOut)

@@ -6,14 +6,16 @@ import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import Field
 
 from autocrea.accounts import keys, tokens
 from autocrea.domain.run import ACTIVE, RunStatus
+from autocrea.errors import NotFound
 from autocrea.storage import runs as store
 from autocrea.storage.git import ProjectRepo
 from autocrea.web.auth import services
+from autocrea.web.routes.preview import open_url
 from autocrea.web.ui.queries import Used, credits_by_project, model_options
 from autocrea.web.ui.render import render, to_login, viewer_for
 from autocrea.web.ui.tree import file_tree
@@ -95,6 +97,20 @@ async def project_page(project_id: Id, request: Request) -> Response:
         first_file=_first_file(files),
         preview_running=preview is not None,
     )
+
+
+@router.get("/projects/{project_id}/preview/open")
+async def open_preview(project_id: Id, request: Request) -> Response:
+    """The owner's link to the running preview in a tab of its own: a fresh capability each time."""
+    viewer = await viewer_for(request)
+    if viewer is None:
+        return to_login(request)
+    svc = services(request)
+    await store.get_project(svc.sessions, user_id=viewer.user.id, project_id=project_id)
+    preview = await svc.previews.get(project_id)
+    if preview is None:
+        raise NotFound("This project has no running preview.")
+    return RedirectResponse(open_url(svc, preview), status_code=303, headers={"Cache-Control": "no-store"})
 
 
 def _first_file(files: dict[str, int]) -> str:

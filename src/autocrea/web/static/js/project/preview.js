@@ -1,6 +1,7 @@
-// The live preview: the generated app runs on its own origin and is framed with
-// sandbox="allow-scripts allow-forms" (never allow-same-origin), so it can neither read AUTOCREA's
-// cookies nor call AUTOCREA's API as the user.
+// The live preview: the generated app runs on its own origin (never AUTOCREA's), so it can neither
+// read AUTOCREA's cookies nor call AUTOCREA's API as the user. It answers only its owner: the frame
+// opens it with a short-lived capability (`open_url`), exchanged there for a pass cookie of that
+// origin, which is why the sandbox allows its own origin; the link opens a fresh one in a new tab.
 import { api } from "../lib/api.js";
 import { showError } from "../lib/errors.js";
 import { t } from "../lib/i18n.js";
@@ -9,6 +10,7 @@ import { toast } from "../lib/dom.js";
 export class Preview {
   constructor(projectId) {
     this.base = `/api/projects/${projectId}/preview`;
+    this.opener = `/projects/${projectId}/preview/open`;
     this.frame = document.getElementById("preview-frame");
     this.empty = document.getElementById("preview-empty");
     this.state = document.getElementById("preview-state");
@@ -21,12 +23,12 @@ export class Preview {
     this.buttons.restart.addEventListener("click", () => this.start());
     this.buttons.stop.addEventListener("click", () => this.stop());
     this.buttons.reload.addEventListener("click", () => {
-      this.frame.src = this.link.href; // cross-origin: reload by navigating again
+      this.frame.src = this.url; // cross-origin: reload by navigating again (the pass is set)
     });
   }
 
-  show(url) {
-    const running = Boolean(url);
+  show(preview) {
+    const running = Boolean(preview);
     this.state.textContent = running ? t("preview.running") : t("preview.stopped");
     this.state.classList.toggle("running", running);
     this.frame.hidden = !running;
@@ -35,9 +37,10 @@ export class Preview {
     this.buttons.start.hidden = running;
     for (const name of ["reload", "restart", "stop"]) this.buttons[name].hidden = !running;
     if (running) {
-      this.link.href = url;
-      this.link.textContent = url;
-      if (this.frame.src !== url) this.frame.src = url;
+      this.url = preview.url;
+      this.link.href = this.opener;
+      this.link.textContent = preview.url;
+      this.frame.src = preview.open_url;
     } else {
       this.frame.removeAttribute("src");
     }
@@ -58,7 +61,7 @@ export class Preview {
       return;
     }
     try {
-      this.show((await api("GET", this.base)).url);
+      this.show(await api("GET", this.base));
     } catch (err) {
       if (err.status !== 404) toast(showError(document.createElement("div"), err), "error");
       this.show(null);
@@ -70,8 +73,7 @@ export class Preview {
     try {
       const preview = await api("POST", this.base, { ref: "HEAD" });
       this.setBusy("");
-      this.frame.removeAttribute("src"); // a restart keeps the URL; force the frame to load again
-      this.show(preview.url);
+      this.show(preview);
     } catch (err) {
       this.setBusy("");
       this.show(null);
