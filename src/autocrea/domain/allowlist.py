@@ -6,7 +6,7 @@ checked to install on CPython 3.11 (`pip download --no-deps`); bump them here, t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 
 ALLOWED_PACKAGES: Mapping[str, str] = MappingProxyType(
@@ -31,3 +31,16 @@ RUNTIME_PACKAGES: tuple[str, ...] = ("fastapi", "uvicorn", "sqlalchemy", "pydant
 def pin(name: str) -> str:
     """'fastapi' -> 'fastapi==0.165.0'; KeyError for a package that is not allowed."""
     return f"{name}=={ALLOWED_PACKAGES[name]}"
+
+
+def requirement_lines(text: str) -> Iterator[tuple[int, str, str | None]]:
+    """Each requirement of a requirements.txt: (line number, the line without its comment, the
+    allowlist name it pins exactly, or None when it is anything else: unpinned, another version,
+    an unknown package or extra, a pip option, a URL)."""
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        name, sep, version = line.partition("==")
+        key = name.strip().lower()
+        yield number, line, key if sep and ALLOWED_PACKAGES.get(key) == version.strip() else None

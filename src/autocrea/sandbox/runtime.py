@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from autocrea.domain.allowlist import ALLOWED_PACKAGES, pin
+from autocrea.domain.allowlist import ALLOWED_PACKAGES, pin, requirement_lines
 from autocrea.errors import RuntimeSetupFailed
 
 log = logging.getLogger(__name__)
@@ -95,14 +95,9 @@ def allowed_pins(requirements: str) -> list[str]:
     """The allowlist pins a requirements.txt names, in order; RuntimeSetupFailed naming the first
     line that is anything else (unpinned, another version, unknown extras, a pip option, a URL)."""
     pins: list[str] = []
-    for number, raw in enumerate(requirements.splitlines(), start=1):
-        line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
-        name, sep, version = line.partition("==")
-        key = name.strip().lower()
-        if not sep or ALLOWED_PACKAGES.get(key) != version.strip():
-            shown = raw.strip()[:200]
+    for number, _, key in requirement_lines(requirements):
+        if key is None:
+            shown = requirements.splitlines()[number - 1].strip()[:200]  # as written, comment too
             raise RuntimeSetupFailed(
                 f"requirements.txt line {number} ({shown!r}) is not a pinned package from the "
                 "allowlist; nothing was installed.",

@@ -31,6 +31,7 @@ from autocrea.sandbox.slots import Slots
 from autocrea.sandbox.sweep import pids_of_uid
 from autocrea.testing.ports import free_port
 from tests.conftest import need
+from tests.unit.sandbox.apps import HELLO
 
 PY = "/usr/bin/python3"  # Debian's: readable by the sandbox's uid, unlike pyenv's under /root
 UID_BASE = 1_500_000_000
@@ -315,15 +316,6 @@ def _requirements() -> str:
     return "\n".join(pin(name) for name in RUNTIME_PACKAGES) + "\n"
 
 
-HELLO = """
-async def app(scope, receive, send):
-    if scope["type"] != "http":
-        return
-    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
-    await send({"type": "http.response.body", "body": b"hello"})
-"""
-
-
 async def _get(path: Path) -> httpx.Response:
     async with client_for(path) as client:
         for _ in range(300):
@@ -493,3 +485,29 @@ async def test_a_sigkilled_worker_takes_its_sandboxes_with_it(scratch: Path, tmp
     assert beacon.stat().st_size == size  # ... and died with its worker
     if ROOT:
         assert survivors(base, 2) == []
+
+
+async def test_a_stopped_server_takes_its_daemons_with_it(box: BubblewrapSandbox, scratch: Path) -> None:
+    beacon = scratch / "beacon"
+    code = f"""
+import os, time
+if os.fork() == 0:  # a daemon of the app: its own session, far from the server's process group
+    os.setsid()
+    if os.fork() == 0:
+        while True:
+            open({str(beacon)!r}, "a").write("x")
+            time.sleep(0.1)
+    os._exit(0)
+time.sleep(3600)
+"""
+    server = await box.serve([PY, "-c", code], cwd=scratch, mounts=Mounts(writable=(scratch,)))
+    for _ in range(100):
+        if beacon.exists():
+            break
+        await asyncio.sleep(0.05)
+    assert beacon.exists() and server.running()  # the app and its daemon run ...
+    await server.stop()
+    size = beacon.stat().st_size
+    await asyncio.sleep(1)
+    assert beacon.stat().st_size == size and not server.running()  # ... and both ended with stop
+    assert survivors() == []

@@ -9,16 +9,10 @@ import pytest
 from autocrea.sandbox.http import client_for
 from autocrea.sandbox.process import ProcessSandbox
 from autocrea.sandbox.protocol import SOCKET, Limits, Mounts
+from tests.unit.sandbox.apps import HELLO
 
 PY = sys.executable
 NONE = Mounts()  # the process runner shows everything anyway
-HELLO = """
-async def app(scope, receive, send):
-    if scope["type"] != "http":
-        return
-    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
-    await send({"type": "http.response.body", "body": b"hello"})
-"""
 
 
 async def test_runs_and_captures_output(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ruff.__main__ import find_ruff_bin
 
-from autocrea.domain.allowlist import ALLOWED_PACKAGES
+from autocrea.domain.allowlist import ALLOWED_PACKAGES, requirement_lines
 from autocrea.pipeline.context import RunContext
 from autocrea.pipeline.evidence import Finding, Severity
 from autocrea.pipeline.ownership import OWNS
@@ -30,25 +30,18 @@ _SECRETS_LOCK = threading.Lock()
 
 def check_requirements(text: str) -> list[Finding]:
     """Every requirement must be `name==version` exactly as pinned in the allowlist."""
-    findings: list[Finding] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
-        name, sep, version = line.partition("==")
-        key = name.strip().lower()
-        if not sep or ALLOWED_PACKAGES.get(key) != version.strip():
-            findings.append(
-                Finding(
-                    tool="allowlist",
-                    rule="dependency",
-                    severity="high",
-                    path="requirements.txt",
-                    line=number,
-                    message=f"{line!r} is not a pinned package from the allowlist",
-                )
-            )
-    return findings
+    return [
+        Finding(
+            tool="allowlist",
+            rule="dependency",
+            severity="high",
+            path="requirements.txt",
+            line=number,
+            message=f"{line!r} is not a pinned package from the allowlist",
+        )
+        for number, line, allowed in requirement_lines(text)
+        if allowed is None
+    ]
 
 
 def scan_secrets(root: Path) -> list[Finding]:
