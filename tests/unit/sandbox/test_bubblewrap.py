@@ -34,16 +34,18 @@ from tests.conftest import need
 from tests.unit.sandbox.apps import HELLO
 
 PY = "/usr/bin/python3"  # Debian's: readable by the sandbox's uid, unlike pyenv's under /root
-UID_BASE = 1_500_000_000
+# Uids of this module's own pools, away from the platform's (1_500_000_000 + the slot): what the
+# survivor checks count is then this module's alone, whatever else runs on the machine.
+UID_BASE = 1_500_000_000 + 100
 SLOTS = 4
 ROOT = os.geteuid() == 0
 
 
-def slot_uids(base: int = UID_BASE, count: int = 16) -> range:
+def slot_uids(base: int = UID_BASE, count: int = SLOTS) -> range:
     return range(base, base + count)
 
 
-def survivors(base: int = UID_BASE, count: int = 16) -> list[int]:
+def survivors(base: int = UID_BASE, count: int = SLOTS) -> list[int]:
     return [pid for uid in slot_uids(base, count) for pid in pids_of_uid(uid)]
 
 
@@ -53,9 +55,11 @@ def busiest_slot() -> int:
 
 
 @pytest.fixture(scope="module")
-def box() -> BubblewrapSandbox:
+def box(tmp_path_factory: pytest.TempPathFactory) -> BubblewrapSandbox:
+    """The sandbox as the platform chooses it, with a slot pool of this module's own."""
     need(shutil.which("bwrap") is not None, "bubblewrap is not installed (apt-get install bubblewrap)")
-    chosen = choose("bubblewrap", slots=SLOTS, uid_base=UID_BASE, cgroup_dir=None)
+    locks = tmp_path_factory.mktemp("slots")
+    chosen = choose("bubblewrap", slots=SLOTS, uid_base=UID_BASE, cgroup_dir=None, locks=locks)
     assert isinstance(chosen.sandbox, BubblewrapSandbox) and chosen.isolated
     return chosen.sandbox
 
@@ -408,7 +412,7 @@ async def test_s8_escapes_are_denied_and_nothing_outlives_the_command(
 
 async def test_s9_twenty_commands_on_two_slots_all_finish_in_order(scratch: Path, tmp_path: Path) -> None:
     need(shutil.which("bwrap") is not None, "bubblewrap is not installed")
-    base = UID_BASE + 900  # a pool of its own: its slots never meet the shared ones
+    base = UID_BASE + 800  # a pool of its own: its slots never meet the module's
     pool = Slots(count=2, lock_dir=tmp_path / "locks", uid_base=base if ROOT else None)
     box = BubblewrapSandbox(slots=pool, cgroups=None, bwrap=str(shutil.which("bwrap")))
     dirs = []
@@ -442,7 +446,7 @@ async def test_s9_twenty_commands_on_two_slots_all_finish_in_order(scratch: Path
 
 async def test_a_sigkilled_worker_takes_its_sandboxes_with_it(scratch: Path, tmp_path: Path) -> None:
     need(shutil.which("bwrap") is not None, "bubblewrap is not installed")
-    base = UID_BASE + 950
+    base = UID_BASE + 850
     beacon = scratch / "beacon"
     worker = tmp_path / "worker.py"
     worker.write_text(
