@@ -28,6 +28,7 @@ test: lint unit
 bench: $(STAMP)
 	$(BIN)/python bench/generation.py
 	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/isolation.py
 	$(BIN)/python -m bench.api
 
 clean:

@@ -27,7 +27,7 @@ from autocrea.pipeline.generation import generate
 from autocrea.sandbox.choice import choose
 from autocrea.sandbox.http import client_for
 from autocrea.sandbox.process import ProcessSandbox
-from autocrea.sandbox.protocol import SOCKET, Mounts, Sandbox
+from autocrea.sandbox.protocol import LISTEN_FD, Mounts, Sandbox
 from autocrea.sandbox.runtime import RuntimeCache
 from autocrea.sandbox.scratch import scratch_dir
 from autocrea.storage.git import ProjectRepo
@@ -63,7 +63,7 @@ async def start(repo: ProjectRepo, sandbox: Sandbox, runtimes: RuntimeCache) -> 
             write_file(scratch / "app", rel, data)
         env = await runtimes.ensure(files["requirements.txt"].decode())
         server = await sandbox.serve(
-            [str(env.python), "-m", "uvicorn", "app.main:app", "--uds", SOCKET],
+            [str(env.python), "-m", "uvicorn", "app.main:app", "--fd", LISTEN_FD],
             cwd=scratch / "app",
             mounts=Mounts(writable=(scratch,), readonly=(env.path,)),
             env={"PATH": str(env.python.parent), "DATABASE_URL": f"sqlite:///{scratch / 'p.db'}"},

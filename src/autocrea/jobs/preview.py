@@ -31,7 +31,7 @@ import httpx
 from autocrea.errors import Conflict, GenerationFailed, NotFound, SandboxError
 from autocrea.sandbox.child import SEES_PROCESSES, serving, stop_server
 from autocrea.sandbox.http import client_for
-from autocrea.sandbox.protocol import SOCKET, Limits, Mounts, Sandbox, Server
+from autocrea.sandbox.protocol import LISTEN_FD, Limits, Mounts, Sandbox, Server
 from autocrea.sandbox.runtime import RuntimeCache
 from autocrea.storage import previews as store
 from autocrea.storage.git import ProjectRepo
@@ -205,7 +205,7 @@ class Previews:
             env = await self._runtimes.ensure(files["requirements.txt"].decode("utf-8", "replace"))
             try:
                 server = await self._sandbox.serve(
-                    [str(env.python), "-m", "uvicorn", "app.main:app", "--uds", SOCKET],
+                    [str(env.python), "-m", "uvicorn", "app.main:app", "--fd", LISTEN_FD],
                     cwd=scratch / "app",
                     mounts=Mounts(writable=(scratch,), readonly=(env.path,)),
                     env={

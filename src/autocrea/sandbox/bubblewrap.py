@@ -5,9 +5,10 @@ What a sandboxed process has (see README, "Isolation"):
   unconnected loopback); no capabilities, `no_new_privs`, no further user namespaces;
 - a uid of its own slot when the server is root (never the server's), else the server's uid in a
   namespace that shows it none of the server's files or processes;
-- read-only system directories (/usr and friends, a few files of /etc), the runtime read-only, its
-  scratch copy writable, a size-capped private /tmp; nothing else: no data dir, no home, no other
-  project, no /proc of the host;
+- read-only system directories (/usr and friends, a few files of /etc), the runtime read-only, a
+  private copy of its scratch directory on a size-capped tmpfs (copied in at start: nothing it
+  writes reaches the host's disk), a size-capped private /tmp; nothing else: no data dir, no home,
+  no other project, no /proc of the host; a server gets its listening socket as a descriptor;
 - limits per sandbox: processes and memory by cgroup where the host gives one, else by rlimit (per
   slot uid); CPU seconds and file size by rlimit; the wall clock by the runner;
 - death with its run, preview or worker: `--die-with-parent` and a pid namespace whose init takes
@@ -19,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import os
 import resource
+import shlex
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -26,8 +28,8 @@ from pathlib import Path
 
 from autocrea.errors import SandboxError
 from autocrea.sandbox.cgroup import Cgroups, Group
-from autocrea.sandbox.child import ChildServer, clean_env, run_to_end, start_server
-from autocrea.sandbox.protocol import DEFAULT_LIMITS, SOCKET, CommandResult, Limits, Mounts
+from autocrea.sandbox.child import ChildServer, clean_env, listen_on, run_to_end, start_server
+from autocrea.sandbox.protocol import DEFAULT_LIMITS, LISTEN_FD, CommandResult, Limits, Mounts
 from autocrea.sandbox.slots import Slot, Slots
 from autocrea.sandbox.sweep import kill_uid, tasks_of_uid
 
@@ -35,6 +37,7 @@ _SYSTEM_DIRS = ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32")
 # What Python and the generated apps read from /etc; never passwd/shadow, never the server's config.
 _ETC_FILES = ("localtime", "mime.types", "hosts", "alternatives", "ld.so.cache", "os-release")
 _INSIDE_TMP = "/tmp"  # noqa: S108 - the sandbox's own tmpfs, not the host's /tmp
+_SEEDS = "/.autocrea-seed"  # where the host's scratch directories are shown read-only, to copy from
 _RLIMIT_AS_WITH_CGROUP = 4  # the cgroup bounds real memory; address space may be a few times more
 
 
@@ -118,12 +121,25 @@ class BubblewrapSandbox:
         ]
         for path in mounts.readonly:
             args += ["--ro-bind", str(path), str(path)]
-        for path in mounts.writable:
-            args += ["--bind", str(path), str(path)]
-        args += ["--remount-ro", "/", "--chdir", str(cwd), "--clearenv"]  # its root (and /etc) too
+        copies = []
+        for n, path in enumerate(mounts.writable):
+            # The host's copy is shown read-only; a tmpfs of the sandbox's disk size takes its place,
+            # filled from it before the command starts (so disk use is capped, and the host's untouched).
+            args += [
+                "--ro-bind",
+                str(path),
+                f"{_SEEDS}/{n}",
+                "--size",
+                str(limits.disk_bytes),
+                "--tmpfs",
+                str(path),
+            ]
+            copies.append(f"cp -a {_SEEDS}/{n}/. {shlex.quote(str(path))}/")
+        args += ["--remount-ro", "/", "--chdir", "/", "--clearenv"]  # its root (and /etc) too
         for key, value in env.items():
             args += ["--setenv", key, value]
-        return [*args, "--", *argv]
+        start = " && ".join([*copies, f"cd {shlex.quote(str(cwd))}", "unset OLDPWD", 'exec "$@"'])
+        return [*args, "--", "/bin/sh", "-c", start, "sandbox", *argv]
 
     def _prepare(self, slot: Slot, group: Group | None, limits: Limits) -> Callable[[], None]:
         memory = limits.memory_bytes * (_RLIMIT_AS_WITH_CGROUP if group is not None else 1)
@@ -213,15 +229,11 @@ class BubblewrapSandbox:
         limits: Limits = DEFAULT_LIMITS,
         slot_timeout: float = 30,
     ) -> ChildServer:
-        home = Path(tempfile.mkdtemp(prefix="autocrea-srv-"))  # the log: the server's, not the app's
-        sockets = Path(tempfile.mkdtemp(prefix="autocrea-sock-"))  # the one path the app shares
-        socket = sockets / "app.sock"
-        mounts = Mounts(writable=(*mounts.writable, sockets), readonly=mounts.readonly)
+        home = Path(tempfile.mkdtemp(prefix="autocrea-srv-"))  # the server's: its log and the socket
         try:
             slot, group = await self._enter(mounts, limits, timeout=slot_timeout)
         except BaseException:
             shutil.rmtree(home, ignore_errors=True)
-            shutil.rmtree(sockets, ignore_errors=True)
             raise
 
         async def cleanup() -> None:
@@ -229,16 +241,17 @@ class BubblewrapSandbox:
                 await self._leave(slot, group)
             finally:
                 shutil.rmtree(home, ignore_errors=True)
-                shutil.rmtree(sockets, ignore_errors=True)
 
         try:
             inside = clean_env(_INSIDE_TMP, _INSIDE_TMP, env)
-            command = [str(socket) if arg == SOCKET else arg for arg in argv]
+            listener = listen_on(home / "app.sock")
+            fd = str(listener.fileno())
+            command = [fd if arg == LISTEN_FD else arg for arg in argv]
             return await start_server(
                 self._argv(command, cwd=cwd, mounts=mounts, env=inside, limits=limits),
                 cwd=Path("/"),
                 env={},
-                socket=socket,
+                listener=listener,
                 log=home / "server.log",
                 limits=limits,
                 cleanup=cleanup,

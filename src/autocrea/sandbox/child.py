@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import socket
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
@@ -84,6 +85,19 @@ async def _read_tail(stream: asyncio.StreamReader | None, keep: int) -> bytes:
     return bytes(buf[-keep:])
 
 
+def listen_on(path: Path) -> socket.socket:
+    """A Unix socket listening at `path`, made by the server in its own directory: the sandboxed
+    app gets the open descriptor, never a path it could write or a port others could call."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        listener.bind(str(path))
+        listener.listen(256)
+    except OSError:
+        listener.close()
+        raise
+    return listener
+
+
 async def _spawn(
     argv: Sequence[str],
     *,
@@ -92,6 +106,7 @@ async def _spawn(
     prepare: Callable[[], None] | None,
     stdout: int,
     stderr: int,
+    pass_fds: Sequence[int] = (),
 ) -> asyncio.subprocess.Process:
     try:
         return await asyncio.create_subprocess_exec(
@@ -103,6 +118,7 @@ async def _spawn(
             stderr=stderr,
             start_new_session=True,  # one group: the whole sandbox is signalled at once
             preexec_fn=prepare,
+            pass_fds=pass_fds,
         )
     except OSError as exc:
         raise SandboxError(f"could not start {argv[0]!r}: {exc.strerror}") from exc
@@ -217,14 +233,26 @@ async def start_server(
     *,
     cwd: Path,
     env: Mapping[str, str],
-    socket: Path,
+    listener: socket.socket,
     log: Path,
     limits: Limits,
     cleanup: Cleanup,
     prepare: Callable[[], None] | None = None,
 ) -> ChildServer:
-    with log.open("wb") as sink:
-        proc = await _spawn(
-            argv, cwd=cwd, env=env, prepare=prepare, stdout=sink.fileno(), stderr=asyncio.subprocess.STDOUT
-        )
-    return ChildServer(proc, socket=socket, log=log, wall_seconds=limits.wall_seconds, cleanup=cleanup)
+    """Start a server that answers on `listener` (its argv names the descriptor); the server
+    process keeps no copy of it once the child has its own."""
+    path = Path(listener.getsockname())
+    try:
+        with log.open("wb") as sink:
+            proc = await _spawn(
+                argv,
+                cwd=cwd,
+                env=env,
+                prepare=prepare,
+                stdout=sink.fileno(),
+                stderr=asyncio.subprocess.STDOUT,
+                pass_fds=(listener.fileno(),),
+            )
+    finally:
+        listener.close()
+    return ChildServer(proc, socket=path, log=log, wall_seconds=limits.wall_seconds, cleanup=cleanup)

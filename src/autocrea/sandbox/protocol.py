@@ -1,8 +1,8 @@
 """What the pipeline needs from a sandbox: run a command to completion, or start a server.
 
 A sandboxed command sees only the host paths its `Mounts` name (each at its own path), and a
-server listens on a Unix socket the sandbox chooses: its argv says where with the `SOCKET`
-placeholder, so nobody can reach it over the network.
+server answers on a Unix socket the server process made and hands over as an open file descriptor
+(its argv names it with the `LISTEN_FD` placeholder): it needs no network and no writable host path.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 MiB = 1024**2
-SOCKET = "{socket}"  # in serve()'s argv: replaced by the path of the socket the server must listen on
+LISTEN_FD = "{listen_fd}"  # in serve()'s argv: the number of the listening socket's descriptor
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ class Limits:
     file_bytes: int = 64 * MiB  # largest file it may write
     processes: int = 64
     tmp_bytes: int = 64 * MiB  # its private /tmp
+    disk_bytes: int = 256 * MiB  # its writable copy of the project, all files together
     output_bytes: int = 1_000_000  # stdout/stderr kept per stream; the rest is dropped
 
 
@@ -37,7 +38,9 @@ class Mounts:
     """Host paths a sandboxed command may use, each visible at its own path; nothing else of the
     host's files is, except the read-only system directories the command needs to start."""
 
-    writable: tuple[Path, ...] = ()  # its scratch copy
+    writable: tuple[
+        Path, ...
+    ] = ()  # seen as a private, writable, size-capped copy; the host's is never changed
     readonly: tuple[Path, ...] = ()  # a runtime, a tool
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from autocrea.sandbox.http import client_for
 from autocrea.sandbox.process import ProcessSandbox
-from autocrea.sandbox.protocol import SOCKET, Limits, Mounts
+from autocrea.sandbox.protocol import LISTEN_FD, Limits, Mounts
 from tests.unit.sandbox.apps import HELLO
 
 PY = sys.executable
@@ -85,7 +85,7 @@ async def test_missing_program_is_a_clear_error(tmp_path: Path) -> None:
 async def test_serve_on_a_unix_socket_and_stop(tmp_path: Path) -> None:
     (tmp_path / "hello.py").write_text(HELLO)
     server = await ProcessSandbox().serve(
-        [PY, "-m", "uvicorn", "hello:app", "--uds", SOCKET], cwd=tmp_path, mounts=NONE
+        [PY, "-m", "uvicorn", "hello:app", "--fd", LISTEN_FD], cwd=tmp_path, mounts=NONE
     )
     try:
         async with client_for(server.socket) as client:

@@ -19,7 +19,7 @@ from autocrea.pipeline.pytest_report import failure_excerpt, parse_short_summary
 from autocrea.pipeline.roles.base import RoleSettings, Summary
 from autocrea.pipeline.roles.builders import Backend
 from autocrea.sandbox.http import client_for
-from autocrea.sandbox.protocol import SOCKET, Limits, Mounts, Server
+from autocrea.sandbox.protocol import LISTEN_FD, Limits, Mounts, Server
 from autocrea.sandbox.runtime import RuntimeEnv
 from autocrea.sandbox.scratch import scratch_dir
 from autocrea.storage.paths import write_file
@@ -222,7 +222,7 @@ class Tester:
                 [str(python), "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", "--color=no"],
                 cwd=scratch / "app",
                 mounts=Mounts(writable=(scratch,), readonly=(runtime.path,)),
-                env={"PATH": str(python.parent)},
+                env={"PATH": str(python.parent), "COLUMNS": "200"},  # short summary lines not cut at 80
                 limits=TEST_LIMITS,
             )
         cases = parse_short_summary(result.stdout)
@@ -259,7 +259,7 @@ class Tester:
         ctx.log(self.name, "booting the app with uvicorn (no network: a Unix socket)", key="booting")
         with ctx.timed("boot"):
             server = await ctx.sandbox.serve(
-                [str(python), "-m", "uvicorn", "app.main:app", "--uds", SOCKET],
+                [str(python), "-m", "uvicorn", "app.main:app", "--fd", LISTEN_FD],
                 cwd=scratch / "app",
                 mounts=Mounts(writable=(scratch,), readonly=(runtime.path,)),
                 env={"PATH": str(python.parent), "DATABASE_URL": f"sqlite:///{scratch / 'boot.db'}"},
