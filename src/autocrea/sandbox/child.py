@@ -23,6 +23,9 @@ BASE_PATH = "/usr/local/bin:/usr/bin:/bin"
 SEES_PROCESSES = Path("/proc/self/cmdline").exists()  # whether `serving` can tell at all
 
 Cleanup = Callable[[], Awaitable[None]]
+# In the environment of a server's leading process (bubblewrap's outer process, which clears it for
+# the sandbox): which socket it serves, so any server process can recognise it by pid.
+SERVER_MARK = "AUTOCREA_SERVER_SOCKET"
 
 
 def clean_env(home: str, tmp: str, extra: Mapping[str, str] | None) -> dict[str, str]:
@@ -50,26 +53,26 @@ def kill_group(pid: int, sig: signal.Signals = signal.SIGKILL) -> None:
         os.killpg(pid, sig)
 
 
-def serving(pid: int, marker: str) -> bool:
-    """Whether process `pid`, started by any process on this machine, is still the server whose
-    command line names `marker` (its socket). A zombie, or a pid since reused, is not.
-    Reads /proc: on systems without it, servers of other processes are never seen."""
+def serving(pid: int, socket_path: str) -> bool:
+    """Whether process `pid`, started by any process on this machine, is still the server of
+    `socket_path` (its environment says so: `start_server` puts it there). A zombie, or a pid since
+    reused, is not. Reads /proc: on systems without it, servers of other processes are never seen."""
     try:
-        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        variables = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
     except OSError:
         return False
-    return marker.encode() in args
+    return f"{SERVER_MARK}={socket_path}".encode() in variables
 
 
-async def stop_server(pid: int, marker: str, *, grace: float = 3.0) -> None:
+async def stop_server(pid: int, socket_path: str, *, grace: float = 3.0) -> None:
     """Stop the process group of a server that another process started, if it still is that server."""
-    if not serving(pid, marker):
+    if not serving(pid, socket_path):
         return
     kill_group(pid, signal.SIGTERM)
     deadline = time.monotonic() + grace
-    while serving(pid, marker) and time.monotonic() < deadline:
+    while serving(pid, socket_path) and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
-    if serving(pid, marker):
+    if serving(pid, socket_path):
         kill_group(pid)
 
 
@@ -247,7 +250,7 @@ async def start_server(
             proc = await _spawn(
                 argv,
                 cwd=cwd,
-                env=env,
+                env={**env, SERVER_MARK: str(path)},
                 prepare=prepare,
                 stdout=sink.fileno(),
                 stderr=asyncio.subprocess.STDOUT,

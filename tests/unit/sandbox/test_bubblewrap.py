@@ -434,7 +434,7 @@ async def test_s8_escapes_are_denied_and_nothing_outlives_the_command(
     assert survivors() == []  # ... and nothing of the sandbox's uid is left
 
 
-async def test_s9_twenty_commands_on_two_slots_all_finish_in_order(scratch: Path, tmp_path: Path) -> None:
+async def test_s9_twenty_commands_on_two_slots_all_finish(scratch: Path, tmp_path: Path) -> None:
     need(shutil.which("bwrap") is not None, "bubblewrap is not installed")
     base = UID_BASE + 800  # a pool of its own: its slots never meet the module's
     pool = Slots(count=2, lock_dir=tmp_path / "locks", uid_base=base if ROOT else None)
@@ -462,9 +462,8 @@ async def test_s9_twenty_commands_on_two_slots_all_finish_in_order(scratch: Path
         tasks.append(asyncio.create_task(one(n)))
         await asyncio.sleep(0)  # submitted in this order
     finished = await asyncio.gather(*tasks)
-    assert len(finished) == 20 and peak <= 2
-    # In line: each pair of slots finishes before the next two start.
-    assert all(finished[i] <= finished[i + 2] for i in range(18))
+    assert len(finished) == 20 and peak <= 2  # all finished, none lost, never more than two at once
+    # (They are served in the order they asked: tests/unit/sandbox/test_slots.py.)
     assert survivors(base, 2) == []
 
 
