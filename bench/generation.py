@@ -29,7 +29,8 @@ from autocrea.domain.examples import SEED_EXAMPLES
 from autocrea.errors import AutocreaError
 from autocrea.pipeline.context import RunContext
 from autocrea.pipeline.generation import generate
-from autocrea.sandbox.process import ProcessSandbox
+from autocrea.sandbox.choice import choose
+from autocrea.sandbox.protocol import Sandbox
 from autocrea.sandbox.runtime import RuntimeCache
 from autocrea.storage.git import ProjectRepo
 
@@ -45,7 +46,7 @@ def prompts(limit: int | None, include_all: bool) -> list[tuple[str, str]]:
     return items if include_all else items[: limit or 12]
 
 
-async def one(prompt: str, runtimes: RuntimeCache, sandbox: ProcessSandbox) -> dict[str, object]:
+async def one(prompt: str, runtimes: RuntimeCache, sandbox: Sandbox) -> dict[str, object]:
     work = Path(tempfile.mkdtemp(prefix="autocrea-bench-"))
     first_event: list[float] = []
     submitted = time.monotonic()
@@ -91,7 +92,14 @@ async def main() -> int:
     parser.add_argument("--jobs", type=int, default=1, help="concurrent runs")
     args = parser.parse_args()
     settings = Settings()
-    sandbox = ProcessSandbox()
+    chosen = choose(  # what the product runs: bubblewrap where it works
+        settings.sandbox,
+        slots=settings.sandbox_slots,
+        uid_base=settings.sandbox_uid_base,
+        cgroup_dir=settings.sandbox_cgroup,
+    )
+    sandbox = chosen.sandbox
+    print(f"sandbox: {chosen.mechanism}")
     runtimes = RuntimeCache(root=settings.runtimes_path.resolve(), python=settings.sandbox_python)
     items = prompts(args.limit, args.all)
     semaphore = asyncio.Semaphore(args.jobs)
