@@ -165,15 +165,19 @@ def write_outside():
     if SETUP["runtime_targets"]:
         site = sysconfig.get_paths()["purelib"]
         targets += [os.path.join(sys.prefix, f"pwned-{TOKEN}"), os.path.join(site, f"pwned-{TOKEN}.pth")]
-    written, refused = [], []
+    written, private, refused = [], [], []
     for target in targets:
         try:
             with open(target, "x") as handle:
                 handle.write("planted by a hostile test\n")
-            written.append(target)
         except OSError as exc:
             refused.append(f"{target}: {type(exc).__name__} {exc.strerror}")
-    return bool(written), f"wrote {written}; refused {refused}"
+            continue
+        # /tmp in a sandbox is its own tmpfs: a target the host keeps under /tmp (a checkout there)
+        # lands in the sandbox's copy of those names; whether the host saw it, the host checks.
+        in_own_tmp = SETUP["sandboxed"] and target.startswith("/tmp/")
+        (private if in_own_tmp else written).append(target)
+    return bool(written), f"wrote {written}; into its own /tmp {private}; refused {refused}"
 
 
 def memory_2gib():
@@ -493,6 +497,7 @@ def probe_setup(
             f"/root/pwned-{token}",
         ],
         "runtime_targets": True,  # and into the runtime itself: sys.prefix, a .pth in site-packages
+        "sandboxed": True,
     }
 
 
@@ -507,7 +512,12 @@ def probes_on_host(setup: dict[str, Any], workdir: Path) -> tuple[dict[str, str]
     """The hostile tests' data and network probes run by this process's Python, outside any sandbox
     (writing only into the data dir, never into the shared runtime): outcome per probe, and output."""
     (workdir / "tests").mkdir(parents=True)
-    control = {**setup, "write_targets": [str(Path(setup["data_dir"]) / "control")], "runtime_targets": False}
+    control = {
+        **setup,
+        "write_targets": [str(Path(setup["data_dir"]) / "control")],
+        "runtime_targets": False,
+        "sandboxed": False,
+    }
     (workdir / "tests" / "test_hostile.py").write_text(hostile_file(control))
     pytest_args = ["-q", "-rA", "-p", "no:cacheprovider", "--color=no", "--rootdir", str(workdir)]
     done = subprocess.run(
