@@ -7,8 +7,11 @@ and calls the sink there, so the sink only hands them to the loop, in order, and
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime
 from typing import Any
+
+from sqlalchemy.exc import OperationalError
 
 from autocrea.domain.events import TERMINAL_EVENTS, Event
 from autocrea.jobs.bus import EventBus
@@ -16,6 +19,8 @@ from autocrea.storage.runs import Sessions, append_events
 
 _DONE = object()
 MAX_BATCH = 200
+_STORE_ATTEMPTS = 3  # a batch the database refused (locked, restarting) is tried again, in order
+log = logging.getLogger(__name__)
 
 
 def stored_at(event: Event) -> datetime:
@@ -80,7 +85,15 @@ class EventSink:
             }
             for e in batch
         ]
-        await append_events(self._sessions, events=rows)
+        for attempt in range(_STORE_ATTEMPTS):
+            try:
+                await append_events(self._sessions, events=rows)
+                break
+            except OperationalError:  # locked or briefly gone: the run's story must stay whole
+                if attempt == _STORE_ATTEMPTS - 1:
+                    raise
+                log.warning("storing %d events of run %s failed; retrying", len(rows), rows[0]["run_id"])
+                await asyncio.sleep(0.5 * 2**attempt)
         self.last_id = batch[-1].id
         await self._bus.publish(batch[0].run_id, [payload(e) for e in batch])
 
