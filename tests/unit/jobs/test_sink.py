@@ -9,10 +9,8 @@ from pathlib import Path
 from autocrea.domain.events import Event
 from autocrea.jobs.bus import MemoryBus
 from autocrea.jobs.sink import EventSink
-from autocrea.storage.db import create_engine, session_factory
-from autocrea.storage.migrate import upgrade
-from autocrea.storage.runs import create_project_run, read_events
-from autocrea.storage.tables import User
+from autocrea.storage.runs import read_events
+from tests.rundb import database_with_a_run
 
 
 def event(run_id: str, seq: int) -> Event:
@@ -21,15 +19,7 @@ def event(run_id: str, seq: int) -> Event:
 
 async def test_events_refused_for_a_moment_are_stored_in_order_once_it_passes(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite"
-    url = f"sqlite+aiosqlite:///{path}"
-    await upgrade(url)
-    engine = create_engine(url)
-    sessions = session_factory(engine)
-    async with sessions() as session, session.begin():
-        session.add(User(id="u" * 32, email="u@example.com"))
-    _, run = await create_project_run(
-        sessions, user_id="u" * 32, name="x", slug="x", prompt="a todo app", model="blueprint", hold_id=None
-    )
+    engine, sessions, run = await database_with_a_run(path)
     sink = EventSink(sessions=sessions, bus=MemoryBus())
     sink(event(run.id, 1))  # the control: stored at once
     await asyncio.sleep(0.3)

@@ -7,11 +7,10 @@ from pathlib import Path
 
 from sqlalchemy import event
 
-from autocrea.storage.db import create_engine, session_factory
-from autocrea.storage.migrate import upgrade
-from autocrea.storage.runs import append_events, create_project_run
-from autocrea.storage.tables import User, utcnow
+from autocrea.storage.runs import append_events
+from autocrea.storage.tables import utcnow
 from autocrea.web.probe import RunProbe
+from tests.rundb import database_with_a_run
 
 
 class Clock:
@@ -22,15 +21,7 @@ class Clock:
 
 
 async def test_concurrent_streams_share_one_check_until_it_is_stale(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}"
-    await upgrade(url)
-    engine = create_engine(url)
-    sessions = session_factory(engine)
-    async with sessions() as session, session.begin():
-        session.add(User(id="u" * 32, email="u@example.com"))
-    _, run = await create_project_run(
-        sessions, user_id="u" * 32, name="x", slug="x", prompt="a todo app", model="blueprint", hold_id=None
-    )
+    engine, sessions, run = await database_with_a_run(tmp_path / "db.sqlite")
     statements: list[str] = []
     event.listen(engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     clock = Clock()
