@@ -13,6 +13,7 @@ from pydantic import SecretStr
 from autocrea.config import Settings
 from autocrea.providers.resilience import ResilientModel
 from autocrea.providers.select import Credentials, build_model, parse_model, policy_for
+from autocrea.sandbox.bubblewrap import closed_parent
 from autocrea.sandbox.choice import choose
 from autocrea.sandbox.protocol import Sandbox
 from autocrea.sandbox.runtime import RuntimeCache
@@ -39,15 +40,10 @@ def runtime_root() -> Path:
     root = (
         Path(configured) if configured else Path(__file__).resolve().parent.parent / ".autocrea" / "runtimes"
     )
-    if os.geteuid() == 0 and not configured and not searchable(root):
+    if os.geteuid() == 0 and not configured and closed_parent(root.resolve()) is not None:
         root = Path("/var/cache/autocrea/test-runtimes")  # the checkout is closed to sandbox uids
     root.mkdir(parents=True, exist_ok=True)
     return root
-
-
-def searchable(path: Path) -> bool:
-    """Whether another uid (a sandbox slot's) can walk down to `path`."""
-    return all(os.stat(p).st_mode & 0o001 for p in path.resolve().parents if p.exists())
 
 
 @pytest.fixture(scope="session")

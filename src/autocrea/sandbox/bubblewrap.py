@@ -18,6 +18,7 @@ What a sandboxed process has (see README, "Isolation"):
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import resource
 import shlex
@@ -28,8 +29,8 @@ from pathlib import Path
 
 from autocrea.errors import SandboxError
 from autocrea.sandbox.cgroup import Cgroups, Group
-from autocrea.sandbox.child import ChildServer, clean_env, listen_on, run_to_end, start_server
-from autocrea.sandbox.protocol import DEFAULT_LIMITS, LISTEN_FD, CommandResult, Limits, Mounts
+from autocrea.sandbox.child import ChildServer, clean_env, run_to_end, start_server
+from autocrea.sandbox.protocol import DEFAULT_LIMITS, CommandResult, Limits, Mounts
 from autocrea.sandbox.slots import Slot, Slots
 from autocrea.sandbox.sweep import kill_uid, tasks_of_uid
 
@@ -56,21 +57,26 @@ def system_mounts() -> Iterator[str]:
         yield from ("--ro-bind-try", f"/etc/{name}", f"/etc/{name}")
 
 
+def closed_parent(path: Path) -> Path | None:
+    """The first directory above `path` that other users may not pass through, if any: a slot's
+    uid cannot reach `path` then (bubblewrap opens every mount as that uid)."""
+    return next((p for p in reversed(path.parents) if p.exists() and not os.stat(p).st_mode & 0o001), None)
+
+
 def _reachable(path: Path, uid: int | None) -> None:
-    """The sandbox user must be able to walk to a mount's host path (bwrap opens it as that user)."""
     if uid is None:
         return
-    for parent in reversed(path.parents):
-        if not os.stat(parent).st_mode & 0o001:
-            raise SandboxError(
-                f"{path} cannot be shown to the sandbox: {parent} is not searchable by other users "
-                "(chmod o+x it, or keep runtimes and scratch directories elsewhere, e.g. /var/cache)",
-                details={"path": str(path)},
-            )
+    if (parent := closed_parent(path)) is not None:
+        raise SandboxError(
+            f"{path} cannot be shown to the sandbox: {parent} is not searchable by other users "
+            "(chmod o+x it, or keep runtimes and scratch directories elsewhere, e.g. /var/cache)",
+            details={"path": str(path)},
+        )
 
 
 def _give(tree: Path, uid: int | None) -> None:
-    """Hand a writable mount to the slot's uid (the server, as root, keeps full access anyway)."""
+    """Let the slot's uid read a writable mount's host copy, which it copies in (it is shown
+    read-only; the server, as root, keeps full access anyway)."""
     if uid is None:
         return
     os.chown(tree, uid, uid, follow_symlinks=False)
@@ -214,7 +220,7 @@ class BubblewrapSandbox:
             )
             if group is not None and group.oom_killed():
                 note = f"\n(the sandbox ran out of its {limits.memory_bytes // 2**20} MiB of memory)"
-                result = type(result)(**{**result.__dict__, "stderr": result.stderr + note})
+                result = dataclasses.replace(result, stderr=result.stderr + note)
             return result
         finally:
             await self._leave(slot, group)
@@ -244,14 +250,11 @@ class BubblewrapSandbox:
 
         try:
             inside = clean_env(_INSIDE_TMP, _INSIDE_TMP, env)
-            listener = listen_on(home / "app.sock")
-            fd = str(listener.fileno())
-            command = [fd if arg == LISTEN_FD else arg for arg in argv]
             return await start_server(
-                self._argv(command, cwd=cwd, mounts=mounts, env=inside, limits=limits),
+                self._argv(argv, cwd=cwd, mounts=mounts, env=inside, limits=limits),
                 cwd=Path("/"),
                 env={},
-                listener=listener,
+                socket_path=home / "app.sock",
                 log=home / "server.log",
                 limits=limits,
                 cleanup=cleanup,

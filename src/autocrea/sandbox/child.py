@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 
 from autocrea.errors import SandboxError
-from autocrea.sandbox.protocol import CommandResult, Limits
+from autocrea.sandbox.protocol import LISTEN_FD, CommandResult, Limits
 
 _READ_CHUNK = 65_536
 BASE_PATH = "/usr/local/bin:/usr/bin:/bin"
@@ -236,21 +236,23 @@ async def start_server(
     *,
     cwd: Path,
     env: Mapping[str, str],
-    listener: socket.socket,
+    socket_path: Path,
     log: Path,
     limits: Limits,
     cleanup: Cleanup,
     prepare: Callable[[], None] | None = None,
 ) -> ChildServer:
-    """Start a server that answers on `listener` (its argv names the descriptor); the server
-    process keeps no copy of it once the child has its own."""
-    path = Path(listener.getsockname())
+    """Start a server that answers on a socket listening at `socket_path`, made here: `argv` names
+    its descriptor with LISTEN_FD. This process keeps no copy of it once the child has its own."""
+    listener = listen_on(socket_path)
+    fd = str(listener.fileno())
+    argv = [fd if arg == LISTEN_FD else arg for arg in argv]
     try:
         with log.open("wb") as sink:
             proc = await _spawn(
                 argv,
                 cwd=cwd,
-                env={**env, SERVER_MARK: str(path)},
+                env={**env, SERVER_MARK: str(socket_path)},
                 prepare=prepare,
                 stdout=sink.fileno(),
                 stderr=asyncio.subprocess.STDOUT,
@@ -258,4 +260,4 @@ async def start_server(
             )
     finally:
         listener.close()
-    return ChildServer(proc, socket=path, log=log, wall_seconds=limits.wall_seconds, cleanup=cleanup)
+    return ChildServer(proc, socket=socket_path, log=log, wall_seconds=limits.wall_seconds, cleanup=cleanup)

@@ -15,8 +15,8 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from autocrea.sandbox.child import ChildServer, clean_env, listen_on, run_to_end, start_server
-from autocrea.sandbox.protocol import DEFAULT_LIMITS, LISTEN_FD, CommandResult, Limits, Mounts
+from autocrea.sandbox.child import ChildServer, clean_env, run_to_end, start_server
+from autocrea.sandbox.protocol import DEFAULT_LIMITS, CommandResult, Limits, Mounts
 
 WARNING = (
     "AUTOCREA_SANDBOX=process: generated code runs as the server's own user with access to its "
@@ -86,13 +86,11 @@ class ProcessSandbox:
             shutil.rmtree(home, ignore_errors=True)
 
         try:
-            listener = listen_on(home / "app.sock")
-            fd = str(listener.fileno())
             return await start_server(
-                [fd if arg == LISTEN_FD else arg for arg in argv],
+                argv,
                 cwd=cwd,
                 env=clean_env(str(home), str(home), env),
-                listener=listener,
+                socket_path=home / "app.sock",
                 log=home / "server.log",
                 limits=limits,
                 cleanup=cleanup,

@@ -61,13 +61,12 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         services: Services = app.state.services
         return services.previews
 
-    app.add_middleware(RequestPlumbing, metrics=app.state.metrics, max_body_bytes=settings.max_body_bytes)
-
-    # Outermost: requests for the preview origin never reach AUTOCREA's own routes or cookies.
     def passes() -> PreviewPasses:
         services: Services = app.state.services
         return services.passes
 
+    app.add_middleware(RequestPlumbing, metrics=app.state.metrics, max_body_bytes=settings.max_body_bytes)
+    # Outermost: requests for the preview origin never reach AUTOCREA's own routes or cookies.
     app.add_middleware(
         PreviewProxy,
         previews=previews,

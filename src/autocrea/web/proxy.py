@@ -126,9 +126,7 @@ class PreviewProxy:
         client = previews.client(preview)
         try:
             request = client.build_request(scope["method"], url, headers=headers, content=body)
-            _only_browser_cookies(request, headers)
-            response = await client.send(request, stream=True)
-            client.cookies.clear()  # the jar is never read (above); keep a hostile app from growing it
+            response = await client.send(request, stream=True)  # its jar keeps nothing (sandbox/http.py)
         except httpx.HTTPError:
             silent = "The preview app is not answering. Restart the preview."
             await error_response(502, "preview_unavailable", silent)(scope, receive, send)
@@ -216,15 +214,6 @@ def host_only_cookie(set_cookie: str) -> str:
 def _autocrea_cookie(pair: str) -> bool:
     name, _, _ = pair.partition("=")
     return name.strip().lower() in AUTOCREA_COOKIES
-
-
-def _only_browser_cookies(request: httpx.Request, headers: list[tuple[str, str]]) -> None:
-    """httpx adds its jar's cookies (set by any preview, for any visitor) to a request that has
-    none: the app gets exactly the browser's filtered cookies, never the jar's."""
-    request.headers.pop("cookie", None)
-    for name, value in headers:
-        if name == "cookie":
-            request.headers[name] = value
 
 
 def _cookie(scope: Scope, name: str) -> str:
