@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from autocrea.blueprint.architect import design
+from autocrea.blueprint.architect import MAX_ENTITIES, design
 from autocrea.blueprint.coverage import unmatched_entities
 from autocrea.blueprint.lexicon import lexicon
 from autocrea.domain.examples import SEED_EXAMPLES
@@ -45,7 +45,7 @@ def main(argv: list[str]) -> int:
         slowest = max(slowest, time.perf_counter() - started)
         spec = blueprint.spec
         missing = unmatched_entities(prompt, blueprint)
-        ok = not missing and 1 <= len(spec.entities) <= 8
+        ok = not missing and 1 <= len(spec.entities) <= MAX_ENTITIES + 1
         good += ok
         theme = spec.theme
         colours = f"{theme.background_name or '-'}/{theme.primary_name or '-'}"

@@ -15,19 +15,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from autocrea.blueprint import colours, features, integrations, notes, titles
-from autocrea.blueprint.attributes import AttributeList, find_lists
+from autocrea.blueprint.attributes import AttributeList, attribute, find_lists
 from autocrea.blueprint.entities import Draft, add_attributes, draft_for
-from autocrea.blueprint.language import detect
+from autocrea.blueprint.language import detect, foreign
 from autocrea.blueprint.lexicon import Lexicon, lexicon
-from autocrea.blueprint.nouns import Mention, UnknownNoun, concept_mentions, unknown_mentions
+from autocrea.blueprint.nouns import UNKNOWN, Mention, UnknownNoun, concept_mentions, unknown_mentions
+from autocrea.blueprint.reading import Reading, read
 from autocrea.blueprint.relations import joined_nouns, lexicon_links, link
-from autocrea.blueprint.text import Token, tokenize
-from autocrea.domain.appspec import AppSpec, EntitySpec, Feature, Language, PageSpec
+from autocrea.blueprint.text import Token, fold, tokenize
+from autocrea.domain.appspec import AppSpec, EntitySpec, Feature, IntegrationSpec, Language, PageSpec
 from autocrea.domain.naming import slug
 from autocrea.domain.prompt import clean_prompt
 from autocrea.errors import PromptRejected
 
-MAX_ENTITIES = 6  # from the prompt's nouns; a contact form may add one more
+MAX_ENTITIES = 8  # from the prompt's nouns; a contact form may add one more
 _RESERVED_PATHS = frozenset(
     {"/api", "/static", "/docs", "/redoc", "/openapi-json", "/health", "/dashboard", "/contact"}
 )
@@ -42,6 +43,23 @@ _REJECTION = {
         "'una biblioteca con libros, socios y préstamos' o 'una app de tareas con fecha límite'."
     ),
 }
+_TOOL = {
+    "en": (
+        "This looks like a {tool}: an app that keeps no records. Offline, AUTOCREA builds apps that keep "
+        "records (lists, forms, dashboards); choose a model to build this one. Nothing was charged."
+    ),
+    "es": (
+        "Esto parece un/a {tool}: una app que no guarda registros. Sin modelo, AUTOCREA construye apps "
+        "que guardan datos (listas, formularios, paneles); elige un modelo para construir esta. "
+        "No se ha cobrado nada."
+    ),
+}
+_FOREIGN = (
+    "Sin modelo, AUTOCREA solo entiende descripciones en español o inglés, y esta parece escrita en "
+    "{language}. Escríbela en español o en inglés, o elige un modelo (entiende más idiomas). / Offline, "
+    "AUTOCREA only understands Spanish and English, and this looks like {language}: write it in Spanish "
+    "or English, or choose a model (models understand more languages)."
+)
 _PAGE_TITLES = {
     "en": {"dashboard": "Dashboard", "contact": "Contact"},
     "es": {"dashboard": "Panel", "contact": "Contacto"},
@@ -88,10 +106,61 @@ def _choose(mentions: Sequence[Mention], apptypes: Sequence[str], lex: Lexicon) 
     return _Choice(keys, None, [], dropped)
 
 
-def _outside_lists(mentions: Sequence[Mention], lists: Sequence[AttributeList]) -> list[Mention]:
+def _outside_lists(
+    mentions: Sequence[Mention], lists: Sequence[AttributeList], kept: set[str]
+) -> list[Mention]:
     """Nouns inside an attribute list are attributes, not entities ("...including diagnosis, comments")."""
     spans = sorted((a.start, a.end) for a in lists)
-    return [m for m in mentions if not any(s <= m.start < e for s, e in spans)]
+    return [m for m in mentions if m.key in kept or not any(s <= m.start < e for s, e in spans)]
+
+
+@dataclass(frozen=True)
+class _Read:
+    mentions: dict[int, Mention]  # thing index -> its mention, keyed by concept or UNKNOWN + words
+    named: dict[str, UnknownNoun]  # the user's words for every key above
+    owners: list[tuple[str, str]]  # (thing, owner) from attribute lists: "recipes with ingredients"
+
+
+def _read_things(reading: Reading, tokens: Sequence[Token], lex: Lexicon) -> _Read:
+    mentions: dict[int, Mention] = {}
+    named: dict[str, UnknownNoun] = {}
+    for n, thing in enumerate(reading.things):
+        if lex.integration_index.find(tokens, thing.start, thing.end):
+            continue  # "pagos Stripe" asks for a service, it names no records
+        matches = [m for m in lex.concept_index.find(tokens, thing.start, thing.end) if m.value]
+        concept = next((m.value for m in matches if m.start <= thing.head < m.end), None)
+        key = concept if concept is not None else UNKNOWN + thing.key
+        if key in named and named[key].singular != thing.singular:
+            key = UNKNOWN + thing.key  # "clients and customers": two things, one concept
+        named.setdefault(key, UnknownNoun(key, thing.singular, thing.plural, fold(thing.plural)))
+        mentions[n] = Mention(key, thing.start, thing.end, thing.weight)
+    owners = [
+        (mentions[n].key, mentions[t.owner].key)
+        for n, t in enumerate(reading.things)
+        if n in mentions and t.owner is not None and t.owner in mentions
+    ]
+    return _Read(mentions, named, owners)
+
+
+def _reader_lists(
+    text: str, tokens: Sequence[Token], reading: Reading, found: _Read, lex: Lexicon
+) -> list[AttributeList]:
+    by_owner: dict[int, list[tuple[int, int]]] = {}
+    for start, end, owner in reading.fields:
+        if owner in found.mentions:
+            by_owner.setdefault(owner, []).append((start, end))
+    lists = []
+    for owner, spans in by_owner.items():
+        mention = found.mentions[owner]
+        items = [attribute(text, tokens, span, mention, lex) for span in spans]
+        attributes = tuple(a for a in items if a is not None)
+        if attributes:
+            lists.append(AttributeList(mention.key, attributes, spans[0][0], spans[-1][1]))
+    return lists
+
+
+def _inside(mention: Mention, spans: Sequence[tuple[int, int]]) -> bool:
+    return any(s <= mention.start < e or mention.start <= s < mention.end for s, e in spans)
 
 
 def _build_entities(
@@ -102,6 +171,7 @@ def _build_entities(
     unknown: dict[str, UnknownNoun],
     lex: Lexicon,
     language: Language,
+    owners: Sequence[tuple[str, str]],
 ) -> dict[str, Draft]:
     drafts: dict[str, Draft] = {}
     names: set[str] = set()
@@ -119,7 +189,7 @@ def _build_entities(
             targets = add_attributes(drafts[found.owner], found.attributes, lex, language, set(drafts))
             related += [(found.owner, t) for t in targets]
     lexicon_links(drafts)
-    for source, target in related + list(joined_nouns(tokens, mentions, lex.link_connectors)):
+    for source, target in [*owners, *related, *joined_nouns(tokens, mentions, lex.link_connectors)]:
         link(drafts, source, target, required=False)
     return drafts
 
@@ -172,18 +242,55 @@ def _choice_notes(
     return log
 
 
+def _tool_stub(tool: str | None) -> tuple[IntegrationSpec, ...]:
+    """A game or calculator that also names records: the records are built, the tool is said not to be."""
+    if tool is None:
+        return ()
+    return (
+        IntegrationSpec(
+            requested=tool.capitalize()[:80],
+            kind="stub",
+            provided=f"not generated offline: the {tool} itself needs a model; this app keeps its records",
+            note=f'asked for as "{tool}"',
+        ),
+    )
+
+
 def design(prompt: str) -> Blueprint:
     """Design an app from a description. Raises PromptRejected when no app can be recognised."""
     text = clean_prompt(prompt)
     lex = lexicon()
     tokens = tokenize(text)
+    other = foreign(text, tokens, lex)
+    if other is not None:
+        raise PromptRejected(
+            _FOREIGN.format(language=other), details={"reason": "language", "language": other}
+        )
     language = detect(text, tokens, lex)
-    # 1. Nouns, and the attribute lists that hang off them.
-    known = concept_mentions(tokens, lex)
+    # 1. Things the description lists (read from its structure, in its own words); nouns of the
+    #    lexicon elsewhere; and the attribute lists that hang off them.
+    reading = read(text, tokens, language)
+    if reading.tool is not None and not any(t.slot in {"listed", "object", "child"} for t in reading.things):
+        raise PromptRejected(
+            _TOOL[language].format(tool=reading.tool),
+            details={"reason": "needs_model", "kind": reading.tool, "language": language},
+        )
+    found = _read_things(reading, tokens, lex)
+    things = list(found.mentions.values())
+    taken = [(m.start, m.end) for m in things] + list(reading.quiet)
+    known = [m for m in concept_mentions(tokens, lex) if not _inside(m, taken)]
     unknown, nouns = unknown_mentions(text, tokens, known, lex, language)
-    mentions = sorted(known + unknown, key=lambda m: m.start)
-    lists = find_lists(text, tokens, mentions, lex)
-    entity_mentions = _outside_lists(mentions, lists)
+    unknown = [m for m in unknown if not _inside(m, taken) and m.key not in found.named]
+    nouns |= found.named
+    mentions = sorted(things + known + unknown, key=lambda m: m.start)
+    own_lists = _reader_lists(text, tokens, reading, found, lex)
+    listed = {a.owner for a in own_lists}
+    lists = own_lists + [
+        a
+        for a in find_lists(text, tokens, mentions, lex)
+        if a.owner not in listed and not any(a.start <= m.start < a.end for m in things)
+    ]
+    entity_mentions = _outside_lists(mentions, lists, set(found.named))
     # 2. Which entities: the strongest nouns, or the app type's usual ones.
     apptypes = _apptypes(tokens, lex)
     choice = _choose(entity_mentions, apptypes, lex)
@@ -196,7 +303,7 @@ def design(prompt: str) -> Blueprint:
         choice = _Choice([*choice.keys, _CONTACT], choice.apptype, choice.inferred, choice.dropped)
         log.append(notes.line(language, "contact", entity=lex.concepts[_CONTACT].label(language)))
     # 3. Entities with fields and relations; then what the app does and looks like.
-    drafts = _build_entities(tokens, choice, lists, entity_mentions, nouns, lex, language)
+    drafts = _build_entities(tokens, choice, lists, entity_mentions, nouns, lex, language, found.owners)
     log += [
         notes.line(language, "from_prompt", entity=d.label, items=notes.items(d.from_prompt))
         for d in drafts.values()
@@ -219,7 +326,7 @@ def design(prompt: str) -> Blueprint:
         pages=pages(name, entities, feature_set, language),
         features=feature_set,
         charts=features.charts(entities, language) if "dashboard" in feature_set else (),
-        integrations=integrations.detect(tokens, lex, feature_set, entities),
+        integrations=(*_tool_stub(reading.tool), *integrations.detect(tokens, lex, feature_set, entities)),
         theme=theme,
     )
     return Blueprint(spec=spec, notes=(*log, *notes.describe(spec, language), *theme_notes))

@@ -71,7 +71,7 @@ def _items(tokens: Sequence[Token], i: int) -> list[tuple[int, int]]:
     return spans
 
 
-def _attribute(
+def attribute(
     text: str, tokens: Sequence[Token], span: tuple[int, int], owner: Mention, lexicon: Lexicon
 ) -> Attribute | None:
     start, stop = span
@@ -126,10 +126,10 @@ def find_lists(
         attributes: list[Attribute] = []
         end = trigger_end
         for span in _items(tokens, trigger_end):
-            attribute = _attribute(text, tokens, span, owner, lexicon)
-            if attribute is None:
+            item = attribute(text, tokens, span, owner, lexicon)
+            if item is None:
                 break
-            attributes.append(attribute)
+            attributes.append(item)
             end = span[1]
         nouns = sum(1 for a in attributes if a.concept is not None and a.field_key is None)
         if attributes and nouns * 2 < len(attributes):

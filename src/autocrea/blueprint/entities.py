@@ -112,33 +112,36 @@ def _class_name(text: str) -> str:
     return name + "Item" if name in RESERVED_ENTITIES else name
 
 
-def draft_for(key: str, lexicon: Lexicon, unknown: dict[str, UnknownNoun], language: Language) -> Draft:
-    concept = lexicon.concepts.get(key)
-    if concept is not None:
-        fields = [field_spec(lexicon.fields[r.key], language, required=r.required) for r in concept.fields]
-        return Draft(
-            key,
-            concept.name,
-            concept.table,
-            concept.label(language),
-            concept.label_plural(language),
-            fields,
-            lexicon.fields[concept.display].column,
-            concept,
-        )
-    noun = unknown[key]
-    fields = [
-        field_spec(lexicon.fields["name"], language, required=True),
-        field_spec(lexicon.fields["description"], language),
-    ]
+def _table(noun: UnknownNoun) -> str:
     table = snake(noun.folded_plural)[:40].rstrip("_")
     table = table if _IDENT.match(table) else "items"
     if table in RESERVED_TABLES:  # "checkout", "stats": names the generated app uses itself
         table = table[:34] + "_items"
+    return table
+
+
+def draft_for(key: str, lexicon: Lexicon, unknown: dict[str, UnknownNoun], language: Language) -> Draft:
+    concept = lexicon.concepts.get(key)
+    noun = unknown.get(key)
+    if concept is not None:
+        fields = [field_spec(lexicon.fields[r.key], language, required=r.required) for r in concept.fields]
+        name, table = concept.name, concept.table
+        label, label_plural = concept.label(language), concept.label_plural(language)
+        if noun is not None:  # the user's own words name it; the concept only lends its fields
+            label, label_plural = _label(noun.singular), _label(noun.plural)
+            if language == "en" and fold(noun.singular) != fold(concept.label("en")):
+                name, table = _class_name(noun.singular), _table(noun)  # "clients" stay clients
+        display = lexicon.fields[concept.display].column
+        return Draft(key, name, table, label, label_plural, fields, display, concept)
+    assert noun is not None, key
+    fields = [
+        field_spec(lexicon.fields["name"], language, required=True),
+        field_spec(lexicon.fields["description"], language),
+    ]
     return Draft(
         key,
         _class_name(noun.singular),
-        table,
+        _table(noun),
         _label(noun.singular),
         _label(noun.plural),
         fields,

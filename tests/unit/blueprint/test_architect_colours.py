@@ -52,7 +52,7 @@ def test_default_theme_without_colours() -> None:
 
 def test_colour_words_without_a_colour_context_paint_nothing() -> None:
     theme = design(
-        "A strategy game where players manage resources, including gold, iron, wood, and wheat."
+        "A trading post where merchants manage resources, including gold, iron, wood, and wheat."
     ).spec.theme
     assert theme.background == "#0f172a" and theme.background_name is None
 

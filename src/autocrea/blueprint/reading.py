@@ -1,0 +1,545 @@
+"""Reading: the things a description lists, found from its structure instead of a fixed vocabulary.
+
+    tokens -> word classes (closed-class lists in lexicon/grammar.yml; simplemma lemmas for number
+              and, in Spanish, verb forms) -> noun phrases -> where each phrase stands:
+              a list after an app word ("a tracker with plants, rooms and reminders"), after a
+              keeping verb ("registrar ventas y gastos") or a colon ("Cellar: wines, regions"); an
+              attribute list of a thing ("walks with date and duration"); or a plural noun elsewhere
+           -> things, named with the description's own words (singular), with their attribute items
+
+English noun phrases put their head last ("seat categories"); Spanish ones first, and "de" with a
+singular complement stays in the name ("listas de la compra") while "de" with a plural one starts
+another thing ("préstamos de libros"). Pure and deterministic; lemmas are looked up in simplemma's
+dictionaries, loaded once per language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from typing import Any, Literal
+
+import simplemma
+import yaml
+
+from autocrea.blueprint.text import PhraseIndex, Token, fold, words
+from autocrea.domain.appspec import Language
+from autocrea.domain.naming import plural
+
+Kind = Literal["det", "prep", "sep", "pron", "aux", "verb", "word", "punct"]
+Slot = Literal["listed", "object", "child", "free"]
+# How strongly a place says "this is something the app keeps": a listed thing beats a stray plural.
+WEIGHTS: Mapping[Slot, float] = {"listed": 3.0, "object": 2.0, "child": 2.0, "free": 1.0}
+
+_MAX_PHRASE = 4  # words in one noun phrase; longer runs are prose, not names
+_IRREGULAR_PLURALS = frozenset({"people", "children", "men", "women", "mice", "geese", "teeth", "feet"})
+_SPANISH_VERB_ENDINGS = ("ar", "er", "ir")
+_GERUNDS = ("ando", "iendo", "yendo")
+_OBJECT_GAP = frozenset({"of", "de", "del", "el", "la", "los", "las", "track", "control", "seguimiento"})
+
+
+@dataclass(frozen=True)
+class Grammar:
+    determiners: frozenset[str]
+    prepositions: frozenset[str]
+    separators: PhraseIndex[bool]
+    pronouns: frozenset[str]
+    auxiliaries: frozenset[str]
+    never: frozenset[str]
+    weak: frozenset[str]
+    app_words: frozenset[str]
+    containers: frozenset[str]
+    triggers: PhraseIndex[bool]
+    keeping: frozenset[str]  # verb lemmas, both languages
+    keeping_phrases: PhraseIndex[bool]
+    verbs_en: frozenset[str]  # other common verbs: their objects still count, weaker
+    no_records: PhraseIndex[bool]  # heads of apps that keep no records: "calculator", "juego"
+    foreign: Mapping[str, frozenset[str]]  # language name -> its function words
+
+
+def _folded(values: Any) -> frozenset[str]:
+    return frozenset(" ".join(words(str(v))) for v in values or ())
+
+
+def _both(section: Mapping[str, Any]) -> frozenset[str]:
+    return _folded(section["en"]) | _folded(section["es"])
+
+
+@cache
+def grammar() -> Grammar:
+    from autocrea.blueprint.lexicon import DATA_DIR  # the data lives beside the lexicon's
+
+    with (DATA_DIR / "grammar.yml").open(encoding="utf-8") as fh:
+        raw = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loaders only
+    keeping = [str(v) for v in raw["keeping_verbs"]["en"] + raw["keeping_verbs"]["es"]]
+    return Grammar(
+        determiners=_both(raw["determiners"]),
+        prepositions=_both(raw["prepositions"]),
+        separators=PhraseIndex((str(s), True) for s in raw["separators"]),
+        pronouns=_both(raw["pronouns"]),
+        auxiliaries=_both(raw["auxiliaries"]),
+        never=_both(raw["never_things"]),
+        weak=_both(raw["weak_things"]),
+        app_words=_folded(raw["app_words"]),
+        containers=_folded(raw["containers"]),
+        triggers=PhraseIndex((str(t), True) for t in raw["attribute_triggers"]),
+        keeping=frozenset(k for k in _folded(keeping) if " " not in k),
+        keeping_phrases=PhraseIndex((k, True) for k in keeping if " " in k),
+        verbs_en=_folded(raw["other_verbs_en"]),
+        no_records=PhraseIndex((str(w), True) for w in raw["no_record_apps"]),
+        foreign={str(name): _folded(ws) for name, ws in raw["foreign_words"].items()},
+    )
+
+
+@lru_cache(maxsize=8192)
+def lemma(word: str, language: Language) -> str:
+    """The dictionary form of a lower-case word ('bicicletas' -> 'bicicleta', 'walkers' -> 'walker')."""
+    try:
+        found = simplemma.lemmatize(word, lang=language)
+    except (ValueError, KeyError):  # characters simplemma cannot handle: the word is its own lemma
+        return word
+    return str(found).lower() if found else word
+
+
+def is_plural(word: str, language: Language) -> bool:
+    low = word.lower()
+    if low in _IRREGULAR_PLURALS:
+        return True
+    if not low.endswith("s") or low.endswith(("ss", "is", "us")) or len(low) < 3:
+        return False
+    # simplemma knows most words; one it does not know ("reps", "gigs") is read by its ending, and
+    # a word it files as its own lemma may still be a plural ("sales" of "sale").
+    if lemma(low, language) != low or not simplemma.is_known(low, lang=language):
+        return True
+    return language == "en" and simplemma.is_known(low[:-1], lang="en") and lemma(low[:-1], "en") == low[:-1]
+
+
+def singular_word(word: str, language: Language) -> str:
+    """The singular of one word as written, keeping its case: 'Órdenes' -> 'Orden'."""
+    low = word.lower()
+    if not is_plural(low, language):
+        return word
+    one = lemma(low, language)
+    if one == low or (language == "es" and one.endswith(_SPANISH_VERB_ENDINGS)):
+        # simplemma does not know it, or files it under a verb ("comandas"): the usual endings
+        if language == "en":
+            one = low[:-3] + "y" if low.endswith("ies") else low[:-2] if low.endswith("sses") else low[:-1]
+        elif low.endswith("ces"):
+            one = low[:-3] + "z"
+        elif low.endswith("iones"):
+            one = low[:-5] + "ión"
+        elif low.endswith("es") and len(low) > 4 and low[-3] in "dlrnjy":
+            one = low[:-2]
+        else:
+            one = low[:-1]
+    return one[:1].upper() + one[1:] if word[:1].isupper() else one
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    start: int  # token span, end exclusive
+    end: int
+    head: int  # token index of the head noun
+    plural: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Thing:
+    """Something the description says the app keeps, in its own words."""
+
+    start: int
+    end: int
+    head: int
+    singular: str  # "Seat category", "Lista de la compra"
+    plural: str  # "Seat categories", "Listas de la compra"
+    key: str  # folded singular: "seat category"
+    slot: Slot
+    owner: int | None = None  # index (in the result) of the thing whose attribute list named this one
+
+    @property
+    def weight(self) -> float:
+        return WEIGHTS[self.slot]
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    things: tuple[Thing, ...]
+    fields: tuple[tuple[int, int, int], ...]  # attribute item spans (start, end, owner thing index)
+    quiet: tuple[tuple[int, int], ...]  # phrases read as not-things (titles, app words, attributes)
+    tool: str | None = None  # the first sentence names an app that keeps no records: "calculator"
+
+
+def _kinds(text: str, tokens: Sequence[Token], language: Language) -> list[Kind]:
+    g = grammar()
+    kinds: list[Kind] = []
+    separators = {i for m in g.separators.find(tokens) for i in range(m.start, m.end)}
+    for i, token in enumerate(tokens):
+        norm = token.norm
+        if (i in separators or norm in {",", "/"}) and not text.startswith("-", token.end):
+            kinds.append("sep")
+        elif not token.is_word:
+            kinds.append("punct")
+        elif norm in g.determiners and not (norm in g.pronouns and _before_verbish(tokens, i)):
+            kinds.append("det")
+        elif norm in g.prepositions:
+            kinds.append("prep")
+        elif norm in g.auxiliaries:
+            kinds.append("aux")
+        elif norm in g.pronouns:
+            kinds.append("pron")
+        elif norm.isdigit():
+            kinds.append("det")  # "3 rooms": a number counts like a determiner
+        else:
+            kinds.append("word")
+    for i, kind in enumerate(kinds):
+        if kind == "word" and _is_verb(text, tokens, kinds, i, language):
+            kinds[i] = "verb"
+    return kinds
+
+
+def _clause_start(kinds: Sequence[Kind], i: int) -> int:
+    while i > 0 and kinds[i - 1] not in {"punct"}:
+        i -= 1
+    return i
+
+
+def _before_verbish(tokens: Sequence[Token], i: int) -> bool:
+    # "que" and "that" are determiners only in "that list"; elsewhere relative pronouns.
+    return tokens[i].norm in {"que", "that", "lo"}
+
+
+def _raw(text: str, token: Token) -> str:
+    return text[token.start : token.end].lower().replace("’", "'")
+
+
+def _is_verb(text: str, tokens: Sequence[Token], kinds: Sequence[Kind], i: int, language: Language) -> bool:
+    g = grammar()
+    word = _raw(text, tokens[i])
+    prev: Kind = kinds[i - 1] if i > 0 else "punct"
+    nxt: Kind = kinds[i + 1] if i + 1 < len(kinds) else "punct"
+    if prev == "det":
+        return False  # "the walks", "las reservas"
+    if language == "es":
+        if word.endswith(_GERUNDS):
+            return True
+        if word.endswith(_SPANISH_VERB_ENDINGS) and prev in {"punct", "sep"} and i == _clause_start(kinds, i):
+            return True  # "Crear una tienda...": an infinitive opens the request
+        base = lemma(word, "es")
+        if base.endswith(_SPANISH_VERB_ENDINGS) and base != word:
+            # "lugares" is a noun's plural; "comandas" in a list too (verbs end in -s only for "tú").
+            return word not in (base + "s", base + "es") and (not word.endswith("s") or prev == "pron")
+        return word.endswith(_SPANISH_VERB_ENDINGS) and nxt in {"det", "word", "pron", "prep"}
+    if word.endswith("ing") and len(word) > 5 and (prev == "prep" or i == 0 or prev == "punct"):
+        return nxt in {"det", "word", "pron"}  # "for generating reports"; "watering reminders" stays
+    base = lemma(word, "en")
+    if base != word and not word.endswith("s") and word not in _IRREGULAR_PLURALS and prev == "word":
+        return True  # "tickets sold", "items donated": a participle closes the noun phrase
+    if base not in g.keeping and word not in g.keeping and base not in g.verbs_en:
+        return False
+    if prev in {"pron", "aux"} or (prev == "prep" and tokens[i - 1].norm == "to"):
+        return True  # "they rate", "can post", "to track"
+    if nxt not in {"det", "word", "pron"}:
+        return False  # "walks with date", "and reviews."
+    if prev == "punct" or i == 0:
+        return word == base  # an imperative opens a clause: "Track plants"
+    if prev == "word":
+        # A subject before it: "users post recipes", "the app tracks plants".
+        return word == base or word.endswith("s")
+    if prev == "sep":
+        return word == base and any(k == "verb" for k in kinds[max(0, i - 8) : i])
+    return False
+
+
+_DASHES = ("—", "–", " - ", "/", "|", "•", "*")
+
+
+def dash_before(text: str, tokens: Sequence[Token], i: int) -> bool:
+    """A dash, slash or bullet between token i-1 and token i: 'Regatta — boats, crews'."""
+    if i == 0:
+        return False
+    between = text[tokens[i - 1].end : tokens[i].start]
+    return any(d in between for d in _DASHES) or (between.startswith("-") and " " in between)
+
+
+def _phrases(text: str, tokens: Sequence[Token], kinds: Sequence[Kind], language: Language) -> list[Phrase]:
+    out: list[Phrase] = []
+    i = 0
+    while i < len(tokens):
+        if kinds[i] != "word":
+            i += 1
+            continue
+        start = i
+        while i < len(tokens) and kinds[i] == "word" and i - start < _MAX_PHRASE:
+            if i > start and dash_before(text, tokens, i):
+                break
+            i += 1
+            if language == "en" and _raw(text, tokens[i - 1]).endswith("'s"):
+                break  # "a walker's walks": the owner is a phrase of its own
+        end = i
+        if language == "es":
+            end = _spanish_complement(text, tokens, kinds, end)
+            i = max(i, end)
+        head = start if language == "es" else end - 1
+        raw = text[tokens[head].start : tokens[head].end]
+        many = not raw.isupper() and is_plural(raw, language)  # "CMS" and "GPS" are not plurals
+        out.append(Phrase(start, end, head, many))
+    return out
+
+
+def _spanish_complement(text: str, tokens: Sequence[Token], kinds: Sequence[Kind], end: int) -> int:
+    """'listas de la compra': a singular complement after 'de' is part of the name."""
+    j = end
+    if j < len(tokens) and tokens[j].norm == "de":
+        k = j + 1
+        if k < len(tokens) and tokens[k].norm in {"la", "el"}:
+            k += 1
+        if k < len(tokens) and kinds[k] == "word" and not is_plural(_raw(text, tokens[k]), "es"):
+            n = k + 1
+            while n < len(tokens) and kinds[n] == "word" and n - k < 2:
+                n += 1
+            return n
+    return end
+
+
+def _display(text: str, tokens: Sequence[Token], phrase: Phrase, language: Language) -> tuple[str, str]:
+    parts = [text[t.start : t.end] for t in tokens[phrase.start : phrase.end]]
+    parts = [p[:-2] if p.lower().endswith(("'s", "’s")) else p for p in parts]
+    head = phrase.head - phrase.start
+    if phrase.plural:
+        one = list(parts)
+        one[head] = singular_word(parts[head], language)
+        if language == "es":  # adjectives after the head agree with it: "clases grupales"
+            for n in range(head + 1, len(one)):
+                if tokens[phrase.start + n - 1].norm == "de":
+                    break
+                one[n] = singular_word(one[n], language)
+        singular, many = " ".join(one), " ".join(parts)
+    else:
+        singular = " ".join(parts)
+        first, _, rest = singular.partition(" ")
+        many = (
+            (plural(first, language) + " " + rest).strip() if language == "es" else plural(singular, language)
+        )
+    return _capital(singular)[:60], _capital(many)[:60]
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:] if not text[:1].isupper() else text
+
+
+def _container_head(tokens: Sequence[Token], phrase: Phrase, language: Language) -> Phrase | None:
+    """'patient files' -> 'patient'; a container with nothing else in it stands for nothing."""
+    if tokens[phrase.head].norm not in grammar().containers:
+        return None
+    if language == "en" and phrase.end - phrase.start > 1:  # the first word: "patient electronic files"
+        return Phrase(phrase.start, phrase.start + 1, phrase.start, False)
+    return None
+
+
+def read(text: str, tokens: Sequence[Token], language: Language) -> Reading:
+    """The things the description names as records, with the places that are attributes instead."""
+    g = grammar()
+    kinds = _kinds(text, tokens, language)
+    phrases = _phrases(text, tokens, kinds, language)
+    slots = _slots(text, tokens, kinds, phrases, language)
+    things: list[Thing] = []
+    fields: list[tuple[int, int, int]] = []
+    quiet: list[tuple[int, int]] = []
+    index_of: dict[int, int] = {}  # phrase index -> thing index
+    after_field = False  # the list so far held attributes
+    for n, phrase in enumerate(phrases):
+        place = slots[n]
+        head = tokens[phrase.head].norm
+        if place.kind == "of":
+            if fields and fields[-1][1] == phrase.start - 1:
+                fields[-1] = (fields[-1][0], phrase.end, fields[-1][2])
+            quiet.append((phrase.start, phrase.end))
+            continue
+        if place.kind == "field":
+            owner = index_of.get(place.owner) if place.owner is not None else None
+            if phrase.plural and head not in g.weak and head not in g.never:
+                # "recipes with ingredients": records of their own that belong to the owner; after
+                # attributes ("pets with breed and age, owners and visits") the list went back to
+                # the app's things; "a garage with clients": the owner was only the setting.
+                top = owner is None or (after_field and place.enumerated)
+                place = _Place("listed" if top else "child", None if top else place.owner, place.enumerated)
+            else:
+                after_field = True
+                if owner is not None:
+                    start = phrase.start
+                    while start > 0 and kinds[start - 1] == "aux":
+                        start -= 1  # "is insured": the auxiliary types the field
+                    fields.append((start, phrase.end, owner))
+                quiet.append((phrase.start, phrase.end))
+                continue
+        else:
+            after_field = False
+        if place.kind == "quiet":
+            quiet.append((phrase.start, phrase.end))
+            continue
+        inner = _container_head(tokens, phrase, language)
+        if inner is not None:
+            phrase = inner
+            head = tokens[phrase.head].norm
+        single = phrase.end - phrase.start == 1
+        if (head in g.never and (single or place.kind != "listed")) or head in g.containers:
+            quiet.append((phrase.start, phrase.end))
+            continue
+        if head in g.app_words and not phrase.plural:
+            quiet.append((phrase.start, phrase.end))
+            continue
+        if head in g.weak and place.kind not in {"listed", "object"}:
+            continue
+        if head in g.weak and phrase.end - phrase.start == 1 and place.kind == "object":
+            continue  # "see reports": a weak word needs a list to be a thing
+        if not (phrase.plural or inner) and (not place.enumerated or place.kind == "free"):
+            continue  # a lone singular ("for my bakery") is the setting, not a record
+        singular, many = _display(text, tokens, phrase, language)
+        key = fold(singular)
+        owner = index_of.get(place.owner) if place.owner is not None else None
+        slot: Slot = place.kind if place.kind in WEIGHTS else "free"  # type: ignore[assignment]
+        index_of[n] = len(things)
+        things.append(Thing(phrase.start, phrase.end, phrase.head, singular, many, key, slot, owner))
+    return Reading(tuple(things), tuple(fields), tuple(quiet), _tool(tokens, phrases))
+
+
+def _tool(tokens: Sequence[Token], phrases: Sequence[Phrase]) -> str | None:
+    """'A tip calculator', 'El juego del ahorcado': the head of a first-sentence phrase is a tool."""
+    end = next((i for i, t in enumerate(tokens) if t.norm in {".", "!", "?", "\n", ";"}), len(tokens))
+    for match in grammar().no_records.find(tokens, 0, end):
+        for phrase in phrases:
+            if match.start <= phrase.head < match.end and not phrase.plural:
+                return " ".join(t.norm for t in tokens[match.start : match.end])
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Place:
+    kind: str  # listed | object | child | field | quiet | free
+    owner: int | None = None  # phrase index of the owner of an attribute item
+    enumerated: bool = False  # one of several items
+
+
+def _slots(
+    text: str, tokens: Sequence[Token], kinds: Sequence[Kind], phrases: Sequence[Phrase], language: Language
+) -> list[_Place]:
+    """Where each phrase stands; list items inherit the place of the list's first item."""
+    g = grammar()
+    triggers = {m.start: m.end for m in g.triggers.find(tokens)}
+    triggers |= {i: i + 1 for i, t in enumerate(tokens) if t.norm == "("}  # "workouts (sets, reps)"
+    keeping_phrases = {m.end for m in g.keeping_phrases.find(tokens)}
+    places: list[_Place] = []
+    colon_title = _colon_titles(text, tokens, phrases)
+    previous: _Place | None = None
+    for n, phrase in enumerate(phrases):
+        gap = range(phrases[n - 1].end if n else 0, phrase.start)
+        place: _Place
+        if n in colon_title:
+            place = _Place("quiet")
+        elif (
+            previous is not None
+            and previous.kind in {"field", "of"}
+            and phrase.start - phrases[n - 1].end == 1
+            and tokens[phrase.start - 1].norm in {"of", "de", "del"}
+        ):
+            place = _Place("of", previous.owner, previous.enumerated)  # "date of visit": one attribute
+        elif previous is not None and _continues(tokens, kinds, phrases[n - 1], phrase):
+            kind = "field" if previous.kind == "of" else previous.kind
+            place = _Place(kind, previous.owner, True)
+            if places and not places[-1].enumerated:
+                places[-1] = _Place(places[-1].kind, places[-1].owner, True)
+        else:
+            place = _opening(text, tokens, kinds, phrases, n, gap, triggers, keeping_phrases, language)
+        places.append(place)
+        previous = place
+    return places
+
+
+def _colon_titles(text: str, tokens: Sequence[Token], phrases: Sequence[Phrase]) -> set[int]:
+    """Phrases before a colon that opens a list are the app's title ("Wine cellar: wines, ...")."""
+    out: set[int] = set()
+    for n, phrase in enumerate(phrases):
+        if n + 1 < len(phrases) and _opens_list(text, tokens, phrase.end):
+            out.add(n)
+    return out
+
+
+def _opens_list(text: str, tokens: Sequence[Token], i: int) -> bool:
+    """Does a list open at token i: after a colon, or a dash right after a title?"""
+    if i < len(tokens) and tokens[i].norm == ":":
+        return True
+    return 0 < i < len(tokens) and any(
+        d in text[tokens[i - 1].end : tokens[i].start] for d in ("—", "–", " - ")
+    )
+
+
+def _continues(tokens: Sequence[Token], kinds: Sequence[Kind], before: Phrase, phrase: Phrase) -> bool:
+    """Is `phrase` the next item of a list `before` is in? ("dogs, owners and walkers")"""
+    between = range(before.end, phrase.start)
+    if not between:
+        return False
+    seen_sep = False
+    for i in between:
+        if kinds[i] == "sep":
+            seen_sep = True
+        elif kinds[i] == "aux" and seen_sep:
+            continue  # "status and is insured"
+        elif kinds[i] == "det" or (kinds[i] == "punct" and tokens[i].norm == "\n"):
+            seen_sep = seen_sep or tokens[i].norm == "\n"
+        else:
+            return False
+    return seen_sep
+
+
+def _opening(
+    text: str,
+    tokens: Sequence[Token],
+    kinds: Sequence[Kind],
+    phrases: Sequence[Phrase],
+    n: int,
+    gap: Sequence[int],
+    triggers: Mapping[int, int],
+    keeping_phrases: set[int],
+    language: Language,
+) -> _Place:
+    g = grammar()
+    phrase_start = phrases[n].start
+    before = [i for i in gap if kinds[i] != "det"]
+    opened = any(tokens[i].norm == ":" for i in gap) or (n and _opens_list(text, tokens, phrase_start))
+    if n and opened and all(kinds[i] in {"punct", "det"} for i in gap):
+        return _Place("listed")  # "Wine cellar: wines, wineries", "Regatta — boats, crews"
+    if before and tokens[before[0]].norm == "\n":
+        before = before[1:]
+    # An attribute list of the previous thing: "walks with date", "bicicletas con stock".
+    trigger_at = next((i for i in gap if i in triggers), None)
+    if (
+        n
+        and trigger_at is not None
+        and all(
+            kinds[i] in {"aux", "pron"} or tokens[i].norm == ","
+            for i in range(phrases[n - 1].end, trigger_at)
+        )
+    ):
+        owner_head = tokens[phrases[n - 1].head].norm
+        if owner_head in g.app_words:
+            return _Place("listed")  # "a tracker with plants": the app's things
+        return _Place("field", n - 1)
+    # After an app word: "an app for dogs", "gestor de recetas".
+    if n and before and all(kinds[i] == "prep" for i in before):
+        owner_head = tokens[phrases[n - 1].head].norm
+        if owner_head in g.app_words and tokens[before[0]].norm in {"for", "of", "de", "para", "del"}:
+            return _Place("listed")
+    # The object of a verb: keeping verbs name records, other verbs weaker.
+    verbs = [i for i in before if kinds[i] == "verb"]
+    if verbs and all(
+        kinds[i] in {"prep", "aux"} or tokens[i].norm in _OBJECT_GAP for i in before if i > verbs[-1]
+    ):
+        verb = tokens[verbs[-1]].norm
+        base = lemma(verb, language)
+        if base in g.keeping or verb in g.keeping or verbs[-1] + 1 in keeping_phrases:
+            return _Place("listed")
+        return _Place("object")
+    if before and before[-1] in keeping_phrases:
+        return _Place("listed")  # "keep track of", "llevar el control de"
+    return _Place("free")
