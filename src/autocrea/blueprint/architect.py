@@ -125,8 +125,9 @@ def _read_things(reading: Reading, tokens: Sequence[Token], lex: Lexicon) -> _Re
     mentions: dict[int, Mention] = {}
     named: dict[str, UnknownNoun] = {}
     for n, thing in enumerate(reading.things):
-        if lex.integration_index.find(tokens, thing.start, thing.end):
-            continue  # "pagos Stripe" asks for a service, it names no records
+        services = lex.integration_index.find(tokens, thing.start, thing.end)
+        if any(not m.start <= thing.head < m.end for m in services):
+            continue  # "pagos Stripe" asks for a service, it names no records ("pagos" alone does)
         matches = [m for m in lex.concept_index.find(tokens, thing.start, thing.end) if m.value]
         concept = next((m.value for m in matches if m.start <= thing.head < m.end), None)
         key = concept if concept is not None else UNKNOWN + thing.key

@@ -378,12 +378,14 @@ def read(text: str, tokens: Sequence[Token], language: Language) -> Reading:
         if place.kind == "quiet":
             quiet.append((phrase.start, phrase.end))
             continue
-        inner = _container_head(tokens, phrase, language)
+        inner = _container_head(tokens, phrase, language) if place.kind != "listed" else None
         if inner is not None:
             phrase = inner
             head = tokens[phrase.head].norm
         single = phrase.end - phrase.start == 1
-        if (head in g.never and (single or place.kind != "listed")) or head in g.containers:
+        if (head in g.never and (single or place.kind != "listed")) or (
+            head in g.containers and place.kind != "listed"
+        ):
             quiet.append((phrase.start, phrase.end))
             continue
         if head in g.app_words and not phrase.plural:
@@ -444,6 +446,13 @@ def _slots(
             and tokens[phrase.start - 1].norm in {"of", "de", "del"}
         ):
             place = _Place("of", previous.owner, previous.enumerated)  # "date of visit": one attribute
+        elif (
+            previous is not None
+            and previous.kind in {"listed", "object"}
+            and phrase.start - phrases[n - 1].end == 1
+            and tokens[phrase.start - 1].norm in {"of", "de", "del"}
+        ):
+            place = previous  # "visitas de familiares y medicación": the list goes on after it
         elif previous is not None and _continues(tokens, kinds, phrases[n - 1], phrase):
             kind = "field" if previous.kind == "of" else previous.kind
             place = _Place(kind, previous.owner, True)
