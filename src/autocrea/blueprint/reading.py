@@ -346,6 +346,7 @@ def read(text: str, tokens: Sequence[Token], language: Language) -> Reading:
     things: list[Thing] = []
     fields: list[tuple[int, int, int]] = []
     quiet: list[tuple[int, int]] = []
+    tool = _tool(tokens, phrases)
     index_of: dict[int, int] = {}  # phrase index -> thing index
     after_field = False  # the list so far held attributes
     for n, phrase in enumerate(phrases):
@@ -355,6 +356,9 @@ def read(text: str, tokens: Sequence[Token], language: Language) -> Reading:
             if fields and fields[-1][1] == phrase.start - 1:
                 fields[-1] = (fields[-1][0], phrase.end, fields[-1][2])
             quiet.append((phrase.start, phrase.end))
+            continue
+        if place.kind == "field" and tool is not None and place.owner == tool[0]:
+            quiet.append((phrase.start, phrase.end))  # "a memory game with cards": the game's pieces
             continue
         if place.kind == "field":
             owner = index_of.get(place.owner) if place.owner is not None else None
@@ -403,16 +407,17 @@ def read(text: str, tokens: Sequence[Token], language: Language) -> Reading:
         slot: Slot = place.kind if place.kind in WEIGHTS else "free"  # type: ignore[assignment]
         index_of[n] = len(things)
         things.append(Thing(phrase.start, phrase.end, phrase.head, singular, many, key, slot, owner))
-    return Reading(tuple(things), tuple(fields), tuple(quiet), _tool(tokens, phrases))
+    return Reading(tuple(things), tuple(fields), tuple(quiet), tool[1] if tool else None)
 
 
-def _tool(tokens: Sequence[Token], phrases: Sequence[Phrase]) -> str | None:
-    """'A tip calculator', 'El juego del ahorcado': the head of a first-sentence phrase is a tool."""
+def _tool(tokens: Sequence[Token], phrases: Sequence[Phrase]) -> tuple[int, str] | None:
+    """'A tip calculator', 'El juego del ahorcado': the head of a first-sentence phrase is a tool.
+    Returns the phrase's index and the tool's words."""
     end = next((i for i, t in enumerate(tokens) if t.norm in {".", "!", "?", "\n", ";"}), len(tokens))
     for match in grammar().no_records.find(tokens, 0, end):
-        for phrase in phrases:
+        for n, phrase in enumerate(phrases):
             if match.start <= phrase.head < match.end and not phrase.plural:
-                return " ".join(t.norm for t in tokens[match.start : match.end])
+                return n, " ".join(t.norm for t in tokens[match.start : match.end])
     return None
 
 

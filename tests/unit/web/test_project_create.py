@@ -90,7 +90,9 @@ BAD_PROMPTS = [
     ("   \n\t  ", 400, "prompt_rejected", "empty"),
     ("a" * 20_001, 413, "prompt_too_long", "too_long"),
     ("\x00\x01\x02\x03 library \x04\x05\x06\x07\x08", 400, "prompt_rejected", "binary"),
-    ("hello", 400, "prompt_rejected", None),  # no application the offline engine can recognise
+    ("hello", 400, "prompt_rejected", "no_domain"),  # no application the offline engine can recognise
+    ("Ich brauche eine App für unsere Tierarztpraxis mit Patienten", 400, "prompt_rejected", "language"),
+    ("A tip calculator for a group dinner", 400, "prompt_rejected", "needs_model"),  # keeps no records
 ]
 BAD_MODELS = [
     ("nosuch:model", "invalid_input", ["nosuch"]),
