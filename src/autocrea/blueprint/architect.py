@@ -125,6 +125,10 @@ def _read_things(reading: Reading, tokens: Sequence[Token], lex: Lexicon) -> _Re
     mentions: dict[int, Mention] = {}
     named: dict[str, UnknownNoun] = {}
     for n, thing in enumerate(reading.things):
+        if not thing.many and any(
+            m.start <= thing.head < m.end for m in lex.feature_index.find(tokens, thing.start, thing.end)
+        ):
+            continue  # "con CMS y autenticación": a feature asked for, not records
         services = lex.integration_index.find(tokens, thing.start, thing.end)
         if any(not m.start <= thing.head < m.end for m in services):
             continue  # "pagos Stripe" asks for a service, it names no records ("pagos" alone does)
@@ -136,9 +140,9 @@ def _read_things(reading: Reading, tokens: Sequence[Token], lex: Lexicon) -> _Re
         named.setdefault(key, UnknownNoun(key, thing.singular, thing.plural, fold(thing.plural)))
         mentions[n] = Mention(key, thing.start, thing.end, thing.weight)
     owners = [
-        (mentions[n].key, mentions[t.owner].key)
-        for n, t in enumerate(reading.things)
-        if n in mentions and t.owner is not None and t.owner in mentions
+        (mentions[child].key, mentions[parent].key)
+        for child, parent in reading.links
+        if child in mentions and parent in mentions
     ]
     return _Read(mentions, named, owners)
 

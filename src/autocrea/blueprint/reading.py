@@ -156,6 +156,7 @@ class Thing:
     key: str  # folded singular: "seat category"
     slot: Slot
     owner: int | None = None  # index (in the result) of the thing whose attribute list named this one
+    many: bool = True  # written in the plural
 
     @property
     def weight(self) -> float:
@@ -168,6 +169,7 @@ class Reading:
     fields: tuple[tuple[int, int, int], ...]  # attribute item spans (start, end, owner thing index)
     quiet: tuple[tuple[int, int], ...]  # phrases read as not-things (titles, app words, attributes)
     tool: str | None = None  # the first sentence names an app that keeps no records: "calculator"
+    links: tuple[tuple[int, int], ...] = ()  # (thing, the thing it belongs to), by index
 
 
 def _kinds(text: str, tokens: Sequence[Token], language: Language) -> list[Kind]:
@@ -281,7 +283,7 @@ def _phrases(text: str, tokens: Sequence[Token], kinds: Sequence[Kind], language
             end = _spanish_complement(text, tokens, kinds, end)
             i = max(i, end)
         head = start if language == "es" else end - 1
-        raw = text[tokens[head].start : tokens[head].end]
+        raw = text[tokens[head].start : tokens[head].end].replace("’", "'").removesuffix("'s")
         many = not raw.isupper() and is_plural(raw, language)  # "CMS" and "GPS" are not plurals
         out.append(Phrase(start, end, head, many))
     return out
@@ -347,6 +349,7 @@ def read(text: str, tokens: Sequence[Token], language: Language) -> Reading:
     fields: list[tuple[int, int, int]] = []
     quiet: list[tuple[int, int]] = []
     tool = _tool(tokens, phrases)
+    links: list[tuple[int, int]] = []
     index_of: dict[int, int] = {}  # phrase index -> thing index
     after_field = False  # the list so far held attributes
     for n, phrase in enumerate(phrases):
@@ -357,9 +360,15 @@ def read(text: str, tokens: Sequence[Token], language: Language) -> Reading:
                 fields[-1] = (fields[-1][0], phrase.end, fields[-1][2])
             quiet.append((phrase.start, phrase.end))
             continue
+        if place.kind == "lead":
+            place = _Place("listed" if place.enumerated else "free", None, place.enumerated)
         if place.kind == "field" and tool is not None and place.owner == tool[0]:
             quiet.append((phrase.start, phrase.end))  # "a memory game with cards": the game's pieces
             continue
+        if place.kind == "field" and (place.owner is None or place.owner not in index_of):
+            # "una parroquia con bautizos, bodas y la catequesis": the owner is only the setting,
+            # so its list names the app's things, weak and singular ones included.
+            place = _Place("listed", None, place.enumerated)
         if place.kind == "field":
             owner = index_of.get(place.owner) if place.owner is not None else None
             if phrase.plural and head not in g.weak and head not in g.never:
@@ -399,15 +408,42 @@ def read(text: str, tokens: Sequence[Token], language: Language) -> Reading:
             continue
         if head in g.weak and phrase.end - phrase.start == 1 and place.kind == "object":
             continue  # "see reports": a weak word needs a list to be a thing
-        if not (phrase.plural or inner) and (not place.enumerated or place.kind == "free"):
+        every = phrase.start > 0 and tokens[phrase.start - 1].norm in _EVERY  # "at each shoot"
+        if not (phrase.plural or inner or every) and (not place.enumerated or place.kind == "free"):
             continue  # a lone singular ("for my bakery") is the setting, not a record
         singular, many = _display(text, tokens, phrase, language)
         key = fold(singular)
         owner = index_of.get(place.owner) if place.owner is not None else None
+        if owner is None and n - 1 in index_of and _linked(text, tokens, phrases[n - 1], phrase):
+            owner = index_of[n - 1]  # "a walker's walks": the walks are the walker's
+        if n - 1 in index_of and _theirs(tokens, phrases[n - 1], phrase):
+            links.append((index_of[n - 1], len(things)))  # "dogs and their owners": a dog has an owner
         slot: Slot = place.kind if place.kind in WEIGHTS else "free"  # type: ignore[assignment]
         index_of[n] = len(things)
-        things.append(Thing(phrase.start, phrase.end, phrase.head, singular, many, key, slot, owner))
-    return Reading(tuple(things), tuple(fields), tuple(quiet), tool[1] if tool else None)
+        things.append(
+            Thing(phrase.start, phrase.end, phrase.head, singular, many, key, slot, owner, phrase.plural)
+        )
+    owned = [(n, t.owner) for n, t in enumerate(things) if t.owner is not None]
+    return Reading(
+        tuple(things), tuple(fields), tuple(quiet), tool[1] if tool else None, tuple(owned + links)
+    )
+
+
+_EVERY = frozenset({"each", "every", "cada"})
+_SENTENCE_END = frozenset({".", "!", "?", ";", "\n"})
+_THEIR = frozenset({"their", "its", "his", "her", "sus", "su"})
+
+
+def _linked(text: str, tokens: Sequence[Token], before: Phrase, phrase: Phrase) -> bool:
+    """'a walker's walks': the phrase before ends in a possessive and this one follows at once."""
+    last = tokens[before.end - 1]
+    return before.end == phrase.start and text[last.start : last.end].lower().endswith(("'s", "’s"))
+
+
+def _theirs(tokens: Sequence[Token], before: Phrase, phrase: Phrase) -> bool:
+    """'dogs and their owners', 'mascotas con sus dueños'."""
+    gap = [t.norm for t in tokens[before.end : phrase.start]]
+    return len(gap) == 2 and gap[0] in {"and", "y", "with", "con", ","} and gap[1] in _THEIR
 
 
 def _tool(tokens: Sequence[Token], phrases: Sequence[Phrase]) -> tuple[int, str] | None:
@@ -458,7 +494,11 @@ def _slots(
             and tokens[phrase.start - 1].norm in {"of", "de", "del"}
         ):
             place = previous  # "visitas de familiares y medicación": the list goes on after it
-        elif previous is not None and _continues(tokens, kinds, phrases[n - 1], phrase):
+        elif (
+            previous is not None
+            and previous.kind != "quiet"
+            and _continues(text, tokens, kinds, phrases[n - 1], phrase)
+        ):
             kind = "field" if previous.kind == "of" else previous.kind
             place = _Place(kind, previous.owner, True)
             if places and not places[-1].enumerated:
@@ -488,12 +528,14 @@ def _opens_list(text: str, tokens: Sequence[Token], i: int) -> bool:
     )
 
 
-def _continues(tokens: Sequence[Token], kinds: Sequence[Kind], before: Phrase, phrase: Phrase) -> bool:
+def _continues(
+    text: str, tokens: Sequence[Token], kinds: Sequence[Kind], before: Phrase, phrase: Phrase
+) -> bool:
     """Is `phrase` the next item of a list `before` is in? ("dogs, owners and walkers")"""
     between = range(before.end, phrase.start)
     if not between:
-        return False
-    seen_sep = False
+        return dash_before(text, tokens, phrase.start)  # "- students / - teachers"
+    seen_sep = dash_before(text, tokens, phrase.start)
     for i in between:
         if kinds[i] == "sep":
             seen_sep = True
@@ -525,6 +567,10 @@ def _opening(
         return _Place("listed")  # "Wine cellar: wines, wineries", "Regatta — boats, crews"
     if before and tokens[before[0]].norm == "\n":
         before = before[1:]
+    if all(kinds[i] in {"punct", "det"} for i in gap) and (
+        phrase_start == 0 or any(tokens[i].norm in _SENTENCE_END for i in gap)
+    ):
+        return _Place("lead")  # a sentence that opens with a list is a list of things: "Events, menus..."
     # An attribute list of the previous thing: "walks with date", "bicicletas con stock".
     trigger_at = next((i for i in gap if i in triggers), None)
     if (

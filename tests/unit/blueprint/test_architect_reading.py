@@ -110,3 +110,19 @@ def test_a_game_that_also_names_records_builds_them_and_stubs_the_game() -> None
 def test_descriptions_without_function_words_still_get_their_language() -> None:
     assert design("Regatta — boats, crews, races").spec.language == "en"
     assert design("Regata — barcos, tripulaciones, regatas").spec.language == "es"
+
+
+def test_possessives_and_their_make_relations() -> None:
+    spec = design("Pet sitting: pets and their keepers, a sitter's visits with date and notes").spec
+    targets = {e.label: {r.target for r in e.relations} for e in spec.entities}
+    names = {e.label: e.name for e in spec.entities}
+    assert names["Keeper"] in targets["Pet"]  # "pets and their keepers": a pet has a keeper
+    assert names["Sitter"] in targets["Visit"]  # "a sitter's visits"
+    assert spec.entity(names["Sitter"]).label_plural == "Sitters"
+    visit = spec.entity(names["Visit"])
+    assert {"notes"} <= {f.name for f in visit.fields}
+
+
+def test_a_sentence_that_opens_with_a_list_lists_things_and_each_counts() -> None:
+    labels = _labels(design("Choir app. Singers, rehearsals and concerts; attendance at each show.").spec)
+    assert labels[:3] == ["Singer", "Rehearsal", "Concert"]
