@@ -108,6 +108,13 @@ class Settings(BaseSettings):
     model_timeout_seconds: float = Field(
         default=120.0, gt=0, le=3600, description="longest wait for a model to connect or send a token"
     )
+    model_answer_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        le=240,  # well under the architect step's 300 s: a slow model is a reason to fall back
+        description="longest a role waits for a usable model answer (retries and re-asks included); "
+        "past it the model is dropped for the rest of the run and the Blueprint builds the app",
+    )
     model_max_retries: int = Field(
         default=3, ge=0, le=10, description="retries per model on 429/5xx/529, timeouts, lost connections"
     )
@@ -131,7 +138,16 @@ class Settings(BaseSettings):
         description="origin of live previews; `{run}` becomes the preview's id. Must differ from the app's "
         "own origin so generated code never runs with the user's cookies",
     )
-    generation_cost: int = Field(default=50, ge=1, le=100_000, description="credits one generation costs")
+    generation_cost: int = Field(
+        default=50, ge=1, le=100_000, description="credits one generation with a model costs"
+    )
+    offline_generation_cost: int | None = Field(
+        default=None,
+        ge=1,
+        le=100_000,
+        description="credits a generation built offline by the Blueprint costs (chosen, or because "
+        "the chosen model failed); default: the same as generation_cost",
+    )
     pricing_plans: str = Field(
         default="Pro:1000:19,Team:5000:79",
         description="monthly plans on /pricing as name:credits:price, comma-separated",
@@ -214,6 +230,12 @@ class Settings(BaseSettings):
             return Path("/var/cache/autocrea/runtimes")  # root's home is closed to the sandbox's uids
         cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
         return Path(cache) / "autocrea" / "runtimes"
+
+    @property
+    def offline_cost(self) -> int:
+        """What a Blueprint-built generation costs: never more than one with a model."""
+        offline = self.offline_generation_cost
+        return self.generation_cost if offline is None else min(offline, self.generation_cost)
 
     @property
     def projects_path(self) -> Path:

@@ -18,6 +18,7 @@ AutocreaError                    base; `code` is the stable machine name, `messa
 ├── RuntimeSetupFailed           the generated app's dependencies could not be installed
 ├── GitError                     a repository operation failed (unknown ref, corrupt repo)
 ├── GenerationFailed             a run finished without meeting the definition of done
+│   └── ModelFailed              the chosen model's answers were unusable and its run had no fallback
 ├── InsufficientCredits          too few credits available; `details` has required and available (HTTP 402)
 ├── CreditConflict               hold already closed the other way, or idempotency key reused (HTTP 409)
 ├── DatabaseError                the database could not be reached, opened or migrated
@@ -118,6 +119,13 @@ class GitError(AutocreaError):
 
 class GenerationFailed(AutocreaError):
     code = "generation_failed"
+
+
+class ModelFailed(GenerationFailed):
+    """The chosen model gave answers that could not be used and the run was told not to fall back
+    to the Blueprint: it ends failed (and refunded) rather than built offline."""
+
+    code = "model_failed"
 
 
 class InsufficientCredits(AutocreaError):

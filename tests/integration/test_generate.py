@@ -174,6 +174,23 @@ def test_generate_with_an_openai_compatible_model(
     assert all(key.encode() not in data for data in tree.values())
 
 
+def test_generate_without_fallback_stops_when_the_model_cannot_keep_the_format(
+    tmp_path: Path, cli_env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--no-fallback`: the model's unusable answers end the run (exit 1) instead of an offline build."""
+    key = "sk-no-fallback-cli-0123456789"
+    script = ModelScript(default=Reply("Happy to help! I would use Django and React."))
+    with FakeModelServer(script, api_key=key) as server:
+        monkeypatch.setenv("OPENAI_API_KEY", key)
+        monkeypatch.setenv("OPENAI_BASE_URL", f"{server.url}/v1")
+        out = tmp_path / "project"
+        argv = ["generate", "Create a simple todo app", "--out", str(out), "--model", "openai:gpt-4o-mini"]
+        assert main([*argv, "--no-fallback"]) == 1
+        assert [r.role for r in server.requests] == ["architect"] * 3  # the re-asks, then it stopped
+    printed = capsys.readouterr().out
+    assert "set not to fall back to the Blueprint" in printed
+
+
 async def test_a_model_change_that_breaks_the_app_is_rolled_back(
     tmp_path: Path, runtimes: RuntimeCache, sandbox: Sandbox
 ) -> None:
@@ -184,6 +201,9 @@ async def test_a_model_change_that_breaks_the_app_is_rolled_back(
     script = ModelScript({"architect": Reply(spec), "backend": Reply(broken)}, default=Reply("NO CHANGES"))
     ctx, outcome, events, _ = await run_with_model(tmp_path, runtimes, script, key, sandbox)
     assert outcome.ok, (outcome.error, outcome.unmet)
+    # The app is the Blueprint's again: the run does not claim the model built it.
+    assert outcome.model["fell_back"] and outcome.model["failed"]["reason"] == "broke_app"
+    assert outcome.model["label"] == "built offline: openai:gpt-4o-mini failed (its changes broke the app)"
     history = ctx.repo.history()
     assert history[1].message.startswith("Restore the Blueprint of 1 file")
     assert b"broken by the model" not in ctx.repo.tree("HEAD")["app/main.py"]

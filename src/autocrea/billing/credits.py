@@ -169,6 +169,14 @@ async def place_hold(
         return hold.id
 
 
+async def hold_amount(sessions: Sessions, *, hold_id: str) -> int:
+    async with sessions() as session:
+        amount = await session.scalar(select(CreditHold.amount).where(CreditHold.id == hold_id))
+    if amount is None:
+        raise InvalidInput(f"unknown hold {hold_id!r}")
+    return int(amount)
+
+
 async def hold_status(sessions: Sessions, *, hold_id: str) -> HoldStatus:
     async with sessions() as session:
         status = await session.scalar(select(CreditHold.status).where(CreditHold.id == hold_id))
@@ -177,7 +185,11 @@ async def hold_status(sessions: Sessions, *, hold_id: str) -> HoldStatus:
     return HoldStatus(status)
 
 
-async def _close(sessions: Sessions, hold_id: str, status: HoldStatus) -> None:
+async def _close(
+    sessions: Sessions, hold_id: str, status: HoldStatus, *, spend: int | None = None, note: str = ""
+) -> None:
+    """Settle or release a hold. A settle of `spend` below the hold's amount spends that much and
+    releases the rest in the same transaction: two entries, each naming the hold."""
     kind = EntryKind.SETTLE if status is HoldStatus.SETTLED else EntryKind.RELEASE
     async with sessions() as session, session.begin():
         user_id = await session.scalar(select(CreditHold.user_id).where(CreditHold.id == hold_id))
@@ -198,21 +210,34 @@ async def _close(sessions: Sessions, hold_id: str, status: HoldStatus) -> None:
         now = utcnow()
         hold.status = status.value
         hold.closed_at = now
-        session.add(
-            CreditEntry(
-                user_id=user_id,
-                kind=kind.value,
-                amount=hold.amount,
-                hold_id=hold_id,
-                reason=hold.reason,
-                created_at=now,
+        spent = hold.amount if spend is None else min(spend, hold.amount)
+        amounts = [(kind, hold.amount, hold.reason)]
+        if kind is EntryKind.SETTLE and spent < hold.amount:
+            returned = f"{hold.reason}: {hold.amount - spent} of {hold.amount} returned"
+            amounts = [
+                (EntryKind.SETTLE, spent, f"{hold.reason}: {spent} of {hold.amount} spent"),
+                (EntryKind.RELEASE, hold.amount - spent, f"{returned} ({note})" if note else returned),
+            ]
+        for entry_kind, amount, reason in amounts:
+            session.add(
+                CreditEntry(
+                    user_id=user_id,
+                    kind=entry_kind.value,
+                    amount=amount,
+                    hold_id=hold_id,
+                    reason=reason[:200],
+                    created_at=now,
+                )
             )
-        )
 
 
-async def settle(sessions: Sessions, *, hold_id: str) -> None:
-    """Spend a hold's credits (a finished run). Settling twice is a no-op; after a release, an error."""
-    await _close(sessions, hold_id, HoldStatus.SETTLED)
+async def settle(sessions: Sessions, *, hold_id: str, amount: int | None = None, note: str = "") -> None:
+    """Spend a hold's credits (a finished run): all of them, or `amount` with the rest returned in
+    the same step (`note` says why, e.g. a run built offline pays the offline price). Settling twice
+    is a no-op; after a release, an error."""
+    if amount is not None:
+        _check_amount(amount)
+    await _close(sessions, hold_id, HoldStatus.SETTLED, spend=amount, note=note)
 
 
 async def release(sessions: Sessions, *, hold_id: str) -> None:

@@ -42,6 +42,11 @@ Feature = Literal[
     "export",  # CSV export of lists
 ]
 
+# Features no generated app builds yet, on either path (Blueprint or a model): asking for one records
+# a stub integration (blueprint/integrations.py, pipeline/architect_model.py), so it is listed as
+# "not built yet", never as a feature of the app. Every other feature is built.
+STUBBED_FEATURES: frozenset[Feature] = frozenset({"auth", "file_upload"})
+
 Language = Literal["es", "en"]
 
 _IDENT = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -242,6 +247,16 @@ class AppSpec(_Strict):
 
     def has(self, feature: Feature) -> bool:
         return feature in self.features
+
+    @property
+    def built_features(self) -> tuple[Feature, ...]:
+        """The features the generated app really has: what a summary may claim."""
+        return tuple(f for f in self.features if f not in STUBBED_FEATURES)
+
+    @property
+    def stubbed_features(self) -> tuple[Feature, ...]:
+        """Features the description asked for that are recorded as stubs, not built."""
+        return tuple(f for f in self.features if f in STUBBED_FEATURES)
 
     def to_json(self) -> str:
         """Stable JSON, as committed to `autocrea.json`."""

@@ -2,7 +2,9 @@
 
 The ledger is append-only and every amount in it is positive; the kind says what it does:
 grant and purchase add credits, hold reserves them, settle turns a hold into spending, release
-returns a hold. Available = granted - spent - held, where held counts holds not yet closed.
+returns a hold. A hold is closed once: settled, released, or settled in part with the rest released
+in the same step (a run the Blueprint built after the chosen model failed pays the offline price).
+Available = granted - spent - held, where held counts holds not yet closed.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Run one leased generation: the pipeline, a heartbeat that renews the lease, credits at the end.
 
-Success settles the run's credit hold; failure, a cancel or a stop releases it. Whatever happens,
-the run ends with a terminal event and a terminal status, so no stream waits forever.
+Success settles the run's credit hold (at the offline price, the rest returned, when the chosen
+model failed and the Blueprint built the app); failure, a cancel or a stop releases it. Whatever
+happens, the run ends with a terminal event and a terminal status, so no stream waits forever.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from autocrea.jobs.bus import EventBus
 from autocrea.jobs.sink import EventSink
 from autocrea.pipeline.context import RunContext
 from autocrea.pipeline.generation import generate
+from autocrea.pipeline.run_model import DEFAULT_ANSWER_SECONDS
 from autocrea.providers.resilience import ResilientModel
 from autocrea.sandbox.protocol import Sandbox
 from autocrea.sandbox.runtime import RuntimeCache
@@ -46,6 +48,9 @@ class WorkerEnv:
     model_for: ModelFactory
     worker_id: str
     lease: timedelta
+    # What a run the Blueprint built costs when its hold was placed for a model (None: the same).
+    offline_cost: int | None = None
+    answer_seconds: float = DEFAULT_ANSWER_SECONDS  # a role's wait for a usable model answer
 
 
 class Stop(Exception):
@@ -57,12 +62,26 @@ def project_repo(root: Path, project_id: str) -> ProjectRepo:
     return ProjectRepo.open(path) if (path / ".git").exists() else ProjectRepo.init(path)
 
 
-async def _close_hold(env: WorkerEnv, run: Run, ok: bool) -> None:
+async def _charge(env: WorkerEnv, run: Run, *, ok: bool, offline: bool) -> dict[str, int]:
+    """What the run's hold comes to: all of it for a verified app built as chosen; the offline price
+    when the Blueprint built it because the chosen model failed (the rest returned); 0 otherwise."""
+    if run.hold_id is None:
+        return {}
+    try:
+        held = await credits.hold_amount(env.sessions, hold_id=run.hold_id)
+    except AutocreaError:
+        log.exception("could not read the credit hold of run %s", run.id)
+        return {}
+    charged = 0 if not ok else min(held, env.offline_cost) if offline and env.offline_cost else held
+    return {"held": held, "charged": charged, "returned": held - charged}
+
+
+async def _close_hold(env: WorkerEnv, run: Run, ok: bool, *, charged: int | None, note: str) -> None:
     if run.hold_id is None:
         return
     try:
         if ok:
-            await credits.settle(env.sessions, hold_id=run.hold_id)
+            await credits.settle(env.sessions, hold_id=run.hold_id, amount=charged or None, note=note)
         else:
             await credits.release(env.sessions, hold_id=run.hold_id)
     except AutocreaError:
@@ -89,12 +108,20 @@ async def execute(run: Run, env: WorkerEnv, *, stopping: asyncio.Event) -> RunSt
             sandbox=env.sandbox,
             runtimes=env.runtimes,
             llm=llm,
+            answer_seconds=env.answer_seconds,
+            fallback=run.fallback,
         )
         outcome = await generate(ctx)
-        summary: dict[str, Any] = {**outcome.evidence.summary(), "seconds": round(outcome.seconds, 3)}
+        summary: dict[str, Any] = {
+            **outcome.evidence.summary(),
+            "seconds": round(outcome.seconds, 3),
+            "model": outcome.model,
+        }
         if outcome.spec is not None:
             summary["entities"] = [e.name for e in outcome.spec.entities]
             summary["title"] = outcome.spec.name
+        if outcome.error_code is not None:  # what a page needs to word the failure itself
+            summary["failure"] = {"code": outcome.error_code, "details": outcome.error_details}
         return outcome.ok, outcome.error or "; ".join(outcome.unmet) or None, summary
 
     task = asyncio.create_task(pipeline())
@@ -148,7 +175,8 @@ async def execute(run: Run, env: WorkerEnv, *, stopping: asyncio.Event) -> RunSt
             error = reason["lost"]  # the reaper already wrote the terminal event
     except AutocreaError as exc:  # e.g. the model could not be built: a missing key
         error = exc.message
-        stream("run.failed", error=error, code=exc.code, unmet=[], summary={})
+        summary = {"failure": {"code": exc.code, "details": exc.details}}
+        stream("run.failed", error=error, code=exc.code, details=exc.details, unmet=[], summary={})
     except Exception as exc:
         log.exception("run %s crashed", run.id)
         error = f"internal error: {type(exc).__name__}"
@@ -167,11 +195,24 @@ async def execute(run: Run, env: WorkerEnv, *, stopping: asyncio.Event) -> RunSt
         log.exception("could not store the last events of run %s", run.id)
     if "lost" in reason:
         return RunStatus.FAILED  # the reaper closed it and released the hold
+    ok = status is RunStatus.SUCCEEDED
+    model = summary.get("model") or {}
+    offline = bool(model.get("fell_back"))
+    bill = await _charge(env, run, ok=ok, offline=offline)
+    if bill:
+        summary = {**summary, "credits": bill}
     closed = await finish_run(
-        env.sessions, run_id=run.id, status=status, error=error or None, summary=summary
+        env.sessions,
+        run_id=run.id,
+        status=status,
+        error=error or None,
+        summary=summary,
+        # Only a verified app has a builder to name; a failed run keeps the model it asked for.
+        built_by=str(model["label"]) if ok and model.get("label") else None,
     )
     if closed:
-        await _close_hold(env, run, status is RunStatus.SUCCEEDED)
+        note = str(model.get("label", "")) if ok and offline else ""
+        await _close_hold(env, run, ok, charged=bill.get("charged"), note=note)
         if terminal is not None:
             try:
                 await sink.finish(terminal)

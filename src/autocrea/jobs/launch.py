@@ -29,6 +29,12 @@ ModelCheck = Callable[
 ]  # raises InvalidInput/ProviderNotConfigured for an unusable model
 
 
+def price_for(model: str, *, model_cost: int, offline_cost: int) -> int:
+    """Credits held for a run: the offline price for the Blueprint, the model price for a model (the
+    hold is settled at the offline price if the model fails and the Blueprint builds the app)."""
+    return offline_cost if model.strip().lower() == "blueprint" else model_cost
+
+
 async def start_generation(
     sessions: Sessions,
     bus: EventBus,
@@ -40,8 +46,11 @@ async def start_generation(
     cost: int,
     idempotency_key: str | None,
     check_model: ModelCheck,
+    fallback: bool = True,
 ) -> tuple[Project, Run, bool]:
-    """Queue a generation; returns (project, run, created). A replayed key returns the first run."""
+    """Queue a generation; returns (project, run, created). A replayed key returns the first run.
+    `fallback`: when the chosen model fails, the Blueprint builds the app (at the offline price)
+    instead of the run failing."""
     text = clean_prompt(prompt)
     title = clean_name(name, field="project name", limit=MAX_NAME)
     await check_model(model)
@@ -77,6 +86,7 @@ async def start_generation(
             model=model,
             hold_id=hold_id,
             run_id=run_id,
+            fallback=fallback,
         )
     except BaseException:
         # A concurrent replay of the same key may have created the run first (runs.hold_id is unique).

@@ -32,18 +32,31 @@ class ModelSetup:
 
 
 def with_user_keys(base: Credentials, keys: dict[str, tuple[str, str | None]]) -> Credentials:
-    creds = base
+    creds = replace(base, own=frozenset())
     if "openai" in keys:
         key, url = keys["openai"]
-        creds = replace(creds, openai_api_key=SecretStr(key), openai_base_url=url or base.openai_base_url)
+        creds = replace(
+            creds,
+            openai_api_key=SecretStr(key),
+            openai_base_url=url or base.openai_base_url,
+            own=creds.own | {"openai"},
+        )
     if "anthropic" in keys:
         key, url = keys["anthropic"]
         creds = replace(
-            creds, anthropic_api_key=SecretStr(key), anthropic_base_url=url or base.anthropic_base_url
+            creds,
+            anthropic_api_key=SecretStr(key),
+            anthropic_base_url=url or base.anthropic_base_url,
+            own=creds.own | {"anthropic"},
         )
     if "huggingface" in keys:
         key, url = keys["huggingface"]
-        creds = replace(creds, joxcoder_api_key=SecretStr(key), joxcoder_api_url=url or base.joxcoder_api_url)
+        creds = replace(
+            creds,
+            joxcoder_api_key=SecretStr(key),
+            joxcoder_api_url=url or base.joxcoder_api_url,
+            own=creds.own | {"joxcoder"},
+        )
     return creds
 
 

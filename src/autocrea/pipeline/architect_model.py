@@ -5,9 +5,11 @@ prompt) or spec lines (spec_lines.py: about a fifth of the tokens, and every oth
 this answer). Either form is accepted from any model, since models do not always do as asked.
 The answer is data: it is parsed (JSON repaired by json_repair; spec lines completed with the
 offline rules by blueprint/sketch.py) and validated against the AppSpec schema. An invalid answer
-is re-asked with the reason, at most MAX_REASKS times; after that, or when the model is
-unreachable, the offline architect designs the spec so the run still produces a working app. The
-user's description goes in a fenced data block, never as instructions.
+is re-asked with the reason, at most MAX_REASKS times, all within one answer deadline; after that, or
+when the model's answers are unusable or too slow, the model is dropped for the run (run_model.py)
+and the offline architect designs the spec so the run still produces a working app. A wrong
+configuration (key, spend limit, address) is not hidden that way: it ends the run. The user's
+description goes in a fenced data block, never as instructions.
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ from autocrea.blueprint.architect import design
 from autocrea.blueprint.integrations import STUBBED_FEATURES
 from autocrea.blueprint.sketch import complete
 from autocrea.domain.appspec import AppSpec, IntegrationSpec, appspec_json_schema
-from autocrea.errors import ProviderError
 from autocrea.pipeline.json_repair import load_object
 from autocrea.pipeline.logline import LogLine, no_log
 from autocrea.pipeline.roles.base import load_prompt
+from autocrea.pipeline.run_model import ModelDropped, RunModel
 from autocrea.pipeline.spec_lines import looks_like_spec_lines, read_spec_lines
 from autocrea.providers.protocol import ChatMessage, OnChunk, Usage
 from autocrea.providers.resilience import ResilientModel
@@ -102,45 +104,56 @@ def read_answer(text: str, *, prompt: str) -> AppSpec:
 async def design_with_model(
     *,
     prompt: str,
-    model: ResilientModel,
+    model: ResilientModel | RunModel,
     max_tokens: int,
     temperature: float,
     on_chunk: OnChunk | None = None,
     log: LogLine = no_log,
 ) -> ModelDesign:
-    spec_format = model.capabilities.spec_format
+    """The model's spec, re-asked at most MAX_REASKS times, all within one answer deadline; else
+    the model is dropped (for the run) and the offline architect designs it. A configuration error
+    (rejected key, spend limit, nothing at the address) raises: the run cannot succeed."""
+    use = model if isinstance(model, RunModel) else RunModel(model)
+    spec_format = use.capabilities.spec_format
     messages = _messages(prompt, spec_format)
     usages: list[Usage] = []
-    for attempt in range(MAX_REASKS + 1):
-        try:
-            completion = await model.complete(
-                messages, role="architect", max_tokens=max_tokens, temperature=temperature, on_chunk=on_chunk
+    until = use.deadline()  # the re-asks share it: a slow model costs one deadline, not three
+    try:
+        for attempt in range(MAX_REASKS + 1):
+            completion = await use.complete(
+                messages,
+                role="architect",
+                max_tokens=max_tokens,
+                temperature=temperature,
+                on_chunk=on_chunk,
+                until=until,
             )
-        except ProviderError as exc:
-            log(
-                f"the model could not answer ({exc.message}); designing offline instead",
-                key="model_failed_offline",
-                params={"error": exc.message},
-            )
-            break
-        usages.append(completion.usage)
-        try:
-            spec = read_answer(completion.text, prompt=prompt)
-        except ValueError as exc:  # ValidationError is a ValueError
-            reason = validation_reason(exc) if isinstance(exc, ValidationError) else str(exc)
-            log(
-                f"answer {attempt + 1} is not a valid AppSpec: {reason}",
-                key="spec_invalid",
-                params={"n": attempt + 1, "reason": reason},
-            )
-            messages = [
-                *messages,
-                ChatMessage("assistant", completion.text[:4000]),
-                ChatMessage("user", f"That is not a valid AppSpec: {reason}. {_ANSWER_AGAIN[spec_format]}"),
-            ]
-            continue
-        designer = f"{model.name}:{model.model}"
-        log(f"AppSpec designed by {designer}", key="spec_by_model", params={"model": designer})
-        return ModelDesign(spec=spec, usages=usages, notes=[])
+            usages.append(completion.usage)
+            try:
+                spec = read_answer(completion.text, prompt=prompt)
+            except ValueError as exc:  # ValidationError is a ValueError
+                reason = validation_reason(exc) if isinstance(exc, ValidationError) else str(exc)
+                log(
+                    f"answer {attempt + 1} is not a valid AppSpec: {reason}",
+                    key="spec_invalid",
+                    params={"n": attempt + 1, "reason": reason},
+                )
+                if attempt == MAX_REASKS:
+                    use.drop(
+                        "architect", "format", f"{attempt + 1} answers were not a valid AppSpec: {reason}"
+                    )
+                messages = [
+                    *messages,
+                    ChatMessage("assistant", completion.text[:4000]),
+                    ChatMessage(
+                        "user", f"That is not a valid AppSpec: {reason}. {_ANSWER_AGAIN[spec_format]}"
+                    ),
+                ]
+                continue
+            use.used("architect")
+            log(f"AppSpec designed by {use.label}", key="spec_by_model", params={"model": use.label})
+            return ModelDesign(spec=spec, usages=usages, notes=[])
+    except ModelDropped as gone:
+        use.tell(gone, log=log, instead="designing offline")
     offline = design(prompt)
     return ModelDesign(spec=offline.spec, notes=list(offline.notes), usages=usages, fell_back=True)

@@ -4,7 +4,8 @@ The model sees the request (as data), a compact summary of the spec, an outline 
 role owns and the full text of those it is likely to edit (briefing.py). It answers with whole
 files or search/replace edits, depending on what its catalog entry says it handles. Every change
 goes through `edits.apply_changes`: safe paths, owned files, exact matches, Python that compiles.
-Anything refused is reported as a log event, never written.
+Anything refused is reported as a log event, never written. An answer with nothing usable drops
+the model for the rest of the run (run_model.py); the role keeps its verified Blueprint files.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from autocrea.domain.appspec import AppSpec
-from autocrea.errors import ProviderError
 from autocrea.pipeline.briefing import role_context, spec_summary
 from autocrea.pipeline.context import RunContext
 from autocrea.pipeline.edits import apply_changes
 from autocrea.pipeline.logline import LogLine, no_log
 from autocrea.pipeline.roles.base import RoleSettings, load_prompt
+from autocrea.pipeline.run_model import ModelDropped, RunModel
 from autocrea.providers.protocol import ChatMessage, OnChunk, Usage
 from autocrea.providers.resilience import ResilientModel
 
@@ -85,35 +86,37 @@ async def extend_with_model(
     prompt: str,
     spec: AppSpec,
     files: Mapping[str, str],
-    model: ResilientModel,
+    model: ResilientModel | RunModel,
     max_tokens: int,
     temperature: float,
     on_chunk: OnChunk | None = None,
     log: LogLine = no_log,
     task: str = KEEP_WORKING,
 ) -> ModelChanges:
-    """Ask the role's model for changes to its files; return only what was accepted."""
+    """Ask the role's model for changes to its files; return only what was accepted.
+
+    An answer with nothing that can be applied (prose, only refused changes) is unusable: the model
+    is dropped for the run and the role keeps its Blueprint files, as it does when the model was
+    dropped before. A configuration error (rejected key, spend limit, no server) raises."""
+    use = model if isinstance(model, RunModel) else RunModel(model)
     messages = _messages(
         role=role,
         prompt=prompt,
         spec=spec,
         files=files,
-        edit_format=model.capabilities.edit_format,
+        edit_format=use.capabilities.edit_format,
         task=task,
     )
     try:
-        completion = await model.complete(
+        completion = await use.complete(
             messages, role=role, max_tokens=max_tokens, temperature=temperature, on_chunk=on_chunk
         )
-    except ProviderError as exc:
-        log(
-            f"the model could not answer ({exc.message}); keeping the Blueprint files",
-            key="model_failed_kept",
-            params={"error": exc.message},
-        )
+    except ModelDropped as gone:
+        use.tell(gone, log=log, instead="keeping the Blueprint files")
         return ModelChanges()
     result = ModelChanges(usages=[completion.usage])
     if completion.text.strip() == NO_CHANGES:
+        use.used(role)
         log("the model kept the Blueprint files unchanged", key="model_unchanged")
         return result
     changes = apply_changes(
@@ -125,6 +128,19 @@ async def extend_with_model(
             key="change_refused",
             params={"path": rejection.path, "reason": rejection.reason},
         )
+    if not changes.applied and not changes.rejected and changes.blocks:
+        use.used(role)  # its files, sent back as they were: no change, said as such
+        log("the model kept the Blueprint files unchanged", key="model_unchanged")
+        return result
+    if not changes.applied:
+        refused = f" ({len(changes.rejected)} refused)" if changes.rejected else ""
+        cut = "; it was cut at the token limit" if completion.truncated else ""
+        try:
+            use.drop(role, "format", f"the {role} answer had no change that could be applied{refused}{cut}")
+        except ModelDropped as gone:
+            use.tell(gone, log=log, instead="keeping the Blueprint files")
+        return result
+    use.used(role)
     for line in changes.applied:
         log(f"model change: {line}", key="model_change", params={"change": line})
     if completion.truncated:
@@ -143,7 +159,7 @@ async def refine(
     task: str = KEEP_WORKING,
 ) -> dict[str, str]:
     """The role's files, changed by the run's model when there is one (only accepted changes)."""
-    if ctx.llm is None:
+    if ctx.model_use is None:
         return files
     changes = await extend_with_model(
         role=role,
@@ -151,7 +167,7 @@ async def refine(
         prompt=ctx.prompt,
         spec=ctx.require_spec(),
         files=files,
-        model=ctx.llm,
+        model=ctx.model_use,
         max_tokens=settings.max_output_tokens,
         temperature=settings.temperature,
         on_chunk=lambda c: ctx.events("step.token", role, text=c.text, attempt=c.attempt),

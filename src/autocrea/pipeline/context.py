@@ -14,6 +14,7 @@ from autocrea.domain.appspec import AppSpec
 from autocrea.domain.events import EventStream
 from autocrea.errors import UnsafePath
 from autocrea.pipeline.evidence import Evidence
+from autocrea.pipeline.run_model import DEFAULT_ANSWER_SECONDS, RunModel
 from autocrea.pipeline.steps import StepBoard
 from autocrea.providers.protocol import Usage
 from autocrea.providers.resilience import ResilientModel
@@ -33,6 +34,10 @@ class RunContext:
     sandbox: Sandbox
     runtimes: RuntimeCache
     llm: ResilientModel | None = None  # None: the offline Blueprint engine drives every role
+    # With a model: how long a role waits for a usable answer, and whether the Blueprint takes over
+    # when the model fails (False: the run fails and is refunded instead).
+    answer_seconds: float = DEFAULT_ANSWER_SECONDS
+    fallback: bool = True
     spec: AppSpec | None = None
     evidence: Evidence = field(default_factory=Evidence)
     # Blueprint text of every file a model changed (None: the model created it), for the safety net.
@@ -41,6 +46,12 @@ class RunContext:
     steps: StepBoard = field(default_factory=StepBoard)
     _committed: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # The roles' view of `llm`: deadlines, and the model dropped at its first unusable answer.
+    model_use: RunModel | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        if self.llm is not None:
+            self.model_use = RunModel(self.llm, answer_seconds=self.answer_seconds, fallback=self.fallback)
 
     def require_spec(self) -> AppSpec:
         if self.spec is None:

@@ -59,6 +59,7 @@ class Changes:
     files: dict[str, str] = field(default_factory=dict)  # complete new text of each changed file
     rejected: list[Rejection] = field(default_factory=list)
     applied: list[str] = field(default_factory=list)  # "app/main.py: 2 edits", "app/x.py: new file"
+    blocks: int = 0  # file and edit blocks found in the answer (applied, refused or changing nothing)
 
 
 @dataclass(frozen=True)
@@ -293,6 +294,7 @@ def apply_changes(
     """Apply a model's whole files and edits to `current`, in order; refuse what is unsafe or broken."""
     changes = Changes()
     blocks, prose = _split(_normalise(output))
+    changes.blocks = len(blocks)
     working: dict[str, str] = dict(current)
     tally: dict[str, _Tally] = {}
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from autocrea.domain.appspec import AppSpec
 from autocrea.errors import AutocreaError
@@ -16,6 +17,7 @@ from autocrea.pipeline.roles.base import Role
 from autocrea.pipeline.roles.builders import Backend, Devops, Frontend
 from autocrea.pipeline.roles.security import Security
 from autocrea.pipeline.roles.tester import Tester
+from autocrea.pipeline.run_model import blueprint_report
 
 
 def default_roles() -> list[Role]:
@@ -30,9 +32,14 @@ class Outcome:
     unmet: tuple[str, ...]
     seconds: float
     error: str | None
+    # Which model built it: chosen, built_by, label ("built offline: <model> failed (<reason>)" when
+    # the chosen model failed and the Blueprint did the work), failed, used_by, fallback.
+    model: dict[str, Any] = field(default_factory=blueprint_report)
+    error_code: str | None = None
+    error_details: dict[str, Any] = field(default_factory=dict)
 
 
-def _error_details(exc: BaseException) -> dict[str, object]:
+def _error_details(exc: BaseException) -> dict[str, Any]:
     if isinstance(exc, AutocreaError):
         return {"error": exc.message, "code": exc.code, "details": exc.details}
     if isinstance(exc, TimeoutError):
@@ -92,18 +99,33 @@ async def generate(ctx: RunContext, *, roles: list[Role] | None = None) -> Outco
     result = await run_dag(nodes, {name: step(role) for name, role in by_name.items()}, on_skip=skipped)  # type: ignore[misc]
     seconds = time.monotonic() - started
     unmet = tuple(ctx.evidence.unmet())
-    first_error = next((result.errors[n.name] for n in nodes if n.name in result.errors), None)
-    error = _error_details(first_error)["error"] if first_error is not None else None
-    summary = {**ctx.evidence.summary(), "seconds": round(seconds, 3)}
-    if result.ok and not unmet:
+    # A model that ended the run (a wrong key, or no fallback) is its cause, whichever step saw it.
+    use = ctx.model_use
+    cause = use.failure if use is not None and use.failure is not None else None
+    first_error = cause or next((result.errors[n.name] for n in nodes if n.name in result.errors), None)
+    described = _error_details(first_error) if first_error is not None else None
+    error = described["error"] if described is not None else None
+    report = use.report() if use is not None else blueprint_report()
+    summary = {**ctx.evidence.summary(), "seconds": round(seconds, 3), "model": report}
+    ok = result.ok and not unmet and cause is None
+    if ok:
         ctx.events("run.finished", summary=summary)
     else:
-        ctx.events("run.failed", error=error or "; ".join(unmet), unmet=list(unmet), summary=summary)
+        ctx.events(
+            "run.failed",
+            error=error or "; ".join(unmet),
+            unmet=list(unmet),
+            summary=summary,
+            **({"code": described["code"], "details": described["details"]} if described else {}),
+        )
     return Outcome(
-        ok=result.ok and not unmet,
+        ok=ok,
         spec=ctx.spec,
         evidence=ctx.evidence,
         unmet=unmet,
         seconds=seconds,
         error=str(error) if error else None,
+        model=report,
+        error_code=str(described["code"]) if described else None,
+        error_details=dict(described["details"]) if described else {},
     )

@@ -48,14 +48,19 @@ class AnthropicProvider:
         base_url: str | None = None,
         timeout: float,
         clock: Clock = time.monotonic,
+        own_key: bool = False,
     ) -> None:
         self.model = model
         self.capabilities = capabilities
-        self._target = Target(
-            provider=self.name, model=model, base_url=base_url, secrets=(api_key,) if api_key else ()
+        self.target = Target(
+            provider=self.name,
+            model=model,
+            base_url=base_url,
+            secrets=(api_key,) if api_key else (),
+            own_key=own_key,
         )
         if not api_key:
-            raise failure("missing_key", target=self._target)
+            raise failure("missing_key", target=self.target)
         self._clock = clock
         # An explicit key keeps the SDK from reading credentials from the environment or profiles;
         # max_retries=0: resilience.py retries.
@@ -100,14 +105,14 @@ class AnthropicProvider:
                         elif event.type == "message_stop":
                             done = True
                     except SHAPE_ERRORS:
-                        raise failure("malformed", target=self._target) from None
+                        raise failure("malformed", target=self.target) from None
                     meter.add(piece)
         except ProviderError:
             raise
         except Exception as exc:
-            raise_classified(exc, target=self._target, mid_stream=bool(meter.parts))
+            raise_classified(exc, target=self.target, mid_stream=bool(meter.parts))
         if not done:  # no message_stop: the stream was cut
-            raise failure("cut_off", target=self._target)
+            raise failure("cut_off", target=self.target)
         return meter.completion(
             provider=self.name,
             model=self.model,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import email.utils
 import json
 import re
+import socket
 import sys
 import time
 from collections.abc import Iterable, Mapping
@@ -34,13 +35,35 @@ class Label:
     key_setting: str
     url_setting: str | None
     default_url: str
+    # What a server at another address is called: "OpenAI's answer" for a llama.cpp server misleads.
+    compatible: str = ""
 
 
 LABELS: dict[str, Label] = {
     "joxcoder": Label("JoxCoder", "JOXCODER_API_KEY", "JOXCODER_API_URL", ""),
-    "openai": Label("OpenAI", "OPENAI_API_KEY", "OPENAI_BASE_URL", "https://api.openai.com/v1"),
-    "anthropic": Label("Anthropic", "ANTHROPIC_API_KEY", None, "https://api.anthropic.com"),
+    "openai": Label(
+        "OpenAI",
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "https://api.openai.com/v1",
+        "The OpenAI-compatible server",
+    ),
+    "anthropic": Label(
+        "Anthropic",
+        "ANTHROPIC_API_KEY",
+        "ANTHROPIC_BASE_URL",
+        "https://api.anthropic.com",
+        "The Anthropic-compatible server",
+    ),
 }
+# Where a user's own key and base URL are set (they are not server settings).
+OWN_KEYS = "your key in Settings → Model keys"
+
+# Rows that mean the user's or owner's configuration is wrong (key, account, address, model name):
+# asking again, or asking another role, cannot help. A run fails at once on these, naming the setting.
+CONFIGURATION = frozenset(
+    {"missing_key", "missing_url", "auth", "forbidden", "spend_limit", "unreachable", "not_found"}
+)
 
 
 @dataclass(frozen=True)
@@ -60,18 +83,20 @@ TABLE: dict[str, Failure] = {
         Failure(
             "missing_url", False, ProviderNotConfigured, "{provider} needs an endpoint: set {url_setting}"
         ),
-        Failure("auth", False, ProviderAuthError, "{provider} rejected the API key ({key_setting})"),
+        Failure(
+            "auth", False, ProviderAuthError, "{provider} rejected the API key{http}: check {key_setting}"
+        ),
         Failure(
             "forbidden",
             False,
             ProviderAuthError,
-            "{provider} refused the API key access to {model} ({key_setting})",
+            "{provider} refused the API key access to {model}{http}: check {key_setting}",
         ),
         Failure(
             "spend_limit",
             False,
             ProviderAuthError,
-            "{provider} refused: the account of {key_setting} is out of credit or over its spend limit",
+            "{provider} refused{http}: the account of {key_setting} is out of credit or over its spend limit",
         ),
         Failure(
             "bad_request",
@@ -87,13 +112,20 @@ TABLE: dict[str, Failure] = {
             "secret_in_prompt",
             False,
             ProviderRequestRejected,
-            "refused to send {provider} a prompt that contains a configured API key",
+            "{provider} was not sent a prompt: it contains a configured API key",
         ),
         Failure("rate_limited", True, ProviderUnavailable, "{provider} is rate limiting requests{http}"),
         Failure("overloaded", True, ProviderUnavailable, "{provider} is overloaded{http}"),
         Failure("server_error", True, ProviderUnavailable, "{provider} failed on its side{http}"),
         Failure("timeout", True, ProviderUnavailable, "{provider} did not answer in time at {where}"),
-        Failure("unreachable", True, ProviderUnavailable, "{provider} could not be reached at {where}"),
+        # Nothing listens there, or the name does not resolve: asking again at once will not help.
+        Failure("unreachable", False, ProviderUnavailable, "{provider} could not be reached at {where}"),
+        Failure(
+            "disconnected",
+            True,
+            ProviderUnavailable,
+            "{provider} closed the connection without answering at {where}",
+        ),
         Failure(
             "malformed", True, ProviderOutputRejected, "{provider} sent a response that could not be read"
         ),
@@ -118,12 +150,34 @@ TABLE: dict[str, Failure] = {
 
 @dataclass(frozen=True)
 class Target:
-    """Which provider a failure is about; `secrets` are redacted from anything we keep."""
+    """Which provider a failure is about; `secrets` are redacted from anything we keep.
+    `own_key`: the key and address are the run owner's own (Settings), not the server's settings."""
 
     provider: str
     model: str
     base_url: str | None = None
     secrets: tuple[str, ...] = field(default=(), repr=False)
+    own_key: bool = False
+
+    @property
+    def title(self) -> str:
+        """How messages name it: "OpenAI", or "The OpenAI-compatible server" at another address."""
+        label = LABELS.get(self.provider, Label(self.provider, "", None, ""))
+        if label.compatible and self.base_url and _host(self.base_url) != _host(label.default_url):
+            return label.compatible
+        return label.title
+
+    @property
+    def compatible(self) -> bool:
+        label = LABELS.get(self.provider)
+        return label is not None and self.title == label.compatible
+
+
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
 
 
 def failure(
@@ -138,19 +192,30 @@ def failure(
     """Build the error of row `name` of the table."""
     row = TABLE[name]
     label = LABELS.get(target.provider, Label(target.provider, "", None, ""))
+    key_setting = OWN_KEYS if target.own_key else label.key_setting
+    url_setting = OWN_KEYS if target.own_key and target.base_url else (label.url_setting or "")
     where = safe_url(target.base_url or label.default_url) or "its endpoint"
-    if label.url_setting:
-        where += f" ({label.url_setting})"
+    if url_setting:
+        where += f" ({url_setting})"
+    title = target.title
     values = {
-        "provider": label.title,
-        "key_setting": label.key_setting,
-        "url_setting": label.url_setting or "",
+        "provider": title,
+        "key_setting": key_setting,
+        "url_setting": url_setting,
         "where": where,
         "model": target.model,
         "http": f" (HTTP {status})" if status else "",
         **fields,
     }
-    details: dict[str, Any] = {"model": target.model}
+    # What a page needs to word the failure in its own language (names, never secrets).
+    details: dict[str, Any] = {
+        "model": target.model,
+        "title": title,
+        "compatible": target.compatible,
+        "setting": url_setting if name in ("unreachable", "missing_url") else key_setting,
+        "own_key": target.own_key,
+        "where": safe_url(target.base_url or label.default_url),
+    }
     if status is not None:
         details["status"] = status
     if server_message:
@@ -222,10 +287,12 @@ def classify_exception(
             retry_after=parse_retry_after(headers),
             server_message=text,
         )
+    if not mid_stream and _connect_failed(exc):
+        return failure("unreachable", target=target)
     if _is(exc, _TIMEOUTS) or isinstance(exc, TimeoutError):
         return failure("cut_off" if mid_stream else "timeout", target=target)
     if _is(exc, _TRANSPORT) or isinstance(exc, ConnectionError):
-        return failure("cut_off" if mid_stream else "unreachable", target=target)
+        return failure("cut_off" if mid_stream else "disconnected", target=target)
     if _is(exc, _API_ERRORS):  # an error event inside a 200 stream: its type says what happened
         kind = _error_type(getattr(exc, "body", None))
         return failure(_BY_ERROR_TYPE.get(kind, "server_error"), target=target, server_message=text)
@@ -262,6 +329,35 @@ _TGI_ERRORS = {
     "GenerationError": "server_error",
     "UnknownError": "server_error",
 }
+
+
+_CONNECT = (("httpx2", "ConnectError"), ("httpx2", "ConnectTimeout"), ("httpx", "ConnectError"))
+
+
+def _connect_failed(exc: BaseException) -> bool:
+    """No connection was ever made: refused, no route, a name that does not resolve, no handshake.
+    SDKs wrap the transport's error (`raise APIConnectionError(...) from err`): follow the causes."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        if _is(seen, _CONNECT) or isinstance(seen, ConnectionRefusedError | socket.gaierror):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def configuration_failure(err: ProviderError) -> ProviderError | None:
+    """The error itself when it says the chosen model's configuration is wrong (bad key, spend
+    limit, nothing at the address, no such model), else None. For a chain of models that all
+    failed, the chosen one's (the first) failure decides."""
+    if err.failure in CONFIGURATION:
+        return err
+    failures = err.details.get("failures") if err.failure == "all_failed" else None
+    first = failures[0] if isinstance(failures, list) and failures else None
+    if isinstance(first, dict) and first.get("failure") in CONFIGURATION:
+        return err
+    return None
 
 
 def _is(exc: BaseException, classes: Iterable[tuple[str, str]]) -> bool:

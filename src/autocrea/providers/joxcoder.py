@@ -55,17 +55,22 @@ class JoxCoderProvider:
         timeout: float,
         mode: Mode = "auto",
         clock: Clock = time.monotonic,
+        own_key: bool = False,
     ) -> None:
         self.model = model
         self.capabilities = capabilities
-        self._target = Target(
-            provider=self.name, model=model, base_url=api_url, secrets=(api_key,) if api_key else ()
+        self.target = Target(
+            provider=self.name,
+            model=model,
+            base_url=api_url,
+            secrets=(api_key,) if api_key else (),
+            own_key=own_key,
         )
         if not api_url:
-            raise failure("missing_url", target=self._target)
+            raise failure("missing_url", target=self.target)
         if not api_key:
             # Without a key huggingface_hub would send the machine's own HF token to this URL.
-            raise failure("missing_key", target=self._target)
+            raise failure("missing_key", target=self.target)
         self._url, self._key, self._timeout = api_url, api_key, timeout
         self.mode: Mode = mode
         self._clock = clock
@@ -92,7 +97,7 @@ class JoxCoderProvider:
         except ProviderError:
             raise
         except Exception as exc:
-            raise_classified(exc, target=self._target, mid_stream=bool(meter.parts))
+            raise_classified(exc, target=self.target, mid_stream=bool(meter.parts))
 
     async def _chat(
         self, client: AsyncInferenceClient, request: ChatRequest, meter: StreamMeter
@@ -116,7 +121,7 @@ class JoxCoderProvider:
                 try:
                     text, reason, counts = read_chat_chunk(chunk)
                 except SHAPE_ERRORS:
-                    raise failure("malformed", target=self._target) from None
+                    raise failure("malformed", target=self.target) from None
                 if counts is not None:
                     prompt_tokens, completion_tokens = counts
                 meter.add(text)
@@ -124,9 +129,9 @@ class JoxCoderProvider:
         except ProviderError:
             raise
         except Exception as exc:
-            raise_classified(exc, target=self._target, mid_stream=bool(meter.parts))
+            raise_classified(exc, target=self.target, mid_stream=bool(meter.parts))
         if finish is None:
-            raise failure("cut_off", target=self._target)
+            raise failure("cut_off", target=self.target)
         return meter.completion(
             provider=self.name,
             model=self.model,

@@ -60,14 +60,19 @@ class OpenAIProvider:
         base_url: str | None,
         timeout: float,
         clock: Clock = time.monotonic,
+        own_key: bool = False,
     ) -> None:
         self.model = model
         self.capabilities = capabilities
-        self._target = Target(
-            provider=self.name, model=model, base_url=base_url, secrets=(api_key,) if api_key else ()
+        self.target = Target(
+            provider=self.name,
+            model=model,
+            base_url=base_url,
+            secrets=(api_key,) if api_key else (),
+            own_key=own_key,
         )
         if not api_key and not base_url:
-            raise failure("missing_key", target=self._target)
+            raise failure("missing_key", target=self.target)
         self._clock = clock
         # max_retries=0: resilience.py retries, with our table and jitter.
         self._client = openai.AsyncOpenAI(
@@ -79,7 +84,7 @@ class OpenAIProvider:
         )
 
     def __repr__(self) -> str:
-        return f"OpenAIProvider(model={self.model!r}, base_url={self._target.base_url!r})"
+        return f"OpenAIProvider(model={self.model!r}, base_url={self.target.base_url!r})"
 
     async def complete(self, request: ChatRequest, *, on_text: Callable[[str], None]) -> Completion:
         meter = StreamMeter(self._clock, on_text)
@@ -106,7 +111,7 @@ class OpenAIProvider:
                     try:
                         text, reason, counts = read_chat_event(json.loads(data))
                     except SHAPE_ERRORS:
-                        raise failure("malformed", target=self._target) from None
+                        raise failure("malformed", target=self.target) from None
                     if counts is not None:
                         prompt_tokens, completion_tokens = counts
                     meter.add(text)
@@ -114,9 +119,9 @@ class OpenAIProvider:
         except ProviderError:
             raise
         except Exception as exc:
-            raise_classified(exc, target=self._target, mid_stream=bool(meter.parts))
+            raise_classified(exc, target=self.target, mid_stream=bool(meter.parts))
         if finish is None:  # the stream ended without saying why: it was cut
-            raise failure("cut_off", target=self._target)
+            raise failure("cut_off", target=self.target)
         return meter.completion(
             provider=self.name,
             model=self.model,

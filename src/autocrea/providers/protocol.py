@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol
 
 from autocrea.providers.catalog import ModelCapabilities
+from autocrea.providers.classify import Target
 
 Clock = Callable[[], float]
 
@@ -69,6 +70,7 @@ class Provider(Protocol):
     name: str
     model: str
     capabilities: ModelCapabilities
+    target: Target  # what its errors name: provider, model, address, whose key
 
     async def complete(self, request: ChatRequest, *, on_text: Callable[[str], None]) -> Completion:
         """Stream the answer, calling `on_text` per piece, and return it whole with its usage.

@@ -14,7 +14,7 @@ import random
 import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from autocrea.errors import ProviderError
 from autocrea.providers.catalog import ModelCapabilities
@@ -71,7 +71,7 @@ def check_output(text: str, *, target: Target, max_chars: int) -> None:
 
 
 def _target(provider: Provider, secrets: tuple[str, ...]) -> Target:
-    return Target(provider=provider.name, model=provider.model, secrets=secrets)
+    return replace(provider.target, secrets=tuple(dict.fromkeys((*provider.target.secrets, *secrets))))
 
 
 class ResilientModel:

@@ -74,6 +74,8 @@ class Credentials:
     openai_base_url: str | None = None
     anthropic_api_key: SecretStr | None = None
     anthropic_base_url: str | None = None
+    # Providers whose key (and address) are the run owner's own, from Settings, not the server's.
+    own: frozenset[ProviderName] = frozenset()
 
     def secrets(self) -> tuple[str, ...]:
         keys = (self.joxcoder_api_key, self.openai_api_key, self.anthropic_api_key)
@@ -102,6 +104,7 @@ def build_provider(
             api_key=_plain(credentials.joxcoder_api_key),
             timeout=timeout,
             clock=clock,
+            own_key=provider in credentials.own,
         )
     if provider == "openai":
         from autocrea.providers.openai_provider import OpenAIProvider
@@ -113,6 +116,7 @@ def build_provider(
             base_url=credentials.openai_base_url,
             timeout=timeout,
             clock=clock,
+            own_key=provider in credentials.own,
         )
     from autocrea.providers.anthropic_provider import AnthropicProvider
 
@@ -123,16 +127,19 @@ def build_provider(
         base_url=credentials.anthropic_base_url,
         timeout=timeout,
         clock=clock,
+        own_key=provider in credentials.own,
     )
 
 
-def policy_for(*, timeout_seconds: float, max_retries: int) -> RetryPolicy:
-    # One setting drives all bounds: an attempt may stream for a while, but not forever.
-    return RetryPolicy(
-        max_retries=max_retries,
-        attempt_timeout=timeout_seconds * 10,
-        max_total_seconds=timeout_seconds * 20,
-    )
+def policy_for(
+    *, timeout_seconds: float, max_retries: int, answer_seconds: float | None = None
+) -> RetryPolicy:
+    """An attempt may stream for a while, but not forever; `answer_seconds` (a run's deadline for a
+    usable answer, retries included) caps both, so retries never outlast what the run waits for."""
+    attempt, total = timeout_seconds * 10, timeout_seconds * 20
+    if answer_seconds is not None:
+        attempt, total = min(attempt, answer_seconds), min(total, answer_seconds)
+    return RetryPolicy(max_retries=max_retries, attempt_timeout=attempt, max_total_seconds=total)
 
 
 def build_model(
@@ -191,7 +198,9 @@ def model_from_settings(spec: str, *, settings: Settings) -> ResilientModel | No
         fallbacks=fallbacks_from(settings),
         credentials=credentials_from(settings),
         policy=policy_for(
-            timeout_seconds=settings.model_timeout_seconds, max_retries=settings.model_max_retries
+            timeout_seconds=settings.model_timeout_seconds,
+            max_retries=settings.model_max_retries,
+            answer_seconds=settings.model_answer_seconds,
         ),
         timeout_seconds=settings.model_timeout_seconds,
     )

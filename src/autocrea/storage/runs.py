@@ -33,6 +33,7 @@ async def create_project_run(
     hold_id: str | None,
     project_id: str | None = None,
     run_id: str | None = None,
+    fallback: bool = True,
 ) -> tuple[Project, Run]:
     now = utcnow()
     project = Project(
@@ -53,6 +54,7 @@ async def create_project_run(
         model=model,
         prompt=prompt,
         hold_id=hold_id,
+        fallback=fallback,
         summary={},
         created_at=now,
         cancel_requested=False,
@@ -232,12 +234,15 @@ async def finish_run(
     summary: dict[str, Any],
     only_from: Sequence[RunStatus] = (RunStatus.QUEUED, RunStatus.RUNNING),
     lease_expired_by: datetime | None = None,
+    built_by: str | None = None,
 ) -> bool:
     """Close a run unless it is already closed (or, with `lease_expired_by`, its lease was renewed
-    since); True if this call closed it."""
+    since); True if this call closed it. `built_by` relabels the run and its project with what
+    really built the app: the model, or "built offline: <model> failed (<reason>)"."""
     condition = [Run.id == run_id, Run.status.in_([s.value for s in only_from])]
     if lease_expired_by is not None:
         condition.append(Run.lease_expires_at < lease_expired_by)
+    label = {"model": built_by[:200]} if built_by else {}
     async with sessions() as session, session.begin():
         done = await session.execute(
             update(Run)
@@ -248,9 +253,14 @@ async def finish_run(
                 summary=summary,
                 finished_at=utcnow(),
                 lease_expires_at=None,
+                **label,
             )
         )
-        return done.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+        closed: bool = done.rowcount == 1  # type: ignore[attr-defined]
+        if closed and label:
+            project_id = select(Run.project_id).where(Run.id == run_id).scalar_subquery()
+            await session.execute(update(Project).where(Project.id == project_id).values(**label))
+        return closed
 
 
 async def expired_runs(sessions: Sessions, *, now: datetime) -> list[Run]:

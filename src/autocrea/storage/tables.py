@@ -172,7 +172,8 @@ class CreditEntry(Base):
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint(_in("kind", ENTRY_KINDS), name="kind_known"),
         Index("ix_credit_entries_user_id_kind", "user_id", "kind"),
-        # A hold is placed once and closed once (settled or released, never both).
+        # A hold is placed once and closed once: settled, released, or settled in part with the
+        # rest released in the same transaction (one entry of each kind at most).
         Index(
             "uq_credit_entries_hold_placed",
             "hold_id",
@@ -183,6 +184,7 @@ class CreditEntry(Base):
         Index(
             "uq_credit_entries_hold_closed",
             "hold_id",
+            "kind",
             unique=True,
             sqlite_where=text("kind IN ('settle', 'release')"),
             postgresql_where=text("kind IN ('settle', 'release')"),
@@ -227,6 +229,8 @@ class Run(Base):
     model: Mapped[str] = mapped_column(String(200))
     prompt: Mapped[str] = mapped_column(Text)
     hold_id: Mapped[str | None] = mapped_column(ForeignKey("credit_holds.id"), unique=True)
+    # With a model: when it fails, the Blueprint builds the app (True) or the run fails (False).
+    fallback: Mapped[bool] = mapped_column(Boolean, default=True)
     error: Mapped[str | None] = mapped_column(Text)
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

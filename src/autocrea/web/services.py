@@ -100,7 +100,9 @@ def model_setup(settings: Settings) -> ModelSetup:
         credentials=credentials_from(settings),
         fallbacks=fallbacks_from(settings),
         policy=policy_for(
-            timeout_seconds=settings.model_timeout_seconds, max_retries=settings.model_max_retries
+            timeout_seconds=settings.model_timeout_seconds,
+            max_retries=settings.model_max_retries,
+            answer_seconds=settings.model_answer_seconds,
         ),
         timeout_seconds=settings.model_timeout_seconds,
         allow_private_urls=settings.allow_private_model_urls,
@@ -143,6 +145,8 @@ async def build_services(settings: Settings, *, run_worker: bool) -> Services:
         model_for=model_factory(setup, sessions=sessions, fernet=fernet),
         worker_id=f"w-{pysecrets.token_hex(6)}",
         lease=lease_for(settings.run_lease_seconds),
+        offline_cost=settings.offline_cost,
+        answer_seconds=settings.model_answer_seconds,
     )
     # Load the offline architect's lexicon now (~1.5 s), not in the first user's request.
     warm = asyncio.create_task(asyncio.to_thread(design, "a todo app"))

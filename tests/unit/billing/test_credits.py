@@ -88,6 +88,33 @@ async def test_a_failed_run_releases_its_hold(sessions: Sessions) -> None:
     assert await _ledger(sessions, user) == [("grant", 100), ("hold", 50), ("release", 50)]
 
 
+async def test_a_run_built_offline_spends_the_offline_price_and_returns_the_rest(sessions: Sessions) -> None:
+    user = await _user(sessions)
+    hold = await credits.place_hold(
+        sessions, user_id=user, amount=50, idempotency_key="run-1", reason="generation r1"
+    )
+    await credits.settle(sessions, hold_id=hold, amount=20, note="built offline: openai:x failed")
+    await credits.settle(sessions, hold_id=hold, amount=20)  # idempotent
+    assert await credits.balance(sessions, user_id=user) == Balance(granted=100, spent=20, held=0)
+    assert await _ledger(sessions, user) == [("grant", 100), ("hold", 50), ("settle", 20), ("release", 30)]
+    async with sessions() as session:
+        reasons = list(
+            await session.scalars(
+                select(CreditEntry.reason).where(CreditEntry.hold_id == hold).order_by(CreditEntry.id)
+            )
+        )
+    assert reasons[1:] == [
+        "generation r1: 20 of 50 spent",
+        "generation r1: 30 of 50 returned (built offline: openai:x failed)",
+    ]
+    with pytest.raises(CreditConflict, match="already settled"):  # closed once, even in two entries
+        await credits.release(sessions, hold_id=hold)
+    # Settling for as much as was held (or more) is a plain settle.
+    whole = await credits.place_hold(sessions, user_id=user, amount=10, idempotency_key="run-2")
+    await credits.settle(sessions, hold_id=whole, amount=99)
+    assert (await _ledger(sessions, user))[-1] == ("settle", 10)
+
+
 async def test_a_hold_closes_one_way_only(sessions: Sessions) -> None:
     user = await _user(sessions)
     settled = await credits.place_hold(sessions, user_id=user, amount=10, idempotency_key="a")

@@ -8,7 +8,9 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from autocrea.blueprint.architect import design
+from autocrea.errors import ProviderAuthError
 from autocrea.pipeline.architect_model import MAX_REASKS, design_with_model
+from autocrea.pipeline.run_model import RunModel
 from autocrea.providers.protocol import Chunk
 from autocrea.providers.resilience import ResilientModel
 from autocrea.testing.model_server import FakeModelServer
@@ -78,12 +80,24 @@ async def test_repeated_garbage_falls_back_to_the_offline_architect(serve: Serve
     assert {e.name for e in result.spec.entities} == {"Book", "Member", "Loan"}
 
 
-async def test_an_unreachable_model_falls_back_and_says_so(serve: Serve) -> None:
-    _, model = serve(Reply(spec_json(), faults=(Fault(kind="status", status=401, times=99),)))
+async def test_a_rejected_key_is_not_hidden_by_an_offline_design(serve: Serve) -> None:
+    server, model = serve(Reply(spec_json(), faults=(Fault(kind="status", status=401, times=99),)))
     logs = Lines()
-    result = await design_with_model(prompt=PROMPT, model=model, max_tokens=8000, temperature=0.2, log=logs)
-    assert result.fell_back and any("designing offline" in line for line in logs)
-    assert all(KEY not in line for line in logs)
+    with pytest.raises(ProviderAuthError) as info:
+        await design_with_model(prompt=PROMPT, model=model, max_tokens=8000, temperature=0.2, log=logs)
+    assert "rejected the API key (HTTP 401): check OPENAI_API_KEY" in info.value.message
+    assert len(server.requests) == 1 and list(logs) == []  # asked once, nothing designed
+    assert KEY not in str(info.value.to_dict())
+
+
+async def test_repeated_garbage_drops_the_model_and_says_why(serve: Serve) -> None:
+    _, model = serve(Reply("I would use Django and React for this."))
+    use = RunModel(model)
+    logs = Lines()
+    result = await design_with_model(prompt=PROMPT, model=use, max_tokens=8000, temperature=0.2, log=logs)
+    assert result.fell_back and use.dropped is not None and use.dropped.reason == "format"
+    assert logs.keys()[-1] == "model_dropped" and "designing offline" in list(logs)[-1]
+    assert use.report()["label"].startswith("built offline: openai:gpt-4o-mini failed (")
 
 
 async def test_the_model_cannot_change_the_prompt_or_skip_stubs(serve: Serve) -> None:

@@ -8,9 +8,11 @@ import pytest
 
 from autocrea.blueprint.architect import design
 from autocrea.blueprint.render import render_frontend
+from autocrea.errors import ProviderAuthError
 from autocrea.pipeline.briefing import FULL_TEXT_CHARS, role_context, spec_summary
 from autocrea.pipeline.builder_model import extend_with_model
 from autocrea.pipeline.roles.builders import Frontend
+from autocrea.pipeline.run_model import RunModel
 from autocrea.providers.resilience import ResilientModel
 from autocrea.testing.model_server import FakeModelServer
 from autocrea.testing.script import Fault, ModelScript, Reply
@@ -39,7 +41,7 @@ def serve() -> Iterator[Serve]:
         server.stop()
 
 
-async def ask(model: ResilientModel, logs: Lines):  # type: ignore[no-untyped-def]
+async def ask(model: ResilientModel | RunModel, logs: Lines):  # type: ignore[no-untyped-def]
     return await extend_with_model(
         role="frontend",
         owns=Frontend.owns,
@@ -88,10 +90,21 @@ async def test_no_changes_keeps_the_blueprint(serve: Serve) -> None:
     assert logs.keys() == ["model_unchanged"]
 
 
-async def test_a_failing_model_keeps_the_blueprint(serve: Serve) -> None:
-    _, model = serve(Reply("x", faults=(Fault(kind="status", status=403, times=9),)))
+async def test_a_forbidden_key_is_not_hidden_behind_the_blueprint(serve: Serve) -> None:
+    server, model = serve(Reply("x", faults=(Fault(kind="status", status=403, times=9),)))
+    with pytest.raises(ProviderAuthError, match=r"refused the API key access to gpt-4o-mini \(HTTP 403\)"):
+        await ask(model, Lines())
+    assert len(server.requests) == 1
+
+
+async def test_an_answer_with_nothing_usable_drops_the_model_for_the_run(serve: Serve) -> None:
+    server, model = serve(Reply("Sure! You could restyle the page with some CSS."))
+    use = RunModel(model)
     logs = Lines()
-    changes = await ask(model, logs)
-    assert (
-        changes.files == {} and changes.usages == [] and any("keeping the Blueprint" in line for line in logs)
-    )
+    changes = await ask(use, logs)
+    assert changes.files == {} and len(changes.usages) == 1  # the answer was paid for, then dropped
+    assert use.dropped is not None and use.dropped.role == "frontend" and use.dropped.reason == "format"
+    assert any("keeping the Blueprint" in line for line in logs) and logs.keys() == ["model_dropped"]
+    again = await ask(use, logs)  # a second request (another role, a repair round) is never sent
+    assert again.files == {} and again.usages == [] and len(server.requests) == 1
+    assert logs.keys() == ["model_dropped", "model_gone"]

@@ -53,14 +53,17 @@ async def test_final_errors_are_not_retried(
 async def test_wrong_key_names_provider_and_setting(server: FakeModelServer, clock: TickClock) -> None:
     with pytest.raises(ProviderAuthError) as info:
         await ask(model("anthropic", credentials(server.url, key="wrong-key-5678"), clock))
-    assert info.value.message == "Anthropic rejected the API key (ANTHROPIC_API_KEY)"
+    # The fake server is not api.anthropic.com: the message says what it is talking to.
+    assert info.value.message == (
+        "The Anthropic-compatible server rejected the API key (HTTP 401): check ANTHROPIC_API_KEY"
+    )
 
 
-async def test_endpoint_down(clock: TickClock) -> None:
+async def test_endpoint_down_fails_at_once(clock: TickClock) -> None:
     url = closed_port_url()
-    with pytest.raises(ProviderUnavailable, match="Anthropic could not be reached"):
+    with pytest.raises(ProviderUnavailable, match=r"could not be reached at .* \(ANTHROPIC_BASE_URL\)"):
         await ask(model("anthropic", credentials(url), clock, retries=1))
-    assert len(clock.sleeps) == 1
+    assert clock.sleeps == []  # nothing listens there: asking again cannot help
 
 
 async def test_a_cut_stream_is_retried(server: FakeModelServer, clock: TickClock) -> None:

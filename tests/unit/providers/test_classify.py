@@ -64,8 +64,9 @@ def test_status_rows(status: int, text: str, name: str) -> None:
 
 def test_retry_only_what_can_succeed_later() -> None:
     retryable = {name for name, row in TABLE.items() if row.retryable}
-    assert {"rate_limited", "overloaded", "server_error", "timeout", "unreachable", "cut_off"} <= retryable
+    assert {"rate_limited", "overloaded", "server_error", "timeout", "disconnected", "cut_off"} <= retryable
     assert not retryable & {
+        "unreachable",
         "auth",
         "forbidden",
         "spend_limit",
@@ -83,7 +84,7 @@ def test_wrong_key_names_the_provider_and_the_setting() -> None:
     )
     err = classify_exception(exc, target=OPENAI)
     assert isinstance(err, ProviderAuthError) and not err.retryable
-    assert err.message == "OpenAI rejected the API key (OPENAI_API_KEY)"
+    assert err.message == "OpenAI rejected the API key (HTTP 401): check OPENAI_API_KEY"
     assert err.details["status"] == 401
     assert CANARY not in repr(err.to_dict())  # the echoed key is redacted from kept details
 
@@ -112,11 +113,28 @@ def test_error_event_inside_a_200_stream_is_read_by_its_type() -> None:
     assert err is not None and err.failure == "overloaded" and err.retryable
 
 
+def _wrapped(cause: Exception) -> openai.APIConnectionError:
+    """What the SDK raises: its connection error `from` the transport's."""
+    request = httpx2.Request("POST", "http://127.0.0.1:9/v1/chat/completions")
+    try:
+        try:
+            raise cause
+        except Exception as exc:
+            raise openai.APIConnectionError(request=request) from exc
+    except openai.APIConnectionError as wrapped:
+        return wrapped
+
+
 def test_connection_and_timeout_errors() -> None:
     request = httpx2.Request("POST", "http://127.0.0.1:9/v1/chat/completions")
-    down = classify_exception(openai.APIConnectionError(request=request), target=OPENAI)
-    assert down is not None and down.failure == "unreachable" and down.retryable
-    assert "could not be reached at https://api.openai.com/v1 (OPENAI_BASE_URL)" in down.message
+    # Refused or a name that does not resolve: nothing to retry, the address setting is wrong.
+    for cause in (httpx2.ConnectError("All connection attempts failed"), httpx2.ConnectError("[Errno -2]")):
+        down = classify_exception(_wrapped(cause), target=OPENAI)
+        assert down is not None and down.failure == "unreachable" and not down.retryable
+        assert "could not be reached at https://api.openai.com/v1 (OPENAI_BASE_URL)" in down.message
+    # A connection that was made and then lost before any answer may work the next time.
+    dropped = classify_exception(_wrapped(httpx2.RemoteProtocolError("Server disconnected")), target=OPENAI)
+    assert dropped is not None and dropped.failure == "disconnected" and dropped.retryable
     slow = classify_exception(openai.APITimeoutError(request=request), target=OPENAI)
     assert slow is not None and slow.failure == "timeout"
     # the same loss after text arrived is a cut-off answer
@@ -128,7 +146,7 @@ def test_hf_http_errors_and_tgi_stream_errors() -> None:
     http = HfHubHTTPError("401 Client Error", response=_response(401, body=b'{"error":"bad token"}'))
     err = classify_exception(http, target=JOX)
     assert isinstance(err, ProviderAuthError)
-    assert err.message == "JoxCoder rejected the API key (JOXCODER_API_KEY)"
+    assert err.message == "JoxCoder rejected the API key (HTTP 401): check JOXCODER_API_KEY"
     stream_error = classify_exception(OverloadedError("overloaded"), target=JOX)
     assert stream_error is not None and stream_error.failure == "overloaded"
     # a TGI error raised from an HTTP 429 keeps the status and its retry-after

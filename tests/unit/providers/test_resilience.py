@@ -22,6 +22,7 @@ class ScriptedProvider:
         self.name = name
         self.model = f"{name}-model"
         self.capabilities = load_catalog().fallback["openai"]
+        self.target = Target(provider=name, model=self.model)
         self.outcomes = list(outcomes)
         self.requests: list[ChatRequest] = []
         self.pieces_sent = 0
@@ -177,7 +178,7 @@ async def test_all_failing_is_one_typed_error_listing_each() -> None:
     )
     with pytest.raises(AllProvidersFailed) as info:
         await ask(model)
-    assert "OpenAI rejected the API key (OPENAI_API_KEY)" in info.value.message
+    assert "OpenAI rejected the API key: check OPENAI_API_KEY" in info.value.message
     assert [f["failure"] for f in info.value.details["failures"]] == ["unreachable", "auth", "spend_limit"]
     assert info.value.to_dict()["error"]["code"] == "all_providers_failed"
 

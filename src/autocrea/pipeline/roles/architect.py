@@ -22,12 +22,12 @@ class Architect:
     settings = RoleSettings(timeout_seconds=300, max_output_tokens=8000)
 
     async def _design(self, ctx: RunContext) -> tuple[AppSpec, tuple[str, ...]]:
-        if ctx.llm is None:
+        if ctx.model_use is None:
             blueprint = await asyncio.to_thread(design, ctx.prompt)
             return blueprint.spec, blueprint.notes
         result = await design_with_model(
             prompt=ctx.prompt,
-            model=ctx.llm,
+            model=ctx.model_use,
             max_tokens=self.settings.max_output_tokens,
             temperature=self.settings.temperature,
             on_chunk=lambda c: ctx.events("step.token", self.name, text=c.text, attempt=c.attempt),
@@ -53,14 +53,17 @@ class Architect:
         await ctx.commit(
             self.name, self.owns, {"autocrea.json": spec.to_json()}, f"Plan {spec.name}: {entities}"
         )
-        features = ", ".join(spec.features) or "none"
+        # Only what the app really has is claimed; what was asked for but stubbed is said apart.
+        features = ", ".join(spec.built_features) or "none"
+        stubs = f"; not built yet: {', '.join(spec.stubbed_features)}" if spec.stubbed_features else ""
         count = f"{len(spec.entities)} entit{'y' if len(spec.entities) == 1 else 'ies'}"
         return Summary(
-            f"{count} ({entities}), {len(spec.pages)} pages, features: {features}",
+            f"{count} ({entities}), {len(spec.pages)} pages, features: {features}{stubs}",
             {
                 "n": len(spec.entities),
                 "entities": entities,
                 "pages": len(spec.pages),
-                "features": list(spec.features),
+                "features": list(spec.built_features),
+                "stubs": list(spec.stubbed_features),
             },
         )

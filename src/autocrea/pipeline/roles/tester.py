@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import time
 from pathlib import Path
@@ -18,6 +19,7 @@ from autocrea.pipeline.ownership import OWNS, mentioned_paths, owner_of
 from autocrea.pipeline.pytest_report import failure_excerpt, parse_short_summary
 from autocrea.pipeline.roles.base import RoleSettings, Summary
 from autocrea.pipeline.roles.builders import Backend
+from autocrea.pipeline.run_model import ModelDropped
 from autocrea.sandbox.http import client_for
 from autocrea.sandbox.protocol import LISTEN_FD, Limits, Mounts, Server
 from autocrea.sandbox.runtime import RuntimeEnv
@@ -82,6 +84,10 @@ class Tester:
             if await self._repair(ctx, failure):
                 return self._summary(ctx)
             # Safety net: a model's change broke the verified Blueprint; put it back and prove it again.
+            # The app is then the Blueprint's: the model failed this run (with no fallback, it ends).
+            if ctx.model_use is not None and ctx.model_use.dropped is None:
+                with contextlib.suppress(ModelDropped):  # said just below, with the files it concerns
+                    ctx.model_use.drop(self.name, "broke_app", failure.message)
             names = ", ".join(sorted(ctx.blueprint_originals))
             ctx.log(
                 self.name,
@@ -105,8 +111,8 @@ class Tester:
 
         Stops early when a round proposes nothing or the failure does not change (no progress).
         """
-        if ctx.llm is None:
-            return False
+        if ctx.model_use is None or ctx.model_use.dropped is not None:
+            return False  # a dropped model is asked nothing more: the safety net restores its files
         previous: tuple[str, ...] | None = None
         for round_no in range(1, MAX_REPAIR_ROUNDS + 1):
             if ctx.evidence.prompt_tokens + ctx.evidence.completion_tokens >= REPAIR_TOKEN_BUDGET:

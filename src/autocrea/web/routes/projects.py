@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from autocrea.domain.prompt import MAX_PROMPT_CHARS
 from autocrea.errors import Conflict
-from autocrea.jobs.launch import cancel_run, check_idempotency_key, start_generation
+from autocrea.jobs.launch import cancel_run, check_idempotency_key, price_for, start_generation
 from autocrea.jobs.models import check_model_for_user
 from autocrea.storage import runs as store
 from autocrea.storage.tables import Project, Run
@@ -32,13 +32,19 @@ class ProjectIn(BaseModel):
     model: str = Field(
         default="blueprint", max_length=250, description="blueprint, joxcoder, openai:<m>, anthropic:<m>"
     )
+    fallback: bool = Field(
+        default=True,
+        description="when the chosen model fails (unusable or too slow answers), let the Blueprint "
+        "build the app at the offline price; false: the run fails and its credits are returned",
+    )
 
 
 class RunOut(BaseModel):
     id: str
     project_id: str
     status: str
-    model: str
+    model: str  # asked for; once verified, what built it ("built offline: <model> failed (<reason>)")
+    fallback: bool
     error: str | None
     summary: dict[str, Any]
     cancel_requested: bool
@@ -77,6 +83,7 @@ def run_out(run: Run) -> RunOut:
         project_id=run.project_id,
         status=run.status,
         model=run.model,
+        fallback=run.fallback,
         error=run.error,
         summary=run.summary or {},
         cancel_requested=run.cancel_requested,
@@ -128,9 +135,12 @@ async def create_project(
         prompt=body.prompt,
         name=body.name,
         model=body.model,
-        cost=svc.settings.generation_cost,
+        cost=price_for(
+            body.model, model_cost=svc.settings.generation_cost, offline_cost=svc.settings.offline_cost
+        ),
         idempotency_key=key,
         check_model=check_model,
+        fallback=body.fallback,
     )
     return CreatedOut(project=project_out(project, run), run=run_out(run))
 

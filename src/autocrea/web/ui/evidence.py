@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +19,7 @@ class StepRow:
     status: str  # pending, running, succeeded, failed, skipped
     summary: str
     seconds: float | None
+    facts: Mapping[str, Any] = field(default_factory=dict)  # what the UI words in its own language
 
 
 @dataclass(frozen=True)
@@ -77,13 +78,14 @@ def build_evidence(events: Iterable[Mapping[str, Any]], security_md: str | None)
         elif kind == "step.started" and step in steps:
             steps[step] = StepRow(step, steps[step].title, "running", "", None)
         elif kind == "step.finished" and step in steps:
-            seconds = data.get("seconds")
+            seconds, facts = data.get("seconds"), data.get("facts")
             steps[step] = StepRow(
                 step,
                 steps[step].title,
                 str(data.get("status", "succeeded")),
                 str(data.get("summary", "")),
                 float(seconds) if isinstance(seconds, int | float) else None,
+                facts if isinstance(facts, dict) else {},
             )
         elif kind == "test.result" and data.get("kind") == "page":
             status = int(data.get("status") or 0)
@@ -101,3 +103,42 @@ def build_evidence(events: Iterable[Mapping[str, Any]], security_md: str | None)
             )
     view.steps = list(steps.values())
     return view
+
+
+_ROLES = frozenset({"architect", "backend", "frontend", "devops", "tester", "security"})
+
+
+@dataclass(frozen=True)
+class StepWords:
+    summary: str
+    stubs: str  # "Not built yet: accounts", or "" when everything asked for was built
+
+
+def step_words(step: StepRow, t: Callable[..., str]) -> StepWords:
+    """A step's summary in the page's language from its facts, as the live run view words it
+    (static/js/chat/run-view.js); a step without facts, or with facts the words do not fit, keeps the
+    server's English line. Stubbed features are said apart, never among the features."""
+
+    def names(ids: object) -> str:
+        if not isinstance(ids, list):
+            return ""
+        return ", ".join(_feature(t, str(f)) for f in ids)
+
+    facts = dict(step.facts)
+    stubs = names(facts.get("stubs"))
+    stubs_line = t("js.run.summary.stubs", features=stubs) if stubs else ""
+    if step.name not in _ROLES or "n" not in facts:
+        return StepWords(step.summary, stubs_line)
+    key = "builder" if step.name in ("backend", "frontend", "devops") else step.name
+    facts["features"] = names(facts.get("features")) or t("js.run.summary.none")
+    try:
+        return StepWords(t(f"js.run.summary.{key}", **facts), stubs_line)
+    except (KeyError, IndexError, ValueError):  # an older or newer event than these words
+        return StepWords(step.summary, stubs_line)
+
+
+def _feature(t: Callable[..., str], feature: str) -> str:
+    try:
+        return t(f"js.feature.{feature}")
+    except KeyError:
+        return feature

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import Field
 
 from autocrea.accounts import keys, tokens
+from autocrea.domain.prompt import MAX_PROMPT_CHARS
 from autocrea.domain.run import ACTIVE, RunStatus
 from autocrea.errors import NotFound
 from autocrea.storage import runs as store
@@ -43,6 +44,7 @@ async def chat(request: Request, run: Annotated[str | None, Query(max_length=64)
         models=await model_options(svc, user_id=viewer.user.id),
         run=current,
         project=project,
+        prompt_limit=MAX_PROMPT_CHARS,
     )
 
 

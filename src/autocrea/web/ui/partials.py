@@ -14,7 +14,7 @@ from autocrea.storage import runs as store
 from autocrea.storage.git import ProjectRepo
 from autocrea.storage.tables import RunEvent
 from autocrea.web.auth import services
-from autocrea.web.ui.evidence import build_evidence
+from autocrea.web.ui.evidence import build_evidence, step_words
 from autocrea.web.ui.render import Viewer, render, viewer_for
 
 router = APIRouter(prefix="/projects/{project_id}/part", include_in_schema=False)
@@ -106,4 +106,12 @@ async def evidence(project_id: str, request: Request) -> Response:
         except GitError:
             security_md = None  # a run that failed before the security role wrote nothing to read
     view = build_evidence(({"type": r.type, "step": r.step, "data": r.data} for r in rows), security_md)
-    return render(request, "parts/evidence.html", viewer=viewer, run=run, ev=view, summary=run.summary or {})
+    return render(
+        request,
+        "parts/evidence.html",
+        viewer=viewer,
+        run=run,
+        ev=view,
+        summary=run.summary or {},
+        step_words=step_words,
+    )

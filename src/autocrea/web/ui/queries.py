@@ -46,6 +46,7 @@ class ModelOption:
     label: str  # i18n key
     available: bool
     hint: str  # i18n key: why it is (not) available
+    cost: int  # credits held for a run with it (a model run the Blueprint builds pays the offline price)
 
 
 async def model_options(svc: Services, *, user_id: str) -> list[ModelOption]:
@@ -57,11 +58,13 @@ async def model_options(svc: Services, *, user_id: str) -> list[ModelOption]:
     openai = creds.openai_api_key is not None or bool(creds.openai_base_url) or "openai" in saved
     anthropic = creds.anthropic_api_key is not None or "anthropic" in saved
 
+    cost = svc.settings.generation_cost
+
     def option(value: str, label: str, available: bool) -> ModelOption:
-        return ModelOption(value, label, available, "model.ready" if available else "model.needs_key")
+        return ModelOption(value, label, available, "model.ready" if available else "model.needs_key", cost)
 
     return [
-        ModelOption("blueprint", "model.blueprint", True, "model.blueprint_hint"),
+        ModelOption("blueprint", "model.blueprint", True, "model.blueprint_hint", svc.settings.offline_cost),
         option("joxcoder", "model.joxcoder", joxcoder),
         option(f"openai:{catalog.default_model('openai')}", "model.openai", openai),
         option(f"anthropic:{catalog.default_model('anthropic')}", "model.anthropic", anthropic),

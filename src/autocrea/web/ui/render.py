@@ -26,6 +26,7 @@ from autocrea.storage.tables import User
 from autocrea.web.auth import optional_principal, services
 from autocrea.web.services import Services
 from autocrea.web.ui.i18n import LANG_COOKIE, Lang, as_lang, browser_strings, pick_language, translator
+from autocrea.web.ui.outcome import built_offline, failure_words
 
 WEB = Path(__file__).resolve().parent.parent
 TEMPLATES = WEB / "templates"
@@ -49,6 +50,8 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.globals["static"] = static_url
+    env.globals["built_offline"] = built_offline
+    env.globals["failure_words"] = failure_words
     env.filters["iso"] = lambda when: _utc(when).isoformat()
     env.filters["when"] = lambda when: _utc(when).strftime("%Y-%m-%d %H:%M UTC")
     return env

@@ -90,3 +90,18 @@ def test_every_keyed_log_line_of_the_pipeline_has_both_languages() -> None:
         sent = browser_strings(lang)
         missing = sorted(k for k in found if f"log.{k}" not in sent)
         assert not missing, (lang, missing)
+
+
+def test_the_too_long_description_message_is_the_apis_own_sentence() -> None:
+    from autocrea.domain.prompt import MAX_PROMPT_CHARS, clean_prompt
+    from autocrea.errors import PromptTooLong
+
+    with pytest.raises(PromptTooLong) as refused:
+        clean_prompt("a" * 25_000)
+    details = refused.value.details
+    # The page formats the numbers in its language (lib/dom.js number) and fills them in.
+    english = translator("en")("js.err.prompt_too_long", length="25,000", limit=f"{MAX_PROMPT_CHARS:,}")
+    assert english == refused.value.message
+    assert (details["length"], details["limit"]) == (25_000, MAX_PROMPT_CHARS)
+    spanish = translator("es")("js.err.prompt_too_long", length="25.000", limit="20.000")
+    assert spanish == "La descripción tiene 25.000 caracteres; el límite es 20.000. Acórtala."

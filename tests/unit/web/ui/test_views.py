@@ -7,7 +7,8 @@ import pytest
 from autocrea.blueprint.architect import design
 from autocrea.pipeline.evidence import Finding
 from autocrea.pipeline.security_report import render_security_md
-from autocrea.web.ui.evidence import build_evidence, parse_findings
+from autocrea.web.ui.evidence import StepRow, build_evidence, parse_findings, step_words
+from autocrea.web.ui.i18n import translator
 from autocrea.web.ui.pricing import Pack, Plan, parse_packs, parse_plans
 from autocrea.web.ui.render import frame_source, safe_next
 from autocrea.web.ui.tree import file_tree
@@ -79,6 +80,41 @@ def test_evidence_folds_the_events_of_a_run() -> None:
     assert (view.tests_passed, view.tests_failed) == (1, 1)
     assert view.pages_ok == 1 and view.pages[1].status == 500 and not view.pages[1].ok
     assert view.findings == []
+
+
+def architect_finished(facts: dict[str, object]) -> list[dict[str, object]]:
+    text = "2 entities (Post, Comment), 3 pages, features: search; not built yet: auth"
+    return [
+        {"type": "run.started", "step": None, "data": {"steps": [{"name": "architect", "title": "A"}]}},
+        {"type": "step.finished", "step": "architect", "data": {"summary": text, "facts": facts}},
+    ]
+
+
+def test_evidence_words_a_step_in_the_pages_language_and_says_stubs_apart() -> None:
+    facts = {"n": 2, "entities": "Post, Comment", "pages": 3, "features": ["search"], "stubs": ["auth"]}
+    step = build_evidence(architect_finished(facts), None).steps[0]
+    es, en = step_words(step, translator("es")), step_words(step, translator("en"))
+    assert es.summary == "2 entidades (Post, Comment), 3 páginas, funciones: búsqueda"
+    assert es.stubs == "Sin construir aún: cuentas"
+    assert en.summary == "2 entities (Post, Comment), 3 pages, features: search"
+    assert en.stubs == "Not built yet: accounts"
+    nothing = dict(facts, features=[], stubs=["auth", "file_upload"])
+    words = step_words(build_evidence(architect_finished(nothing), None).steps[0], translator("es"))
+    assert words.summary.endswith("funciones: ninguna")
+    assert words.stubs == "Sin construir aún: cuentas, subida de archivos"
+
+
+def test_evidence_keeps_the_servers_line_when_the_facts_do_not_fit() -> None:
+    t = translator("es")
+    no_facts = build_evidence(architect_finished({}), None).steps[0]
+    assert step_words(no_facts, t).summary.startswith("2 entities") and step_words(no_facts, t).stubs == ""
+    odd = build_evidence(architect_finished({"n": 1, "features": ["teleport"], "stubs": "auth"}), None)
+    words = step_words(odd.steps[0], t)  # no entities/pages to fill in; an id without words
+    assert words.summary.startswith("2 entities") and words.stubs == ""
+    other = step_words(StepRow("linter", "Linter", "succeeded", "ok", 1.0, {"n": 3}), t)
+    assert (other.summary, other.stubs) == ("ok", "")
+    feature = step_words(StepRow("architect", "A", "succeeded", "x", None, {"stubs": ["teleport"]}), t)
+    assert feature.stubs == "Sin construir aún: teleport"
 
 
 def test_findings_are_read_back_from_the_security_report_the_pipeline_writes() -> None:

@@ -2,6 +2,7 @@
 // progress bar (the share of DAG steps done, as the server computes it) and the final result card.
 import { clock, h, seconds } from "../lib/dom.js";
 import { t } from "../lib/i18n.js";
+import { builtOffline, failureText, logParams, sentence } from "./outcome.js";
 
 const ROLES = new Set(["architect", "backend", "frontend", "devops", "tester", "security"]);
 const MAX_LOG = 400;
@@ -17,9 +18,24 @@ function stepSummary(name, data) {
   const key = name === "backend" || name === "frontend" || name === "devops" ? "builder" : name;
   const facts = data.facts || {};
   if (!ROLES.has(name) || facts.n === undefined) return data.summary;
-  const features = (facts.features || []).map((f) => t(`feature.${f}`)).join(", ") || t("run.summary.none");
+  const features = featureNames(facts.features) || t("run.summary.none");
   const wording = t(`run.summary.${key}`, { ...facts, features });
   return wording.startsWith("run.summary.") ? data.summary : wording;
+}
+
+// Feature ids (`auth`, `search`) as the page's words; an id the page has no word for stays as it is.
+function featureNames(ids) {
+  return (Array.isArray(ids) ? ids : []).map((f) => {
+    const word = t(`feature.${f}`);
+    return word.startsWith("feature.") ? String(f) : word;
+  }).join(", ");
+}
+
+// What the description asked for that was not built (the architect's stubs), said apart from the
+// features so a step never claims them; empty when everything asked for was built.
+function stubsLine(data) {
+  const stubs = featureNames((data.facts || {}).stubs);
+  return stubs ? t("run.summary.stubs", { features: stubs }) : "";
 }
 
 // A log line in the page's language when the server gave it a key (the steps' own messages); lines
@@ -29,7 +45,7 @@ function logLine(data) {
   if (!data.key) return message;
   const params = { ...(data.params || {}) };
   if (Array.isArray(params.steps)) params.steps = params.steps.map((s) => roleText(s, "title", s)).join(", ");
-  const wording = t(`log.${data.key}`, params);
+  const wording = t(`log.${data.key}`, logParams(params));
   return wording.startsWith("log.") ? message : wording;
 }
 
@@ -47,6 +63,7 @@ class StepRow {
     this.statusText = h("span", { class: "sr-only" }, t("status.pending"));
     this.time = h("span", { class: "step-time" });
     this.summary = h("p", { class: "step-summary", hidden: true });
+    this.stubs = h("p", { class: "step-stubs", hidden: true });
     this.meta = h("p", { class: "step-meta", hidden: true });
     this.last = h("p", { class: "step-last", hidden: true });
     this.log = h("ol", { class: "step-log" });
@@ -66,6 +83,7 @@ class StepRow {
         this.time,
       ),
       this.summary,
+      this.stubs,
       this.last,
       this.meta,
       this.details,
@@ -215,6 +233,8 @@ export class RunView {
           step.summary.textContent = stepSummary(event.step, data);
           step.summary.hidden = false;
         }
+        step.stubs.textContent = stubsLine(data);
+        step.stubs.hidden = !step.stubs.textContent;
         if (typeof data.progress === "number") this.setProgress(data.progress);
         break;
       }
@@ -247,6 +267,15 @@ export class RunView {
       const stat = (value, label) => h("div", {}, h("strong", {}, String(value)), h("span", {}, label));
       this.result.replaceChildren(
         h("div", { class: "alert alert-success" }, h("strong", {}, `✓ ${t("run.finished")}`)),
+        // Built, but not by the model chosen: say so before anything else, with the price it paid.
+        builtOffline(s.model)
+          ? h(
+              "div",
+              { class: "alert alert-warn", "data-testid": "built-offline" },
+              h("p", {}, h("strong", {}, sentence(builtOffline(s.model)))),
+              h("p", {}, t("built.note")),
+            )
+          : null,
         h(
           "div",
           { class: "result-stats" },
@@ -271,7 +300,7 @@ export class RunView {
         h(
           "div",
           { class: failed ? "alert alert-error" : "alert alert-warn" },
-          h("p", {}, h("strong", {}, failed ? t("run.failed") : t("run.cancelled")), " ", data.error || ""),
+          h("p", {}, h("strong", {}, failed ? t("run.failed") : t("run.cancelled")), " ", failureText(data.code, data.details) || data.error || ""),
           h("p", {}, t("run.refunded", { cost })),
           failed ? h("p", {}, t("run.next_failed")) : null,
           h(

@@ -29,6 +29,11 @@ export function clock(seconds) {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 }
 
+/** A count in the page's language, always grouped ("1.234" in Spanish, "1,234" in English). */
+export function number(value) {
+  return new Intl.NumberFormat(lang, { useGrouping: "always" }).format(value);
+}
+
 export function seconds(value) {
   return value < 10 ? `${value.toFixed(1)} s` : `${Math.round(value)} s`;
 }

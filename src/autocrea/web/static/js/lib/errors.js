@@ -1,6 +1,6 @@
 // Turn an ApiError into words the user can act on: what happened and what to do next.
 import { t } from "./i18n.js";
-import { h } from "./dom.js";
+import { h, number } from "./dom.js";
 
 function fieldMessage(err) {
   const { field, reason } = err.details || {};
@@ -24,6 +24,10 @@ export function describe(err) {
   }
   if (err.code === "forbidden") return { text: t("err.forbidden"), actions: [{ reload: true, label: t("action.reload") }] };
   if (err.code === "network") return { text: t("err.network"), actions: [] };
+  if (err.code === "prompt_too_long" && Number.isFinite(details.length) && Number.isFinite(details.limit)) {
+    // The API's own sentence (domain/prompt.py) in the page's language and number format.
+    return { text: t("err.prompt_too_long", { length: number(details.length), limit: number(details.limit) }), actions: [] };
+  }
   if (err.code === "prompt_rejected") return { text: t("err.prompt_rejected", { message: err.message }), actions: [] };
   if (err.code.startsWith("provider")) {
     return { text: t("err.provider", { message: err.message }), actions: [{ href: "/settings#keys", label: t("action.settings") }] };

@@ -7,6 +7,7 @@ import { t } from "../lib/i18n.js";
 import { toast } from "../lib/dom.js";
 import { follow } from "../chat/stream.js";
 import { RunView } from "../chat/run-view.js";
+import { PromptBox } from "../chat/prompt-box.js";
 
 const form = document.getElementById("generate-form");
 const promptBox = document.getElementById("prompt");
@@ -17,13 +18,20 @@ const button = document.getElementById("generate");
 const formAlert = document.getElementById("form-alert");
 const panel = document.getElementById("run-panel");
 const cancelButton = document.getElementById("cancel-run");
-const cost = Number(form.dataset.cost);
+let cost = Number(form.dataset.cost);
+const fallbackBox = document.getElementById("fallback");
 const view = new RunView();
 let stop = null;
 let current = null; // {runId, projectId, prompt, name, model}
+let running = false;
+// Generate stays disabled while the description is over the limit (and the submit refuses it too).
+const description = new PromptBox(promptBox, document.getElementById("prompt-count"), document.getElementById("prompt-error"), (box) => {
+  if (!running) button.disabled = box.over;
+});
 
 function busy(on) {
-  button.disabled = on;
+  running = on;
+  button.disabled = on || description.over;
   button.querySelector(".label").textContent = on ? t("run.generating") : button.dataset.label;
   cancelButton.hidden = !on;
 }
@@ -32,16 +40,26 @@ button.dataset.label = button.querySelector(".label").textContent;
 for (const chip of document.querySelectorAll(".example")) {
   chip.addEventListener("click", () => {
     promptBox.value = chip.dataset.prompt;
+    description.update();
     if (!nameBox.value.trim()) nameBox.value = chip.dataset.name;
     for (const other of document.querySelectorAll(".example")) other.setAttribute("aria-pressed", String(other === chip));
     promptBox.focus();
   });
 }
 
-model.addEventListener("change", () => {
+function showModel() {
   const chosen = model.selectedOptions[0];
-  if (chosen) modelHint.firstChild.textContent = `${chosen.dataset.hint} `;
-});
+  if (!chosen) return;
+  modelHint.firstChild.textContent = `${chosen.dataset.hint} `;
+  // What is held for a run with it; and, for a model, whether the Blueprint may take over.
+  cost = Number(chosen.dataset.cost || form.dataset.cost);
+  document.getElementById("cost").textContent = t("chat.credits_n", { n: cost });
+  const offline = model.value === "blueprint";
+  document.getElementById("fallback-field").hidden = offline;
+  document.getElementById("fallback-hint").hidden = offline;
+}
+model.addEventListener("change", showModel);
+showModel();
 
 function watch(runId, projectId) {
   if (stop) stop();
@@ -83,6 +101,7 @@ function retry() {
   if (current) {
     promptBox.value = current.prompt;
     nameBox.value = current.name;
+    description.update();
   }
   form.scrollIntoView({ behavior: "smooth" });
   promptBox.focus();
@@ -91,17 +110,16 @@ function retry() {
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   formAlert.hidden = true;
-  const error = document.getElementById("prompt-error");
-  const prompt = promptBox.value.trim();
-  error.hidden = Boolean(prompt);
-  promptBox.setAttribute("aria-invalid", prompt ? "false" : "true");
-  if (!prompt) {
-    error.textContent = t("chat.prompt_required");
-    promptBox.focus();
+  // What is sent is what was counted: NFC, trimmed as the server trims.
+  const { text: prompt, over } = description.update();
+  if (!prompt) description.say("empty", t("chat.prompt_required"));
+  if (!prompt || over) {
+    promptBox.focus(); // the box says why (and, when too long, by how much)
     return;
   }
   busy(true);
   const body = { prompt, name: nameBox.value.trim(), model: model.value };
+  if (model.value !== "blueprint") body.fallback = fallbackBox.checked;
   try {
     // One key per click: a double submit or a retried request never starts (or charges) twice.
     const created = await api("POST", "/api/projects", body, { "Idempotency-Key": crypto.randomUUID() });

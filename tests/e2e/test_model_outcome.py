@@ -1,0 +1,103 @@
+"""A run with a model that cannot keep the format, seen through the chat page: built offline by the
+Blueprint and said so (card, log, project badge) at the offline price; with the fallback box unticked
+the same run fails and says why, in the page's language. The model is the local OpenAI-compatible
+server, which the platform reaches through the official SDK."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from autocrea.testing import FakeModelServer, ModelScript, Reply
+from tests.e2e.conftest import Browsing, open_page
+from tests.served import Served, serve
+
+KEY = "sk-e2e-outcome-0123456789abcdef"
+GARBAGE = Reply("Sure! I would build this with Django, React and a few microservices.")
+
+
+@pytest.fixture(scope="module")
+def model_server() -> Iterator[FakeModelServer]:
+    with FakeModelServer(ModelScript(default=GARBAGE), api_key=KEY) as running_server:
+        yield running_server
+
+
+@pytest.fixture(scope="module")
+def served(
+    tmp_path_factory: pytest.TempPathFactory, runtime_root: Path, model_server: FakeModelServer
+) -> Iterator[Served]:
+    with serve(
+        tmp_path_factory.mktemp("outcome"),
+        runtime_dir=runtime_root,
+        openai_api_key=KEY,
+        openai_base_url=f"{model_server.url}/v1",
+        offline_generation_cost=20,
+    ) as running:
+        yield running
+
+
+@pytest.fixture
+def browsing(browser: Browser, served: Served) -> Iterator[Browsing]:
+    session = open_page(browser, served)
+    yield session
+    session.context.close()
+    assert not session.console.unexpected(), f"console errors: {session.console.unexpected()}"
+
+
+def start(b: Browsing, *, fallback: bool) -> None:
+    page = b.page
+    page.get_by_label("Describe what you want to build").fill("A todo app with tasks and due dates")
+    expect(page.locator("#fallback")).to_be_hidden()  # the Blueprint needs no fallback
+    expect(page.locator("#cost")).to_have_text("20 credits")
+    page.locator("#model").select_option("openai:gpt-4o-mini")
+    expect(page.locator("#cost")).to_have_text("50 credits")
+    box = page.get_by_label(re.compile("If the chosen AI fails"))
+    expect(box).to_be_checked()
+    if not fallback:
+        box.uncheck()
+    page.get_by_role("button", name="Generate application").click()
+    page.wait_for_url(re.compile(r"/chat\?run=[0-9a-f]+"))
+
+
+def test_a_model_that_cannot_keep_the_format_is_said_to_have_failed(browsing: Browsing) -> None:
+    b = browsing
+    page = b.page
+    b.sign_up()
+    page.goto(b.url("/chat?lang=en"))
+    start(b, fallback=True)
+    card = page.get_by_test_id("built-offline")
+    expect(card).to_contain_text(
+        "Built offline: openai:gpt-4o-mini failed (its answers were not in the required format)",
+        timeout=180_000,
+    )
+    expect(page.locator("#run-status")).to_have_text("App ready and verified!")
+    architect_log = page.locator('.step[data-step="architect"] .step-log')
+    expect(architect_log).to_contain_text("it is dropped for the rest of the run")
+    expect(page.get_by_test_id("balance")).to_have_text("80 credits")  # the offline price, 30 returned
+    b.shot("chat-built-offline", full_page=False)
+    page.get_by_role("link", name="Open project").click()
+    expect(page.get_by_test_id("built-offline")).to_have_text(
+        "built offline: openai:gpt-4o-mini failed (its answers were not in the required format)"
+    )
+    page.goto(page.url.split("?")[0] + "?lang=es")
+    expect(page.get_by_test_id("built-offline")).to_have_text(
+        "creada sin conexión: openai:gpt-4o-mini falló (sus respuestas no tenían el formato pedido)"
+    )
+
+
+def test_with_the_fallback_unticked_the_run_fails_and_says_why(browsing: Browsing) -> None:
+    b = browsing
+    page = b.page
+    b.sign_up()
+    page.goto(b.url("/chat?lang=en"))
+    start(b, fallback=False)
+    expect(page.locator("#run-status")).to_have_text("The generation failed.", timeout=60_000)
+    expect(page.locator("#run-result")).to_contain_text(
+        "openai:gpt-4o-mini failed (its answers were not in the required format) and this run was set "
+        "not to fall back to the Blueprint, so it stopped."
+    )
+    expect(page.get_by_test_id("balance")).to_have_text("100 credits")
