@@ -30,8 +30,10 @@ from autocrea.errors import (
     ProviderNotConfigured,
     UnsafePath,
 )
+from autocrea.pipeline.change import ChangeConflict, plan_change
 from autocrea.pipeline.context import RunContext
 from autocrea.pipeline.generation import Outcome, generate
+from autocrea.pipeline.revision import revise
 from autocrea.providers.resilience import ResilientModel
 from autocrea.providers.select import model_from_settings
 from autocrea.sandbox.choice import choose
@@ -66,6 +68,16 @@ def _parser() -> argparse.ArgumentParser:
         default="blueprint",
         help="blueprint (offline, default), joxcoder, openai:<model> or anthropic:<model>",
     )
+    gen.add_argument(
+        "--no-fallback",
+        dest="fallback",
+        action="store_false",
+        help="if the model's answers cannot be used (or come too slowly), fail instead of letting "
+        "the offline Blueprint build the app",
+    )
+    change = sub.add_parser("change", help="change a generated project: one new verified commit, or nothing")
+    change.add_argument("project", type=Path, help="the project's directory (a generated git repository)")
+    change.add_argument("request", help="what to change, e.g. 'añade un campo editorial a los libros'")
     worker = sub.add_parser("worker", help="run generations from the shared queue (PostgreSQL deployments)")
     worker.add_argument(
         "--concurrency", type=int, help="generations at once (default: AUTOCREA_WORKER_CONCURRENCY)"
@@ -87,7 +99,15 @@ def _check_out_dir(out: Path) -> None:
 
 
 async def _run(
-    prompt: str, model: str, llm: ResilientModel | None, work: Path, settings: Settings, console: Console
+    prompt: str,
+    model: str,
+    llm: ResilientModel | None,
+    repo: ProjectRepo,
+    settings: Settings,
+    console: Console,
+    *,
+    fallback: bool = True,
+    change: bool = False,
 ) -> Outcome:
     sandbox = choose(
         settings.sandbox,
@@ -96,7 +116,6 @@ async def _run(
         cgroup_dir=settings.sandbox_cgroup,
     ).sandbox
     runtimes = RuntimeCache(root=settings.runtimes_path.resolve(), python=settings.sandbox_python)
-    repo = ProjectRepo.init(work)
     with ProgressView(console) as view:
         ctx = RunContext(
             run_id=uuid.uuid4().hex,
@@ -107,9 +126,11 @@ async def _run(
             sandbox=sandbox,
             runtimes=runtimes,
             llm=llm,
+            answer_seconds=settings.model_answer_seconds,
+            fallback=fallback,
         )
         try:
-            return await generate(ctx)
+            return await (revise(ctx) if change else generate(ctx))
         finally:
             if llm is not None:
                 await llm.aclose()
@@ -121,6 +142,7 @@ def _print_summary(console: Console, outcome: Outcome, out: Path) -> None:
     table = Table(title="Summary", show_header=False)
     rows = [
         ("project", str(out)),
+        ("built by", str(outcome.model.get("label", "blueprint"))),
         ("files", f"{ev.files} ({ev.lines} lines)"),
         ("tests", f"{ev.tests_passed} passed, {ev.tests_failed} failed"),
         ("pages probed", f"{ev.pages_ok}/{len(ev.pages)} answered 200"),
@@ -149,7 +171,8 @@ def cmd_generate(args: argparse.Namespace, settings: Settings, console: Console)
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     try:
-        outcome = asyncio.run(_run(prompt, args.model, llm, work, settings, console))
+        repo = ProjectRepo.init(work)
+        outcome = asyncio.run(_run(prompt, args.model, llm, repo, settings, console, fallback=args.fallback))
         _check_out_dir(out)  # someone may have created it meanwhile
         if out.exists():
             out.rmdir()
@@ -158,6 +181,24 @@ def cmd_generate(args: argparse.Namespace, settings: Settings, console: Console)
         shutil.rmtree(work, ignore_errors=True)
         raise
     _print_summary(console, outcome, out)
+    return EXIT_OK if outcome.ok else EXIT_FAILED
+
+
+def cmd_change(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    """Plan first (a request it cannot map, or one that clashes with hand edits, changes nothing),
+    then verify the change in the sandbox and keep it as one commit, or leave the project as it was."""
+    request = clean_prompt(os.fsencode(args.request))
+    repo = ProjectRepo.open(args.project)
+    plan = plan_change(repo, request)
+    for line in plan.described:
+        console.print(f"  • {line}", highlight=False)
+    outcome = asyncio.run(_run(request, "blueprint", None, repo, settings, console, change=True))
+    _print_summary(console, outcome, Path(args.project))
+    if outcome.ok:
+        for delta in plan.deltas:
+            console.print(
+                f"  {delta.status:<9} {delta.path} +{delta.added} -{delta.removed}", highlight=False
+            )
     return EXIT_OK if outcome.ok else EXIT_FAILED
 
 
@@ -230,6 +271,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         if args.command == "generate":
             return cmd_generate(args, settings, console)
+        if args.command == "change":
+            return cmd_change(args, settings, console)
         if args.command == "worker":
             return cmd_worker(args, settings, err)
         if args.command == "schema":
@@ -242,7 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         err.print(f"[red]error:[/red] {exc.message}", highlight=False, soft_wrap=True)
         return (
             EXIT_BAD_INPUT
-            if isinstance(exc, InvalidInput | GitError | UnsafePath | ProviderNotConfigured)
+            if isinstance(exc, InvalidInput | GitError | UnsafePath | ProviderNotConfigured | ChangeConflict)
             else EXIT_FAILED
         )
     except KeyboardInterrupt:

@@ -387,6 +387,8 @@ class _Reader:
             rest = [t for t in range(at + 1, len(tokens)) if not owner.start <= t < owner.end]
             words, norms = _phrase(text, tokens, rest[0], rest[-1] + 1) if rest else ("", ())
             return self._fields(owner.entity, words, norms)
+        if any(t.norm in _FIELD_WORDS for t in tokens):  # a field for something the app does not have
+            raise ChangeNotUnderstood(self._say("not_found"), details={"reason": "not_found"})
         return self._entities(text)
 
     def _fields(self, entity: str, words: str, norms: tuple[str, ...]) -> list[Amendment]:

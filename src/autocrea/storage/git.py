@@ -222,6 +222,54 @@ class ProjectRepo:
             index.write()
             return self._commit(target.tree.id, parent, f"Restore {str(target.id)[:7]}\n", author)
 
+    def squash(self, base: str, *, message: str, author: Author, expected_head: str) -> str:
+        """Replace the commits after `base` (up to `expected_head`) with one commit of HEAD's tree.
+
+        A change run commits as it goes (its change, then its security review) and ends as one
+        commit; when HEAD is not `expected_head` any more, Conflict and nothing changes.
+        """
+        message = _check_message(message)
+        with self._lock, self._process_lock():
+            head = self._head_commit()
+            if head is None or str(head.id) != expected_head:
+                raise Conflict(
+                    "The project changed during the run.", details={"head": str(head.id) if head else None}
+                )
+            parent = self._commit_at(base)
+            sig = pygit2.Signature(author.name, author.email, self._now(), 0)
+            sha = self._repo.create_commit(None, sig, sig, message, head.tree.id, [parent.id])
+            self._move_head(sha)
+            return str(sha)
+
+    def reset(self, base: str, *, expected_head: str) -> None:
+        """Move HEAD back to `base`, worktree included, dropping the commits after it (a change run
+        that was not verified leaves nothing behind). Conflict when HEAD is not `expected_head`."""
+        with self._lock, self._process_lock():
+            head = self._head_commit()
+            if head is None or str(head.id) != expected_head:
+                raise Conflict(
+                    "The project changed during the run.", details={"head": str(head.id) if head else None}
+                )
+            target = self._commit_at(base)
+            wanted = self._regular_files(target.tree)
+            stale = sorted(rel for rel in _entries(head.tree).keys() - wanted.keys() if is_safe(rel))
+            _precheck_worktree(self.root, [*stale, *wanted])
+            for rel in stale:
+                _remove(self.root, rel)
+            for rel, data in wanted.items():
+                write_file(self.root, rel, data)
+            index = self._repo.index
+            index.read_tree(target.tree)
+            index.write()
+            self._move_head(target.id)
+
+    def _move_head(self, sha: pygit2.Oid) -> None:
+        ref = self._repo.head if not self._repo.head_is_detached else None
+        if ref is None:
+            self._repo.set_head(sha)
+        else:
+            ref.set_target(sha)
+
     def _commit(self, tree: pygit2.Oid, parent: pygit2.Commit | None, message: str, author: Author) -> str:
         sig = pygit2.Signature(author.name, author.email, self._now(), 0)
         parents = [parent.id] if parent is not None else []

@@ -103,7 +103,8 @@ class Security:
             tree = ctx.repo.tree("HEAD")
             scratch.mkdir()
             for path, data in tree.items():
-                write_file(scratch, path, data)
+                if path not in self.owns:  # its own earlier report (a change run) is not the app's code
+                    write_file(scratch, path, data)
             # The scanner runs in the sandbox too, from a copy: the server's own tools may live where
             # the sandbox user cannot reach them.
             ruff = work / "ruff"
