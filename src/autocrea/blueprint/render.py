@@ -118,6 +118,11 @@ def render_devops(spec: AppSpec) -> dict[str, str]:
     return _sorted({path: _code(template, values) for path, template in names.items()})
 
 
+def _first(spec: AppSpec) -> dict[str, str]:
+    entity = spec.entities[0]
+    return {"name": entity.name, "table": entity.table, "field": entity.fields[0].name}
+
+
 def render_tests(spec: AppSpec) -> dict[str, str]:
     """The generated project's pytest suite: factories, one module per entity, pages, stats."""
     ctx = build_context(spec)
@@ -127,6 +132,10 @@ def render_tests(spec: AppSpec) -> dict[str, str]:
         "tests/conftest.py": _code("tests/conftest.py.j2", values),
         "tests/factories.py": _code("tests/factories.py.j2", values),
         "tests/test_pages.py": _code("tests/test_pages.py.j2", values),
+        "tests/test_database.py": _code(
+            "tests/test_database.py.j2",
+            {**values, "first": _first(spec)},
+        ),
     }
     if ctx.charts:
         files["tests/test_stats.py"] = _code("tests/test_stats.py.j2", values)
