@@ -29,6 +29,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/generation.py
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/isolation.py
+	$(BIN)/python bench/architect_eval.py --half all
+	$(BIN)/python bench/change.py
 	$(BIN)/python -m bench.api
 
 clean:
