@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,20 @@ def _pid_of(database_url: str, project_id: str) -> int:
     return asyncio.run(read())
 
 
+def _wait_dead(pid: int, timeout: float = 10.0) -> None:
+    """SIGKILL is delivered asynchronously: wait until the process is gone or a zombie (a crash done)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return
+        if state in {"Z", "X"}:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"process {pid} still alive {timeout} s after SIGKILL")
+
+
 def test_a_preview_started_by_one_process_is_shown_served_and_stopped_by_another(
     pair: tuple[Process, Process],
 ) -> None:
@@ -127,7 +142,9 @@ def test_a_preview_whose_app_died_is_reported_stopped_and_can_start_again(
 ) -> None:
     a, b = pair
     preview = a.call("POST").json()
-    os.killpg(_pid_of(a.platform.settings.database_url, a.project_id), signal.SIGKILL)  # as if it crashed
+    pid = _pid_of(a.platform.settings.database_url, a.project_id)
+    os.killpg(pid, signal.SIGKILL)  # as if it crashed
+    _wait_dead(pid)
     for process in (b, a):
         assert process.call("GET").status_code == 404
         assert process.visit(preview).status_code == 404
