@@ -211,6 +211,14 @@ def test_the_architect_card_lists_only_built_features_and_says_what_is_not_built
     # The project's Evidence tab words the architect's step the same way.
     page.get_by_role("link", name="Abrir proyecto").click()
     page.get_by_role("tab", name="Evidencias").click()
+    # The run's evidence is stored when its last event is: on a loaded machine the tab may be opened
+    # a moment before that, so open it again until the steps are there.
+    for _ in range(30):
+        if page.locator(".ev-step").count():
+            break
+        page.wait_for_timeout(1000)
+        page.reload()
+        page.get_by_role("tab", name="Evidencias").click()
     step = page.locator(".ev-step").first
     said = re.compile(r"\d+ páginas, funciones: [a-zá-ú ,]+ · Sin construir aún: cuentas")
     expect(step).to_contain_text(said)
