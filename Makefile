@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/isolation.py
 	$(BIN)/python bench/architect_eval.py --half all
 	$(BIN)/python bench/change.py
+	$(BIN)/python bench/retrieval.py
 	$(BIN)/python -m bench.api
 
 clean:
