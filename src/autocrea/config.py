@@ -148,6 +148,13 @@ class Settings(BaseSettings):
         description="credits a generation built offline by the Blueprint costs (chosen, or because "
         "the chosen model failed); default: the same as generation_cost",
     )
+    change_cost: int = Field(
+        default=10,
+        ge=1,
+        le=100_000,
+        description="credits one change of a project from its chat costs (held at start, spent only "
+        "when the new version is verified)",
+    )
     pricing_plans: str = Field(
         default="Pro:1000:19,Team:5000:79",
         description="monthly plans on /pricing as name:credits:price, comma-separated",

@@ -169,6 +169,15 @@ async def place_hold(
         return hold.id
 
 
+async def hold_for_key(sessions: Sessions, *, user_id: str, idempotency_key: str) -> str | None:
+    """The hold an earlier `place_hold` with this key placed for this user, if any (a replayed
+    request finds its run before checking anything else)."""
+    key = _key(EntryKind.HOLD, idempotency_key)
+    async with sessions() as session:
+        entry = await _entry(session, user_id, key)
+    return entry.hold_id if entry is not None else None
+
+
 async def hold_amount(sessions: Sessions, *, hold_id: str) -> int:
     async with sessions() as session:
         amount = await session.scalar(select(CreditHold.amount).where(CreditHold.id == hold_id))

@@ -1,8 +1,11 @@
-"""Run one leased generation: the pipeline, a heartbeat that renews the lease, credits at the end.
+"""Run one leased run: the pipeline, a heartbeat that renews the lease, credits at the end.
 
-Success settles the run's credit hold (at the offline price, the rest returned, when the chosen
-model failed and the Blueprint built the app); failure, a cancel or a stop releases it. Whatever
-happens, the run ends with a terminal event and a terminal status, so no stream waits forever.
+A generation runs the whole pipeline; a change run (kind "change") runs `revise`: one new verified
+version of the project, or the project exactly as it was. Success settles the run's credit hold (at
+the offline price, the rest returned, when the chosen model failed and the Blueprint built the app);
+failure, a cancel or a stop releases it. Whatever happens, the run ends with a terminal event and a
+terminal status, so no stream waits forever. After a verified change, `after_change` runs (the
+server restarts the project's preview there, if one is running).
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from autocrea.errors import AutocreaError, NotFound
 from autocrea.jobs.bus import EventBus
 from autocrea.jobs.sink import EventSink
 from autocrea.pipeline.context import RunContext
-from autocrea.pipeline.generation import generate
+from autocrea.pipeline.generation import Outcome, generate
+from autocrea.pipeline.revision import revise
 from autocrea.pipeline.run_model import DEFAULT_ANSWER_SECONDS
 from autocrea.providers.resilience import ResilientModel
 from autocrea.sandbox.protocol import Sandbox
@@ -34,6 +38,8 @@ from autocrea.storage.tables import Run
 
 log = logging.getLogger("autocrea.jobs")
 ModelFactory = Callable[[Run], Awaitable[ResilientModel | None]]
+AfterChange = Callable[[Run], Awaitable[None]]
+CHANGE = "change"
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,7 @@ class WorkerEnv:
     # What a run the Blueprint built costs when its hold was placed for a model (None: the same).
     offline_cost: int | None = None
     answer_seconds: float = DEFAULT_ANSWER_SECONDS  # a role's wait for a usable model answer
+    after_change: AfterChange | None = None  # after a verified change run is closed
 
 
 class Stop(Exception):
@@ -76,6 +83,32 @@ async def _charge(env: WorkerEnv, run: Run, *, ok: bool, offline: bool) -> dict[
     return {"held": held, "charged": charged, "returned": held - charged}
 
 
+def _change_facts(repo: ProjectRepo, run: Run, outcome: Outcome) -> dict[str, Any]:
+    """What a change run shows in the project's conversation: the changes (as planned when it was
+    asked for), and, once verified, its commit and the files that commit changed."""
+    facts: dict[str, Any] = {
+        "changes": list((run.summary or {}).get("changes") or []),
+        "files": list((run.summary or {}).get("files") or []),
+    }
+    if outcome.ok and outcome.evidence.commits:
+        commit = outcome.evidence.commits[-1]
+        diff = repo.diff(repo.resolve(f"{commit}~1"), commit)
+        facts["commit"] = commit
+        facts["files"] = [
+            {"path": f.path, "status": f.status, "added": f.additions, "removed": f.deletions}
+            for f in diff.files
+        ]
+    return facts
+
+
+def _leave_as_it_was(repo: ProjectRepo, base: str) -> None:
+    """A change run that did not end verified leaves no commit behind (revise rolls back a failed
+    run itself; a cancelled or stopped one is rolled back here)."""
+    head = repo.head()
+    if head is not None and head != base:
+        repo.reset(base, expected_head=head)
+
+
 async def _close_hold(env: WorkerEnv, run: Run, ok: bool, *, charged: int | None, note: str) -> None:
     if run.hold_id is None:
         return
@@ -94,11 +127,16 @@ async def execute(run: Run, env: WorkerEnv, *, stopping: asyncio.Event) -> RunSt
     stream = EventStream(run_id=run.id, emit=sink)
     reason: dict[str, str] = {}
     llm: ResilientModel | None = None
+    change = run.kind == CHANGE
+    repo: ProjectRepo | None = None
+    base: str | None = None  # a change run's starting HEAD
 
     async def pipeline() -> tuple[bool, str | None, dict[str, Any]]:
-        nonlocal llm
+        nonlocal llm, repo, base
         llm = await env.model_for(run)
         repo = await asyncio.to_thread(project_repo, env.projects_root, run.project_id)
+        if change:
+            base = await asyncio.to_thread(repo.head)
         ctx = RunContext(
             run_id=run.id,
             prompt=run.prompt,
@@ -111,12 +149,14 @@ async def execute(run: Run, env: WorkerEnv, *, stopping: asyncio.Event) -> RunSt
             answer_seconds=env.answer_seconds,
             fallback=run.fallback,
         )
-        outcome = await generate(ctx)
+        outcome = await (revise(ctx) if change else generate(ctx))
         summary: dict[str, Any] = {
             **outcome.evidence.summary(),
             "seconds": round(outcome.seconds, 3),
             "model": outcome.model,
         }
+        if change:
+            summary.update(await asyncio.to_thread(_change_facts, repo, run, outcome))
         if outcome.spec is not None:
             summary["entities"] = [e.name for e in outcome.spec.entities]
             summary["title"] = outcome.spec.name
@@ -196,6 +236,14 @@ async def execute(run: Run, env: WorkerEnv, *, stopping: asyncio.Event) -> RunSt
     if "lost" in reason:
         return RunStatus.FAILED  # the reaper closed it and released the hold
     ok = status is RunStatus.SUCCEEDED
+    if change and not ok and repo is not None and base is not None:
+        try:
+            await asyncio.to_thread(_leave_as_it_was, repo, base)
+        except AutocreaError:
+            log.exception("could not move the project of change run %s back to %s", run.id, base[:7])
+    if change and not summary.get("changes"):  # a run that stopped early still says what it was for
+        planned = run.summary or {}
+        summary = {**summary, "changes": planned.get("changes", []), "files": planned.get("files", [])}
     model = summary.get("model") or {}
     offline = bool(model.get("fell_back"))
     bill = await _charge(env, run, ok=ok, offline=offline)
@@ -207,8 +255,10 @@ async def execute(run: Run, env: WorkerEnv, *, stopping: asyncio.Event) -> RunSt
         status=status,
         error=error or None,
         summary=summary,
-        # Only a verified app has a builder to name; a failed run keeps the model it asked for.
-        built_by=str(model["label"]) if ok and model.get("label") else None,
+        # Only a verified app has a builder to name; a failed run keeps the model it asked for. A
+        # change keeps the project's builder: it names the version it made instead.
+        built_by=str(model["label"]) if ok and model.get("label") and not change else None,
+        commit=str(summary["commit"]) if ok and change and summary.get("commit") else None,
     )
     if closed:
         note = str(model.get("label", "")) if ok and offline else ""
@@ -218,4 +268,9 @@ async def execute(run: Run, env: WorkerEnv, *, stopping: asyncio.Event) -> RunSt
                 await sink.finish(terminal)
             except Exception:  # streams end anyway: they see the final status at their next heartbeat
                 log.exception("could not store the terminal event of run %s", run.id)
+        if ok and change and env.after_change is not None:
+            try:
+                await env.after_change(run)
+            except Exception:  # the version is made and paid; a preview that did not restart is not a failure
+                log.exception("after change run %s", run.id)
     return status

@@ -159,9 +159,22 @@ class Previews:
         Booting an app takes seconds (up to BOOT_TIMEOUT): only starts of the same project wait for
         each other; the shared bookkeeping is locked just long enough to stop, evict and count.
         """
+        started = await self._start(project_id=project_id, user_id=user_id, ref=ref, overlap=False)
+        assert started is not None  # only a refresh finds nothing to do
+        return started
+
+    async def refresh(self, *, project_id: str, user_id: str) -> Preview | None:
+        """Restart the project's running preview at HEAD (a change made a new version); None when
+        none runs. The old app answers until the new one does, so the preview never goes away in
+        between; if the new version does not boot, the old one keeps running."""
+        return await self._start(project_id=project_id, user_id=user_id, ref="HEAD", overlap=True)
+
+    async def _start(self, *, project_id: str, user_id: str, ref: str, overlap: bool) -> Preview | None:
         async with self._project_locks.setdefault(project_id, asyncio.Lock()):
             current = await self.get(project_id)
-            if current is not None:
+            if overlap and current is None:
+                return None
+            if current is not None and not overlap:
                 await self._end(current)
             async with self._lock:
                 await self._sweep()
@@ -181,8 +194,13 @@ class Previews:
                 await _discard(local)
                 raise
             async with self._lock:
+                old = self._local.get(project_id)
                 self._local[project_id] = local
-            if replaced is not None:  # another process started one meanwhile: the newest wins
+            if old is not None:  # a refresh: this process's app of the version before
+                self._drop_client(old.preview.socket)
+                await _discard(old)
+            if replaced is not None and (old is None or replaced.id != old.preview.id):
+                # Another process's app (a refresh, or a start there meanwhile): the newest wins.
                 await self._end(Preview.of(replaced), forget=False)
             return local.preview
 

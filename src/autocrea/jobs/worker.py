@@ -17,8 +17,9 @@ from autocrea.billing import credits
 from autocrea.domain.events import Event, EventType
 from autocrea.domain.run import RunStatus
 from autocrea.errors import AutocreaError
-from autocrea.jobs.executor import WorkerEnv, execute
+from autocrea.jobs.executor import CHANGE, WorkerEnv, execute
 from autocrea.jobs.sink import payload
+from autocrea.storage.git import ProjectRepo
 from autocrea.storage.runs import (
     append_events,
     cancelled_queued_runs,
@@ -51,6 +52,13 @@ async def close_abandoned(
     )
     if not closed:
         return False
+    if run.kind == CHANGE and run.base_commit and was is RunStatus.RUNNING:
+        # Its worker died midway: the project goes back to where the change started (no other run
+        # of the project can have begun, one at a time; edits wait for the run to end).
+        try:
+            await asyncio.to_thread(_back_to, env, run.project_id, run.base_commit)
+        except AutocreaError:
+            log.exception("could not move the project of change run %s back", run.id)
     seq = await last_seq(env.sessions, run_id=run.id) + 1
     kind: EventType = "run.cancelled" if status is RunStatus.CANCELLED else "run.failed"
     data = {"error": error} if status is RunStatus.CANCELLED else {"error": error, "unmet": [], "summary": {}}
@@ -65,6 +73,16 @@ async def close_abandoned(
         with contextlib.suppress(AutocreaError):
             await credits.release(env.sessions, hold_id=run.hold_id)
     return True
+
+
+def _back_to(env: WorkerEnv, project_id: str, base: str) -> None:
+    path = env.projects_root / project_id
+    if not (path / ".git").exists():
+        return
+    repo = ProjectRepo.open(path)
+    head = repo.head()
+    if head is not None and head != base:
+        repo.reset(base, expected_head=head)
 
 
 class Worker:

@@ -204,8 +204,10 @@ class ProjectRepo:
             index.write()
             return self._commit(tree, parent, message, author)
 
-    def restore(self, ref: str, *, author: Author) -> str:
-        """A new commit on HEAD whose tree equals ref's; tracked files not in ref leave the worktree."""
+    def restore(self, ref: str, *, author: Author, message: str | None = None) -> str:
+        """A new commit on HEAD whose tree equals ref's; tracked files not in ref leave the worktree.
+        `message` by default: "Restore <sha>"."""
+        text = _check_message(message) if message is not None else None
         with self._lock, self._process_lock():
             target = self._commit_at(ref)
             parent = self._head_commit()
@@ -220,7 +222,8 @@ class ProjectRepo:
             index = self._repo.index
             index.read_tree(target.tree)
             index.write()
-            return self._commit(target.tree.id, parent, f"Restore {str(target.id)[:7]}\n", author)
+            text = text or f"Restore {str(target.id)[:7]}\n"
+            return self._commit(target.tree.id, parent, text, author)
 
     def squash(self, base: str, *, message: str, author: Author, expected_head: str) -> str:
         """Replace the commits after `base` (up to `expected_head`) with one commit of HEAD's tree.

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from autocrea.domain.run import ACTIVE, RunStatus
 from autocrea.errors import NotFound
-from autocrea.storage.tables import Project, Run, RunEvent, new_id, utcnow
+from autocrea.storage.tables import Project, Run, RunEvent, Undo, new_id, utcnow
 
 Sessions = async_sessionmaker[AsyncSession]
 _ACTIVE = [s.value for s in ACTIVE]
@@ -129,6 +129,7 @@ async def delete_project(sessions: Sessions, *, user_id: str, project_id: str) -
         # Events and runs first: SQLite enforces ON DELETE CASCADE only with foreign keys on, and
         # the ledger keeps its holds (runs refer to holds, never the other way round).
         run_ids = select(Run.id).where(Run.project_id == project_id, Run.user_id == user_id)
+        await session.execute(delete(Undo).where(Undo.project_id == project_id, Undo.user_id == user_id))
         await session.execute(delete(RunEvent).where(RunEvent.run_id.in_(run_ids)))
         await session.execute(delete(Run).where(Run.project_id == project_id, Run.user_id == user_id))
         done = await session.execute(
@@ -235,14 +236,17 @@ async def finish_run(
     only_from: Sequence[RunStatus] = (RunStatus.QUEUED, RunStatus.RUNNING),
     lease_expired_by: datetime | None = None,
     built_by: str | None = None,
+    commit: str | None = None,
 ) -> bool:
     """Close a run unless it is already closed (or, with `lease_expired_by`, its lease was renewed
     since); True if this call closed it. `built_by` relabels the run and its project with what
-    really built the app: the model, or "built offline: <model> failed (<reason>)"."""
+    really built the app: the model, or "built offline: <model> failed (<reason>)". `commit`: the
+    version a change run ended as."""
     condition = [Run.id == run_id, Run.status.in_([s.value for s in only_from])]
     if lease_expired_by is not None:
         condition.append(Run.lease_expires_at < lease_expired_by)
     label = {"model": built_by[:200]} if built_by else {}
+    ended = {"commit": commit} if commit else {}
     async with sessions() as session, session.begin():
         done = await session.execute(
             update(Run)
@@ -254,6 +258,7 @@ async def finish_run(
                 finished_at=utcnow(),
                 lease_expires_at=None,
                 **label,
+                **ended,
             )
         )
         closed: bool = done.rowcount == 1  # type: ignore[attr-defined]

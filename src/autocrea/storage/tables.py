@@ -3,7 +3,8 @@
 users, sessions, api_tokens, provider_keys   accounts and their secrets (hashes or ciphertext only)
 credit_accounts                              one row per user: the lock that serializes credit changes
 credit_holds, credit_entries                 holds and the append-only ledger (see domain/credits.py)
-projects, runs, run_events                   generations and their event log
+projects, runs, run_events                   generations and changes (runs.kind) and their event log
+undos                                        changes undone from a project's chat (a restore each)
 previews                                     running previews, so every server process can find them
 
 Timestamps are stored and returned as timezone-aware UTC. Constraint names follow `NAMING`, so
@@ -215,11 +216,25 @@ class Project(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+RUN_KINDS = ("generation", "change")
+_ACTIVE_RUN = "status IN ('queued', 'running')"
+
+
 class Run(Base):
     __tablename__ = "runs"
     __table_args__ = (
         Index("ix_runs_project_id_created_at", "project_id", "created_at"),
         Index("ix_runs_status_created_at", "status", "created_at"),
+        CheckConstraint(_in("kind", RUN_KINDS), name="kind_known"),
+        # One run at a time per project (a generation or a change): two requests racing past the
+        # check in the API cannot both queue one.
+        Index(
+            "uq_runs_project_id_active",
+            "project_id",
+            unique=True,
+            sqlite_where=text(_ACTIVE_RUN),
+            postgresql_where=text(_ACTIVE_RUN),
+        ),
     )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
@@ -240,6 +255,27 @@ class Run(Base):
     worker_id: Mapped[str | None] = mapped_column(String(64))
     lease_expires_at: Mapped[datetime | None]
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A generation builds the project; a change (its `prompt` is the request) makes one new version
+    # of it from `base_commit`, the HEAD it was planned on, and ends as `commit` when verified.
+    kind: Mapped[str] = mapped_column(String(16), default="generation", server_default="generation")
+    base_commit: Mapped[str | None] = mapped_column(String(40))
+    commit: Mapped[str | None] = mapped_column(String(40))
+
+
+class Undo(Base):
+    """A change undone from the project's chat: `commit` restored the tree of `restored` (the
+    version before the change run `run_id`), or reverted the change on top of later edits."""
+
+    __tablename__ = "undos"
+    __table_args__ = (Index("ix_undos_project_id_created_at", "project_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), unique=True)
+    commit: Mapped[str] = mapped_column(String(40))
+    restored: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class RunEvent(Base):

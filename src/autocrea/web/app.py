@@ -16,7 +16,7 @@ from autocrea.web.auth import gate_unparsed_body
 from autocrea.web.observe import Metrics, RequestPlumbing, configure_logging
 from autocrea.web.preview_pass import PreviewPasses, cookie_attributes
 from autocrea.web.proxy import PreviewProxy, host_pattern
-from autocrea.web.routes import accounts, events, files, ops, preview, projects
+from autocrea.web.routes import accounts, changes, events, files, ops, preview, projects
 from autocrea.web.services import Services, build_services
 from autocrea.web.ui import install as install_ui
 
@@ -53,8 +53,9 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     app.state.settings = settings
     app.state.metrics = Metrics()
     errors.install(app, gate=gate_unparsed_body)
-    for router in (ops.router, accounts.router, projects.router, events.router, files.router, preview.router):
-        app.include_router(router, responses=errors.RESPONSES)
+    routers = (ops, accounts, projects, changes, events, files, preview)
+    for module in routers:
+        app.include_router(module.router, responses=errors.RESPONSES)
     install_ui(app)
 
     def previews() -> Previews:

@@ -27,6 +27,7 @@ from autocrea.sandbox.choice import Chosen, choose
 from autocrea.sandbox.runtime import RuntimeCache
 from autocrea.storage.db import create_engine, session_factory
 from autocrea.storage.runs import Sessions
+from autocrea.storage.tables import Run
 from autocrea.web.preview_pass import PreviewPasses
 from autocrea.web.principals import Principal, RecentPrincipals
 from autocrea.web.probe import RunProbe
@@ -136,6 +137,11 @@ async def build_services(settings: Settings, *, run_worker: bool) -> Services:
     sandbox = chosen.sandbox
     runtimes = RuntimeCache(root=settings.runtimes_path.resolve(), python=settings.sandbox_python)
     projects_root: Path = settings.projects_path.resolve()
+    previews = Previews(sessions=sessions, projects_root=projects_root, sandbox=sandbox, runtimes=runtimes)
+
+    async def after_change(run: Run) -> None:
+        await previews.refresh(project_id=run.project_id, user_id=run.user_id)
+
     env = WorkerEnv(
         sessions=sessions,
         bus=bus,
@@ -147,6 +153,7 @@ async def build_services(settings: Settings, *, run_worker: bool) -> Services:
         lease=lease_for(settings.run_lease_seconds),
         offline_cost=settings.offline_cost,
         answer_seconds=settings.model_answer_seconds,
+        after_change=after_change,
     )
     # Load the offline architect's lexicon now (~1.5 s), not in the first user's request.
     warm = asyncio.create_task(asyncio.to_thread(design, "a todo app"))
@@ -163,7 +170,7 @@ async def build_services(settings: Settings, *, run_worker: bool) -> Services:
         fernet=fernet,
         models=setup,
         jobs=env,
-        previews=Previews(sessions=sessions, projects_root=projects_root, sandbox=sandbox, runtimes=runtimes),
+        previews=previews,
         worker=worker,
         clerk=clerk_from(settings),
         warmup=warm,

@@ -216,3 +216,55 @@ def test_a_cancel_racing_a_lease_leaves_the_run_to_its_worker(tmp_path: Path) ->
             platform, lease_next, sessions=platform.services.sessions, worker_id="w-2", lease=timedelta(60)
         )
         assert again is None
+
+
+def test_a_change_run_whose_worker_died_leaves_the_project_where_it_started(tmp_path: Path) -> None:
+    from autocrea.billing import credits
+    from autocrea.storage.changes import create_change_run
+    from autocrea.storage.git import ProjectRepo, role_author
+
+    with running(settings_for(tmp_path / "data"), run_worker=False) as platform:
+        ana = platform.register()
+        project = platform.generate(ana)["project"]["id"]
+        generation = platform.request("GET", f"/api/projects/{project}/runs", ana).json()[0]["id"]
+        platform.request("POST", f"/api/runs/{generation}/cancel", ana)  # the project holds no run now
+        repo = ProjectRepo.init(platform.services.jobs.projects_root / project)
+        author = role_author("architect")
+        base = repo.commit_files({"a.txt": "before\n"}, message="base", author=author)
+        hold = call(
+            platform,
+            credits.place_hold,
+            sessions=platform.services.sessions,
+            user_id=ana.user_id,
+            amount=10,
+            idempotency_key="change-1",
+        )
+        change = call(
+            platform,
+            create_change_run,
+            sessions=platform.services.sessions,
+            user_id=ana.user_id,
+            project_id=project,
+            request="añade un campo",
+            hold_id=hold,
+            run_id="c" * 32,
+            base_commit=base,
+            planned={"changes": ["añadir un campo"], "files": []},
+        )
+        leased = call(
+            platform,
+            lease_next,
+            sessions=platform.services.sessions,
+            worker_id="w-dead",
+            lease=timedelta(seconds=1),
+        )
+        assert leased is not None and leased.id == change.id
+        # The dead worker had committed the change before it died; nothing verified it.
+        repo.commit_files({"a.txt": "after\n"}, message="Change: unverified", author=role_author("change"))
+        time.sleep(1.1)
+        reaper = Worker(dataclasses.replace(platform.services.jobs, worker_id="w-reaper"), concurrency=1)
+        assert call(platform, reaper.reap) == 1
+        assert repo.head() == base and (repo.root / "a.txt").read_text() == "before\n"
+        run = platform.request("GET", f"/api/runs/{change.id}", ana).json()
+        assert run["status"] == "failed" and run["kind"] == "change" and run["commit"] is None
+        assert platform.credits(ana)["held"] == 0

@@ -30,6 +30,7 @@ TABLES = {
     "runs",
     "run_events",
     "previews",
+    "undos",
 }
 
 

@@ -135,6 +135,16 @@ ROUTES: tuple[Route, ...] = (
         200,
     ),
     Route("GET", "/api/projects/{project_id}/zip", "owned", _project("/zip"), 200),
+    Route("GET", "/api/projects/{project_id}/changes", "owned", _project("/changes"), 200),
+    # A request the offline engine cannot map: refused before any hold, so the walk goes on.
+    Route(
+        "POST",
+        "/api/projects/{project_id}/changes",
+        "owned",
+        _project("/changes", {"request": "make it prettier"}),
+        400,
+    ),
+    Route("POST", "/api/projects/{project_id}/undo", "owned", _project("/undo"), 409),  # no change yet
     Route("POST", "/api/projects/{project_id}/preview", "owned", _project("/preview", {}), 201),
     Route("GET", "/api/projects/{project_id}/preview", "owned", _project("/preview"), 200),
     Route("DELETE", "/api/projects/{project_id}/preview", "owned", _project("/preview"), 204),

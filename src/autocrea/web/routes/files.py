@@ -125,7 +125,7 @@ async def _git(call: Callable[[], T]) -> T:
         raise not_found from exc
 
 
-def _author(user: User) -> Author:
+def user_author(user: User) -> Author:
     try:
         return Author(name=user.display_name or user.email, email=user.email)
     except GitError:  # a display name with characters git signatures cannot hold
@@ -162,7 +162,7 @@ async def save_file(project_id: Id, path: str, body: EditIn, principal: Auth, sv
     message = body.message.strip().splitlines()[0][:200] if body.message.strip() else f"Edit {rel}"
     sha: str = await _git(
         lambda: repo.commit_files(
-            {rel: body.content}, message=message, author=_author(principal.user), expected_head=body.base
+            {rel: body.content}, message=message, author=user_author(principal.user), expected_head=body.base
         )
     )
     return SavedOut(commit=sha)
@@ -234,7 +234,7 @@ async def diff(
 @router.post("/restore", response_model=SavedOut)
 async def restore(project_id: Id, body: RestoreIn, principal: Auth, svc: Svc) -> SavedOut:
     repo = await _idle_repo(svc, principal.user.id, project_id, doing="restore")
-    sha: str = await _git(lambda: repo.restore(body.commit, author=_author(principal.user)))
+    sha: str = await _git(lambda: repo.restore(body.commit, author=user_author(principal.user)))
     return SavedOut(commit=sha)
 
 

@@ -42,6 +42,7 @@ class ProjectIn(BaseModel):
 class RunOut(BaseModel):
     id: str
     project_id: str
+    kind: str = Field(description="generation (built the project) or change (a request from its chat)")
     status: str
     model: str  # asked for; once verified, what built it ("built offline: <model> failed (<reason>)")
     fallback: bool
@@ -51,6 +52,8 @@ class RunOut(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    base_commit: str | None = Field(description="a change: the version it started from")
+    commit: str | None = Field(description="a change: the verified version it ended as")
     events_url: str
 
 
@@ -81,6 +84,7 @@ def run_out(run: Run) -> RunOut:
     return RunOut(
         id=run.id,
         project_id=run.project_id,
+        kind=run.kind,
         status=run.status,
         model=run.model,
         fallback=run.fallback,
@@ -90,6 +94,8 @@ def run_out(run: Run) -> RunOut:
         created_at=run.created_at,
         started_at=run.started_at,
         finished_at=run.finished_at,
+        base_commit=run.base_commit,
+        commit=run.commit,
         events_url=f"/api/runs/{run.id}/events",
     )
 

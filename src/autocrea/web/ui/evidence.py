@@ -127,6 +127,8 @@ def step_words(step: StepRow, t: Callable[..., str]) -> StepWords:
     facts = dict(step.facts)
     stubs = names(facts.get("stubs"))
     stubs_line = t("js.run.summary.stubs", features=stubs) if stubs else ""
+    if step.name == "version" and isinstance(facts.get("commit"), str):  # a change run's new version
+        return StepWords(t("js.run.summary.version", sha=facts["commit"][:7]), stubs_line)
     if step.name not in _ROLES or "n" not in facts:
         return StepWords(step.summary, stubs_line)
     key = "builder" if step.name in ("backend", "frontend", "devops") else step.name

@@ -74,7 +74,9 @@ async def project_page(project_id: Id, request: Request) -> Response:
     svc = services(request)
     project = await store.get_project(svc.sessions, user_id=viewer.user.id, project_id=project_id)
     runs = await store.list_runs(svc.sessions, user_id=viewer.user.id, project_id=project_id)
-    latest = runs[0] if runs else None
+    # The app's state is its generation's, or its newest verified change's; a change in progress or
+    # one that failed (the project is as it was) shows in the conversation instead.
+    latest = next((r for r in runs if r.kind != "change" or r.status == RunStatus.SUCCEEDED.value), None)
     path = svc.jobs.projects_root / project_id
     files: dict[str, int] = {}
     head = None
@@ -91,13 +93,15 @@ async def project_page(project_id: Id, request: Request) -> Response:
         page_id="project",
         project=project,
         latest=latest,
-        active=latest is not None and latest.status in ACTIVE_STATUSES,
+        active=latest is not None and latest.status in ACTIVE_STATUSES,  # a generation still running
         succeeded=latest is not None and latest.status == RunStatus.SUCCEEDED.value,
         head=head,
         tree=file_tree(files),
         file_count=len(files),
         first_file=_first_file(files),
         preview_running=preview is not None,
+        change_cost=svc.settings.change_cost,
+        prompt_limit=MAX_PROMPT_CHARS,
     )
 
 

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from autocrea.domain.run import RunStatus
 from autocrea.errors import GitError, NotFound
 from autocrea.storage import runs as store
 from autocrea.storage.git import ProjectRepo
@@ -86,7 +87,9 @@ async def evidence(project_id: str, request: Request) -> Response:
     runs = await store.list_runs(svc.sessions, user_id=viewer.user.id, project_id=project_id[:64])
     if not runs:
         raise NotFound("This project has no runs.")
-    run = runs[0]
+    # What the project's current version proved: its newest verified run (a change that failed left
+    # the version before it); a project never verified shows its newest run and why it failed.
+    run = next((r for r in runs if r.status == RunStatus.SUCCEEDED.value), runs[0])
     rows: list[RunEvent] = []
     after = 0
     while len(rows) < MAX_EVENTS:

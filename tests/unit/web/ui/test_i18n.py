@@ -105,3 +105,19 @@ def test_the_too_long_description_message_is_the_apis_own_sentence() -> None:
     assert (details["length"], details["limit"]) == (25_000, MAX_PROMPT_CHARS)
     spanish = translator("es")("js.err.prompt_too_long", length="25.000", limit="20.000")
     assert spanish == "La descripción tiene 25.000 caracteres; el límite es 20.000. Acórtala."
+
+
+def test_every_step_of_a_change_run_has_a_title_and_description_in_both_languages() -> None:
+    from autocrea.pipeline.revision import Change, Verify, Version
+    from autocrea.pipeline.roles.security import Security
+
+    for lang in ("es", "en"):
+        sent = browser_strings(lang)
+        for role in (Change, Verify, Security, Version):
+            assert f"step.{role.name}.title" in sent and f"step.{role.name}.desc" in sent, (lang, role.name)
+        assert "run.summary.version" in sent
+    es, en = translator("es"), translator("en")
+    assert (es("step.change.title"), en("step.change.title")) == ("Cambio", "Change")
+    assert (es("step.version.title"), en("step.version.title")) == ("Versión", "Version")
+    assert es("history.role.change") == "Cambio" and en("changes.label") == "What should change?"
+    assert es("changes.label") == "¿Qué quieres cambiar?"

@@ -31,8 +31,10 @@ export function codePoints(text) {
 }
 
 export class PromptBox {
-  /** `box` is the textarea (its data-limit is the server's limit), `counter` and `error` its notes. */
-  constructor(box, counter, error, onChange = () => {}) {
+  /** `box` is the textarea (its data-limit is the server's limit), `counter` and `error` its notes;
+   * `tooLong(length, limit)` words the refusal of a text over the limit (the API's own by default). */
+  constructor(box, counter, error, onChange = () => {}, { tooLong = null } = {}) {
+    this.tooLong = tooLong || ((length, limit) => describe({ code: "prompt_too_long", details: { length, limit } }).text);
     this.box = box;
     this.counter = counter;
     this.value = counter.querySelector(".count-value") || counter;
@@ -55,7 +57,7 @@ export class PromptBox {
     this.value.textContent = `${number(this.length)} / ${number(this.limit)}`;
     this.counter.dataset.state = over ? "over" : this.length >= this.limit * 0.9 ? "near" : "ok";
     if (over) {
-      this.say("too_long", describe({ code: "prompt_too_long", details: { length: this.length, limit: this.limit } }).text);
+      this.say("too_long", this.tooLong(this.length, this.limit));
     } else if (this.error.dataset.reason === "too_long" || (this.text && this.error.dataset.reason === "empty")) {
       this.say(null, "");
     }

@@ -5,18 +5,23 @@ import { t } from "../lib/i18n.js";
 import { builtOffline, failureText, logParams, sentence } from "./outcome.js";
 
 const ROLES = new Set(["architect", "backend", "frontend", "devops", "tester", "security"]);
+// Steps with a title and description in both languages: the roles, and a change run's own steps.
+const TITLED = new Set([...ROLES, "change", "version"]);
 const MAX_LOG = 400;
 const MAX_TOKENS = 6000;
 
 function roleText(name, part, fallback) {
-  return ROLES.has(name) ? t(`step.${name}.${part}`) : fallback;
+  return TITLED.has(name) ? t(`step.${name}.${part}`) : fallback;
 }
 
 // A finished step's line in the page's language, from the facts the server sends beside its English
-// summary; a step without facts (or an unknown one) keeps the server's words.
+// summary; a step without facts (or an unknown one) keeps the server's words. A change step's
+// changes are already in the app's language; its version step names the commit it made.
 function stepSummary(name, data) {
   const key = name === "backend" || name === "frontend" || name === "devops" ? "builder" : name;
   const facts = data.facts || {};
+  if (name === "change" && Array.isArray(facts.changes)) return facts.changes.join("; ");
+  if (name === "version" && typeof facts.commit === "string") return t("run.summary.version", { sha: facts.commit.slice(0, 7) });
   if (!ROLES.has(name) || facts.n === undefined) return data.summary;
   const features = featureNames(facts.features) || t("run.summary.none");
   const wording = t(`run.summary.${key}`, { ...facts, features });
@@ -130,7 +135,9 @@ class StepRow {
 }
 
 export class RunView {
-  constructor() {
+  /** `running`: the key of the status line while steps run ("run.running": "Generating: 2 of 6…"). */
+  constructor({ running = "run.running" } = {}) {
+    this.runningKey = running;
     this.list = document.getElementById("steps");
     this.bar = document.getElementById("run-progress-bar");
     this.progress = document.getElementById("run-progress");
@@ -242,23 +249,30 @@ export class RunView {
         break;
     }
     if (!this.done && this.steps.size) {
-      this.status.textContent = t("run.running", { done: this.finishedCount(), total: this.steps.size });
+      this.status.textContent = t(this.runningKey, { done: this.finishedCount(), total: this.steps.size });
     }
+    this.tick();
+  }
+
+  /** The run ended: close every step honestly (a run that stopped early leaves steps without an
+   * end of their own) and stop the clocks. */
+  close(event) {
+    this.done = true;
+    this.endedAt = event.ts;
+    for (const step of this.steps.values()) {
+      step.last.hidden = true;
+      if (event.type !== "run.finished" && step.status === "running") step.setStatus(event.type === "run.failed" ? "failed" : "skipped");
+      else if (event.type !== "run.finished" && step.status === "pending") step.setStatus("skipped");
+      if (step.finished === null && step.started !== null) step.finished = event.ts;
+    }
+    if (event.type === "run.finished") this.setProgress(1);
     this.tick();
   }
 
   /** The run ended: say how, with what to do next. */
   finish(event, { projectId, cost, onRetry }) {
-    this.done = true;
-    this.endedAt = event.ts;
+    this.close(event);
     const data = event.data || {};
-    for (const step of this.steps.values()) {
-      step.last.hidden = true;
-      // A run that stopped early leaves steps without an end of their own: close them honestly.
-      if (event.type !== "run.finished" && step.status === "running") step.setStatus(event.type === "run.failed" ? "failed" : "skipped");
-      else if (event.type !== "run.finished" && step.status === "pending") step.setStatus("skipped");
-      if (step.finished === null && step.started !== null) step.finished = event.ts;
-    }
     const zip = h("a", { class: "btn btn-ghost", href: `/api/projects/${projectId}/zip`, download: true }, t("run.zip"));
     if (event.type === "run.finished") {
       this.setProgress(1);

@@ -99,6 +99,17 @@ export class Editor {
     }
   }
 
+  /** A new version became HEAD (a change from the chat, an undo): an open file without unsaved edits
+   * is read again at it; unsaved edits stay, and saving them is refused as a conflict (base unchanged). */
+  async refresh(head) {
+    if (this.dirty()) return;
+    this.base = head;
+    const path = this.path;
+    if (path === null) return;
+    this.path = null; // open() skips the file already open
+    if (!(await this.open(path))) this.pathLabel.textContent = "—";
+  }
+
   async save() {
     if (!this.dirty()) {
       this.status.textContent = t("editor.unchanged");

@@ -42,6 +42,7 @@ export class Preview {
       this.link.textContent = preview.url;
       this.frame.src = preview.open_url;
     } else {
+      this.url = null;
       this.frame.removeAttribute("src");
     }
   }
@@ -79,6 +80,27 @@ export class Preview {
       this.show(null);
       toast(showError(document.createElement("div"), err), "error", 9000);
     }
+  }
+
+  /** A new version `commit` is HEAD and the server restarts a running preview at it: wait for the
+   * restarted app (up to a minute), then show it. Nothing to do when no preview is shown running. */
+  async follow(commit) {
+    if (!this.url) return;
+    this.setBusy(t("change.preview_restarting"));
+    const deadline = Date.now() + 60_000;
+    let found = null;
+    while (Date.now() < deadline) {
+      try {
+        found = await api("GET", this.base);
+        if (found.commit === commit) break;
+      } catch (err) {
+        if (err.status !== 404) break;
+        found = null; // between the old app stopping and the new one answering
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    this.setBusy("");
+    this.show(found); // the new version; or, if it never came up, whatever runs (or nothing)
   }
 
   async stop() {

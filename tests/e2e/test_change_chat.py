@@ -1,0 +1,136 @@
+"""Changing an app from its project page, in a real browser: generate a library, ask the project's
+chat for a new field, watch the change run live (a reload re-attaches to it), see the thread list the
+changes, files and evidence, pay 10 credits, find the field in the files and in the restarted
+preview, look at the diff, Undo it; a request the engine cannot map costs nothing."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import Browsing
+
+LIBRARY = "Biblioteca con libros y socios"
+EDITORIAL = "añade un campo editorial a los libros"
+STEPS = ["change", "tester", "security", "version"]
+
+
+def generate(b: Browsing) -> str:
+    page = b.page
+    page.goto(b.url("/chat"))
+    page.get_by_label("Describe qué quieres crear").fill(LIBRARY)
+    page.get_by_role("button", name="Generar aplicación").click()
+    expect(page.locator("#run-status")).to_have_text("¡Aplicación lista y verificada!", timeout=180_000)
+    page.get_by_role("link", name="Abrir proyecto").click()
+    page.wait_for_url(re.compile(r"/projects/[0-9a-f]+$"))
+    return page.url.rsplit("/", 1)[1]
+
+
+def book_fields(b: Browsing, frame_url: str) -> Any:
+    """The Book schema's fields as the running preview's own API describes them."""
+    frame = next(
+        f for f in b.page.frames if ".preview.localhost" in f.url and f.url.startswith(frame_url[:30])
+    )
+    return frame.evaluate(
+        """async () => {
+          const spec = await (await fetch('/openapi.json')).json();
+          const name = Object.keys(spec.components.schemas).find((n) => /^Book(Out|Read)?$/.test(n))
+            || Object.keys(spec.components.schemas).find((n) => n.startsWith('Book'));
+          return Object.keys(spec.components.schemas[name].properties);
+        }"""
+    )
+
+
+def test_a_change_from_the_project_chat_is_verified_paid_shown_and_undone(browsing: Browsing) -> None:
+    b = browsing
+    page = b.page
+    b.sign_up()
+    project_id = generate(b)
+    thread = page.get_by_test_id("thread")
+    expect(thread.get_by_test_id("msg-generation")).to_contain_text(LIBRARY)
+    expect(thread).to_contain_text("App generada y verificada.")
+    expect(page.get_by_test_id("change-balance")).to_have_text("50 créditos")
+    expect(page.get_by_role("button", name="Deshacer último cambio")).to_be_hidden()
+
+    # A preview running before the change is restarted at the new version after it.
+    page.get_by_role("tab", name="Vista previa").click()
+    page.get_by_role("button", name="Iniciar vista previa").click()
+    frame = page.locator("#preview-frame")
+    expect(frame).to_be_visible(timeout=90_000)
+    first_preview = frame.get_attribute("src") or ""
+    assert "editorial" not in book_fields(b, first_preview)
+
+    # Ask for the change; its steps run live, and a reload mid-run follows the same run again.
+    box = page.get_by_label("¿Qué quieres cambiar?")
+    box.fill(EDITORIAL)
+    page.get_by_role("button", name="Enviar cambio").click()
+    live = page.locator("#change-live")
+    expect(live).to_be_visible()
+    expect(thread.get_by_test_id("msg-change")).to_contain_text(EDITORIAL)
+    page.reload()
+    expect(live).to_be_visible()
+    steps = page.locator("#steps > li")
+    expect(steps).to_have_count(4)
+    assert [s.get_attribute("data-step") for s in steps.all()] == STEPS
+    expect(page.locator('.step[data-step="change"] .step-name')).to_have_text("Cambio")
+    expect(page.locator('.step[data-step="version"] .step-name')).to_have_text("Versión")
+    change = thread.get_by_test_id("msg-change")
+    expect(change).to_have_attribute("data-status", "succeeded", timeout=120_000)
+    expect(live).to_be_hidden()
+
+    # The thread says what changed, where, what it proved and what it cost.
+    expect(change.get_by_test_id("change-list")).to_have_text("añadir el campo Editorial a Libros")
+    expect(change).to_contain_text(re.compile(r"Cambio verificado: versión [0-9a-f]{7}\."))
+    expect(change.locator('li[data-path="app/models.py"]')).to_contain_text("app/models.py +1 −0")
+    expect(change.get_by_test_id("change-evidence")).to_contain_text(
+        re.compile(r"\d+ pruebas superadas · 5/5 páginas")
+    )
+    expect(change).to_contain_text("10 créditos cobrados")
+    expect(page.get_by_test_id("change-balance")).to_have_text("40 créditos")
+    expect(page.get_by_test_id("credits-available")).to_have_text("40")
+    me = b.api("/api/auth/me")["credits"]
+    assert (me["spent"], me["held"], me["available"]) == (60, 0, 40)
+    assert "editorial" in b.api(f"/api/projects/{project_id}/files/app/models.py")["content"]
+    head = b.api(f"/api/projects/{project_id}/commits?limit=1")[0]
+    expect(page.locator("#head-sha")).to_have_text(head["sha"][:7])
+
+    # The preview runs the new version: its own API has the field.
+    expect(frame).not_to_have_attribute("src", first_preview, timeout=90_000)
+    expect(page.locator("#preview-state")).to_have_text("En marcha", timeout=90_000)
+    assert "editorial" in book_fields(b, frame.get_attribute("src") or "")
+    b.shot("project-change-thread", full_page=False)
+
+    # The files link to the diff of the change's commit in the History tab.
+    change.get_by_role("button", name="Ver diferencias").click()
+    expect(page.get_by_role("tab", name="Historial")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#diff-view .d-add").filter(has_text="editorial").first).to_be_visible()
+    expect(page.locator(".commit").first.locator(".role-tag")).to_have_text("Cambio")
+
+    # Undo: free, the version before comes back as a new commit, said in the thread.
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Deshacer último cambio").click()
+    undo = thread.get_by_test_id("msg-undo")
+    expect(undo).to_contain_text("Cambio deshecho")
+    expect(change.locator(".badge-undone")).to_have_text("Deshecho")
+    expect(page.get_by_role("button", name="Deshacer último cambio")).to_be_hidden()
+    assert "editorial" not in b.api(f"/api/projects/{project_id}/files/app/models.py")["content"]
+    assert b.api("/api/auth/me")["credits"]["available"] == 40
+    expect(page.get_by_test_id("change-balance")).to_have_text("40 créditos")
+
+    # A request the offline engine cannot map: a plain answer, nothing charged, nothing queued.
+    b.console.expect(r"status of 400")
+    box.fill("hazla más bonita")
+    page.get_by_role("button", name="Enviar cambio").click()
+    alert = page.get_by_test_id("change-alert")
+    expect(alert).to_contain_text("No puedo hacerlo sin modelo")
+    expect(alert).to_contain_text("No se ha cobrado nada")
+    expect(live).to_be_hidden()
+    assert b.api("/api/auth/me")["credits"] == me
+    assert [m["kind"] for m in b.api(f"/api/projects/{project_id}/changes")["messages"]] == [
+        "generation",
+        "change",
+        "undo",
+    ]
+    b.shot("project-change-refused")
