@@ -71,6 +71,11 @@ def _settle(waiter: asyncio.Future[None]) -> None:
 
 
 class EventBus(Protocol):
+    @property
+    def live(self) -> bool:
+        """False while payloads may not arrive (Redis down): streams poll the database instead."""
+        ...
+
     async def publish(self, run_id: str, payloads: list[Payload]) -> None: ...
 
     def subscribe(self, run_id: str) -> Any:  # an async context manager yielding a Subscription
@@ -140,6 +145,10 @@ class MemoryBus:
     def __init__(self) -> None:
         self.fanout = Fanout()
         self._doorbell = Doorbell()
+
+    @property
+    def live(self) -> bool:
+        return True
 
     async def publish(self, run_id: str, payloads: list[Payload]) -> None:
         self.fanout.deliver(run_id, payloads)

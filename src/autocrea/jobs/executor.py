@@ -1,11 +1,13 @@
 """Run one leased run: the pipeline, a heartbeat that renews the lease, credits at the end.
 
 A generation runs the whole pipeline; a change run (kind "change") runs `revise`: one new verified
-version of the project, or the project exactly as it was. Success settles the run's credit hold (at
-the offline price, the rest returned, when the chosen model failed and the Blueprint built the app);
-failure, a cancel or a stop releases it. Whatever happens, the run ends with a terminal event and a
-terminal status, so no stream waits forever. After a verified change, `after_change` runs (the
-server restarts the project's preview there, if one is running).
+version of the project, or the project exactly as it was; a verify run (kind "verify") proves the
+project's current version again, free (pipeline/verification.py). Every run records the version its
+evidence is for (`runs.commit`; a change only when it ended verified). Success settles the run's
+credit hold (at the offline price, the rest returned, when the chosen model failed and the Blueprint
+built the app); failure, a cancel or a stop releases it. Whatever happens, the run ends with a
+terminal event and a terminal status, so no stream waits forever. After a verified change,
+`after_change` runs (the server restarts the project's preview there, if one is running).
 """
 
 from __future__ import annotations
@@ -29,17 +31,20 @@ from autocrea.pipeline.context import RunContext
 from autocrea.pipeline.generation import Outcome, generate
 from autocrea.pipeline.revision import revise
 from autocrea.pipeline.run_model import DEFAULT_ANSWER_SECONDS
+from autocrea.pipeline.verification import verify
 from autocrea.providers.resilience import ResilientModel
 from autocrea.sandbox.protocol import Sandbox
 from autocrea.sandbox.runtime import RuntimeCache
+from autocrea.storage.faults import patiently
 from autocrea.storage.git import ProjectRepo
-from autocrea.storage.runs import Sessions, finish_run, renew_lease
+from autocrea.storage.runs import Sessions, finish_run, get_run, renew_lease
 from autocrea.storage.tables import Run
 
 log = logging.getLogger("autocrea.jobs")
 ModelFactory = Callable[[Run], Awaitable[ResilientModel | None]]
 AfterChange = Callable[[Run], Awaitable[None]]
 CHANGE = "change"
+VERIFY = "verify"
 
 
 @dataclass(frozen=True)
@@ -75,19 +80,26 @@ async def _charge(env: WorkerEnv, run: Run, *, ok: bool, offline: bool) -> dict[
     if run.hold_id is None:
         return {}
     try:
-        held = await credits.hold_amount(env.sessions, hold_id=run.hold_id)
+        held = await patiently(
+            lambda: credits.hold_amount(env.sessions, hold_id=run.hold_id or ""),
+            what=f"reading the credit hold of run {run.id}",
+        )
     except AutocreaError:
         log.exception("could not read the credit hold of run %s", run.id)
         return {}
-    charged = 0 if not ok else min(held, env.offline_cost) if offline and env.offline_cost else held
+    # A change costs the same however it was made (AUTOCREA_CHANGE_COST): only a generation has an
+    # offline price of its own.
+    cheaper = offline and env.offline_cost and run.kind != CHANGE
+    charged = 0 if not ok else min(held, env.offline_cost) if cheaper and env.offline_cost else held
     return {"held": held, "charged": charged, "returned": held - charged}
 
 
 def _change_facts(repo: ProjectRepo, run: Run, outcome: Outcome) -> dict[str, Any]:
-    """What a change run shows in the project's conversation: the changes (as planned when it was
-    asked for), and, once verified, its commit and the files that commit changed."""
+    """What a change run shows in the project's conversation: the changes (as made offline, else as
+    planned when it was asked for; a model's change lists none: its files say what it did), and,
+    once verified, its commit and the files that commit changed."""
     facts: dict[str, Any] = {
-        "changes": list((run.summary or {}).get("changes") or []),
+        "changes": list(outcome.changes or (run.summary or {}).get("changes") or []),
         "files": list((run.summary or {}).get("files") or []),
     }
     if outcome.ok and outcome.evidence.commits:
@@ -113,10 +125,17 @@ async def _close_hold(env: WorkerEnv, run: Run, ok: bool, *, charged: int | None
     if run.hold_id is None:
         return
     try:
+        hold_id = run.hold_id  # settle and release are idempotent: safe to try again
         if ok:
-            await credits.settle(env.sessions, hold_id=run.hold_id, amount=charged or None, note=note)
+            await patiently(
+                lambda: credits.settle(env.sessions, hold_id=hold_id, amount=charged or None, note=note),
+                what=f"settling the credit hold of run {run.id}",
+            )
         else:
-            await credits.release(env.sessions, hold_id=run.hold_id)
+            await patiently(
+                lambda: credits.release(env.sessions, hold_id=hold_id),
+                what=f"releasing the credit hold of run {run.id}",
+            )
     except AutocreaError:
         log.exception("could not close the credit hold of run %s", run.id)
 
@@ -129,6 +148,7 @@ async def execute(run: Run, env: WorkerEnv, *, stopping: asyncio.Event) -> RunSt
     llm: ResilientModel | None = None
     change = run.kind == CHANGE
     repo: ProjectRepo | None = None
+    proved: dict[str, str] = {}  # a generation's or verify's evidence: the version it is for
     base: str | None = None  # a change run's starting HEAD
 
     async def pipeline() -> tuple[bool, str | None, dict[str, Any]]:
@@ -149,7 +169,9 @@ async def execute(run: Run, env: WorkerEnv, *, stopping: asyncio.Event) -> RunSt
             answer_seconds=env.answer_seconds,
             fallback=run.fallback,
         )
-        outcome = await (revise(ctx) if change else generate(ctx))
+        outcome = await (revise(ctx) if change else verify(ctx) if run.kind == VERIFY else generate(ctx))
+        if not change and (head := await asyncio.to_thread(repo.head)) is not None:
+            proved["commit"] = head
         summary: dict[str, Any] = {
             **outcome.evidence.summary(),
             "seconds": round(outcome.seconds, 3),
@@ -241,7 +263,9 @@ async def execute(run: Run, env: WorkerEnv, *, stopping: asyncio.Event) -> RunSt
             await asyncio.to_thread(_leave_as_it_was, repo, base)
         except AutocreaError:
             log.exception("could not move the project of change run %s back to %s", run.id, base[:7])
-    if change and not summary.get("changes"):  # a run that stopped early still says what it was for
+    # A run that stopped early still says what it was for (a model's change has no planned changes:
+    # its files say what it did).
+    if change and not summary.get("changes") and not summary.get("files"):
         planned = run.summary or {}
         summary = {**summary, "changes": planned.get("changes", []), "files": planned.get("files", [])}
     model = summary.get("model") or {}
@@ -249,17 +273,33 @@ async def execute(run: Run, env: WorkerEnv, *, stopping: asyncio.Event) -> RunSt
     bill = await _charge(env, run, ok=ok, offline=offline)
     if bill:
         summary = {**summary, "credits": bill}
-    closed = await finish_run(
-        env.sessions,
-        run_id=run.id,
-        status=status,
-        error=error or None,
-        summary=summary,
-        # Only a verified app has a builder to name; a failed run keeps the model it asked for. A
-        # change keeps the project's builder: it names the version it made instead.
-        built_by=str(model["label"]) if ok and model.get("label") and not change else None,
-        commit=str(summary["commit"]) if ok and change and summary.get("commit") else None,
-    )
+    # Only a verified app has a builder to name; a failed run keeps the model it asked for. A change
+    # or a verify keeps the project's builder: it names the version it made or proved.
+    built_by = str(model["label"]) if ok and model.get("label") and run.kind == "generation" else None
+    commit = str(summary["commit"]) if ok and change and summary.get("commit") else proved.get("commit")
+    tries = 0
+
+    async def close() -> bool:
+        nonlocal tries
+        tries += 1
+        closed = await finish_run(
+            env.sessions,
+            run_id=run.id,
+            status=status,
+            error=error or None,
+            summary=summary,
+            built_by=built_by,
+            commit=commit,
+        )
+        if closed or tries == 1:
+            return closed
+        # A try whose answer was lost (the database went away) may have closed it: then the run
+        # holds exactly what this one wrote.
+        now = await get_run(env.sessions, run_id=run.id)
+        return now.status == status.value and now.summary == summary and now.error == (error or None)
+
+    # Written again until the database answers: a run must not stay "running" with its credits held.
+    closed = await patiently(close, what=f"closing run {run.id}")
     if closed:
         note = str(model.get("label", "")) if ok and offline else ""
         await _close_hold(env, run, ok, charged=bill.get("charged"), note=note)

@@ -19,7 +19,7 @@ from autocrea.domain.run import RunStatus
 from autocrea.errors import Conflict, InvalidInput
 from autocrea.jobs.bus import EventBus
 from autocrea.jobs.executor import WorkerEnv
-from autocrea.jobs.worker import close_abandoned
+from autocrea.jobs.reaper import close_abandoned
 from autocrea.storage.runs import Sessions, create_project_run, get_run, request_cancel, run_for_hold
 from autocrea.storage.tables import Project, Run, new_id
 

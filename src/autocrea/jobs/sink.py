@@ -11,15 +11,13 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.exc import OperationalError
-
 from autocrea.domain.events import TERMINAL_EVENTS, Event
 from autocrea.jobs.bus import EventBus
+from autocrea.storage.faults import patiently
 from autocrea.storage.runs import Sessions, append_events
 
 _DONE = object()
 MAX_BATCH = 200
-_STORE_ATTEMPTS = 3  # a batch the database refused (locked, restarting) is tried again, in order
 log = logging.getLogger(__name__)
 
 
@@ -85,15 +83,11 @@ class EventSink:
             }
             for e in batch
         ]
-        for attempt in range(_STORE_ATTEMPTS):
-            try:
-                await append_events(self._sessions, events=rows)
-                break
-            except OperationalError:  # locked or briefly gone: the run's story must stay whole
-                if attempt == _STORE_ATTEMPTS - 1:
-                    raise
-                log.warning("storing %d events of run %s failed; retrying", len(rows), rows[0]["run_id"])
-                await asyncio.sleep(0.5 * 2**attempt)
+        run_id = rows[0]["run_id"]
+        # Later events wait behind this batch, so the log stays contiguous; the run keeps working.
+        await patiently(
+            lambda: append_events(self._sessions, events=rows), what=f"storing events of run {run_id}"
+        )
         self.last_id = batch[-1].id
         await self._bus.publish(batch[0].run_id, [payload(e) for e in batch])
 

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from autocrea.domain.run import ACTIVE, RunStatus
@@ -241,7 +242,7 @@ async def finish_run(
     """Close a run unless it is already closed (or, with `lease_expired_by`, its lease was renewed
     since); True if this call closed it. `built_by` relabels the run and its project with what
     really built the app: the model, or "built offline: <model> failed (<reason>)". `commit`: the
-    version a change run ended as."""
+    version the run's evidence is for (a change: the version it ended as)."""
     condition = [Run.id == run_id, Run.status.in_([s.value for s in only_from])]
     if lease_expired_by is not None:
         condition.append(Run.lease_expires_at < lease_expired_by)
@@ -296,11 +297,17 @@ async def count_by_status(sessions: Sessions) -> dict[str, int]:
 
 
 async def append_events(sessions: Sessions, *, events: Sequence[dict[str, Any]]) -> None:
-    """Store events (dicts with run_id, seq, type, step, data, created_at) in one transaction."""
+    """Store events (dicts with run_id, seq, type, step, data, created_at) in one transaction.
+
+    Idempotent: an event already stored is skipped, so a write retried after its connection broke
+    (committed, but the answer lost) neither fails nor doubles the log."""
     if not events:
         return
     async with sessions() as session, session.begin():
-        session.add_all(RunEvent(**event) for event in events)
+        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        await session.execute(
+            insert(RunEvent).values(list(events)).on_conflict_do_nothing(index_elements=["run_id", "seq"])
+        )
 
 
 async def read_events(

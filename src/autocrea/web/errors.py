@@ -14,6 +14,7 @@ from sqlalchemy import exc as sa
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from autocrea import errors as e
+from autocrea.storage.faults import unavailable
 
 log = logging.getLogger("autocrea.web")
 BUSY_RETRY_AFTER = 5  # seconds a client should wait after a 503
@@ -33,8 +34,13 @@ STATUS: tuple[tuple[type[e.AutocreaError], int], ...] = (
     (e.Conflict, 409),
     (e.CreditConflict, 409),
     (e.RateLimited, 429),
+    (e.PushRejected, 409),
+    (e.RemoteUnreachable, 502),
+    (e.PushFailed, 400),
     (e.GitError, 400),
     (e.DatabaseError, 503),
+    (e.PaymentsNotConfigured, 409),
+    (e.PaymentProviderError, 502),
     (e.ProviderError, 502),
     (e.GenerationFailed, 422),
 )
@@ -131,13 +137,28 @@ def install(app: FastAPI, *, gate: Callable[[Request], Awaitable[None]] | None =
         message = "The server is busy right now; please try again in a few seconds."
         return error_response(503, "busy", message, headers={"Retry-After": str(BUSY_RETRY_AFTER)})
 
-    @app.exception_handler(sa.OperationalError)
-    async def database_unreachable(_: Request, exc: sa.OperationalError) -> JSONResponse:
-        log.warning("database unavailable: %s", type(exc.orig).__name__ if exc.orig else exc)
+    def database_unreachable(exc: Exception) -> JSONResponse:
+        cause = exc.orig if isinstance(exc, sa.DBAPIError) and exc.orig else exc
+        log.warning("database unavailable: %s", type(cause).__name__)
         message = "The database is not answering right now; please try again in a few seconds."
         return error_response(503, "database_error", message, headers={"Retry-After": str(BUSY_RETRY_AFTER)})
 
+    # Registered by class so Starlette's ExceptionMiddleware answers them (the catch-all below is
+    # answered by the outermost middleware, which also re-raises to the server's log).
+    @app.exception_handler(sa.DBAPIError)
+    @app.exception_handler(sa.DisconnectionError)
+    @app.exception_handler(ConnectionError)
+    async def database_error(_: Request, exc: Exception) -> JSONResponse:
+        if unavailable(exc):
+            return database_unreachable(exc)
+        return internal_error()
+
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        if unavailable(exc):  # a driver error raised without SQLAlchemy's wrapping
+            return database_unreachable(exc)
+        return internal_error()
+
+    def internal_error() -> JSONResponse:
         log.exception("unexpected error")
         return error_response(500, "internal_error", "Something went wrong on our side; please try again.")

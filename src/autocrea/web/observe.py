@@ -44,6 +44,16 @@ class Metrics:
             "autocrea_credits_spent", "Credits spent on finished generations", registry=self.registry
         )
         self.sse_streams = Gauge("autocrea_sse_streams", "Open event streams", registry=self.registry)
+        self.credit_mismatches = Gauge(
+            "autocrea_credit_mismatches",
+            "Accounts whose ledger does not add up (balance = grants - spends - holds); 0 expected",
+            registry=self.registry,
+        )
+        self.ratelimit_fallbacks = Gauge(
+            "autocrea_ratelimit_fallbacks",
+            "Rate-limit checks this process answered from memory because Redis failed (since start)",
+            registry=self.registry,
+        )
 
 
 def redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:

@@ -20,7 +20,8 @@ from typing import Any, TypeVar
 import pytest
 
 from autocrea.domain.run import RunStatus
-from autocrea.jobs.worker import Worker, close_abandoned
+from autocrea.jobs.reaper import close_abandoned
+from autocrea.jobs.worker import Worker
 from autocrea.storage.runs import get_run, last_seq, lease_next
 from autocrea.storage.tables import Run
 from tests.platform import Account, Platform, running, settings_for

@@ -33,6 +33,18 @@ def test_ready_is_503_in_the_error_shape_when_the_database_is_gone(tmp_path: Pat
         assert platform.request("GET", "/health").status_code == 200
 
 
+def test_without_the_database_pages_say_one_moment_and_the_api_says_503(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, database_url="postgresql+asyncpg://nobody@127.0.0.1:1/none")
+    with running(settings, run_worker=False) as platform:
+        cookie = {"Cookie": "autocrea_session=" + "a" * 43}  # looking the session up needs the database
+        page = platform.request("GET", "/projects", headers={**cookie, "Accept": "text/html"})
+        assert page.status_code == 503 and "text/html" in page.headers["content-type"]
+        assert "La base de datos no responde ahora mismo" in page.text
+        api = platform.request("GET", "/api/projects", headers=cookie)
+        assert api.status_code == 503 and api.headers["retry-after"] == "5"
+        assert api.json()["error"]["code"] == "database_error"
+
+
 def test_metrics_count_requests_by_route_and_report_runs_and_credits(tmp_path: Path) -> None:
     with running(settings_for(tmp_path), run_worker=False) as platform:
         ana = platform.register()

@@ -36,7 +36,14 @@ PREVIEW_ID = "0123456789abcdef"
 OWNER = "0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f"
 PASSES = PreviewPasses.from_secret(b"test secret")
 # The owner's pass cookie on this preview: without it the proxy forwards nothing (test_preview_api).
-PASS = f"autocrea_preview={PASSES.mint('cookie', preview_id=PREVIEW_ID, user_id=OWNER, seconds=600)}"
+
+
+def owner_pass() -> str:
+    """The owner's preview pass, minted when used: one minted at import expired before a slow
+    suite (22 minutes on a loaded machine) reached the test."""
+    return f"autocrea_preview={PASSES.mint('cookie', preview_id=PREVIEW_ID, user_id=OWNER, seconds=600)}"
+
+
 PREVIEW_HOST = f"{PREVIEW_ID}.preview.autocrea.test"
 APP_COOKIE = "a=1; Path=/; HttpOnly; SameSite=Lax"
 
@@ -267,10 +274,11 @@ async def test_a_hostile_preview_gets_no_autocrea_secret_and_sets_only_host_only
     through: Through,
 ) -> None:
     browser = through.browser
+    granted = owner_pass()
     response = await browser.get(
         "/api/items",
         headers={
-            "cookie": f"autocrea_session=s3cret; app=1; autocrea_lang=en; {PASS}",
+            "cookie": f"autocrea_session=s3cret; app=1; autocrea_lang=en; {granted}",
             "authorization": "Bearer acr_s3cret",
             "x-csrf-token": "csrf-s3cret",
             "x-forwarded-for": "10.0.0.1",
@@ -289,9 +297,9 @@ async def test_a_hostile_preview_gets_no_autocrea_secret_and_sets_only_host_only
 
     # Another visitor: what another preview left in the shared client's jar never reaches the app.
     through.upstream.cookies.set("left", "by-another-preview", domain="127.0.0.1")
-    bare = await browser.get("/", headers={"cookie": f"autocrea_session=other; {PASS}"})
+    bare = await browser.get("/", headers={"cookie": f"autocrea_session=other; {granted}"})
     assert "cookie" not in dict(bare.json()) and "other" not in bare.text
-    mine = await browser.get("/", headers={"cookie": f"mine=1; {PASS}"})  # control
+    mine = await browser.get("/", headers={"cookie": f"mine=1; {granted}"})  # control
     assert dict(mine.json())["cookie"] == "mine=1"
 
     # Control: AUTOCREA's own host is AUTOCREA, and an unknown preview is not forwarded.

@@ -7,8 +7,11 @@ overflowing queue) is filled from the database, so reconnects neither lose nor d
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
-from typing import Annotated, Any
+import asyncio
+import logging
+import time
+from collections.abc import AsyncGenerator, Awaitable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 
@@ -16,6 +19,7 @@ from autocrea.domain.events import TERMINAL_EVENTS
 from autocrea.domain.run import TERMINAL
 from autocrea.jobs.bus import Subscription
 from autocrea.storage import runs as store
+from autocrea.storage.faults import unavailable
 from autocrea.storage.tables import Run, RunEvent
 from autocrea.web.auth import Auth, Svc
 from autocrea.web.ids import Id
@@ -26,6 +30,12 @@ RETRY_MS = 2000
 READ_BATCH = 1000
 DONE = frozenset(s.value for s in TERMINAL)
 HEARTBEAT = comment_bytes("heartbeat")
+# While the database restarts, a stream waits with heartbeats (re-reading every OUTAGE_PAUSE s)
+# rather than breaking the client's connection; after OUTAGE_PATIENCE s it ends cleanly instead.
+OUTAGE_PAUSE, OUTAGE_PATIENCE = 1.0, 60.0
+BUS_DOWN_POLL = 1.0  # while the bus (Redis) is down, how often a stream reads new events from the DB
+T = TypeVar("T")
+log = logging.getLogger("autocrea.web")
 # What each `data:` line holds; the stream's items are documented the way FastAPI documents SSE.
 EVENT_ITEM = {
     "type": "object",
@@ -99,9 +109,27 @@ async def run_events(
     after: Annotated[int | None, Query(ge=0, le=10**9)] = None,
 ) -> EventStream:
     """`text/event-stream` of the run's events; reconnect with `Last-Event-ID` (or `?after=`)."""
+    return event_stream(svc, request, run.id, last_event_id=last_event_id, after=after)
+
+
+def event_stream(
+    svc: Svc, request: Request, run_id: str, *, last_event_id: str | None, after: int | None
+) -> EventStream:
+    """A run's events as SSE after the client's last one (the owner's stream, and a shared run's)."""
     listener = _Listener()
-    events = _stream(svc, request, run.id, _last_id(last_event_id, after), listener)
+    events = _stream(svc, request, run_id, _last_id(last_event_id, after), listener)
     return EventStream(events, on_hang_up=listener.hang_up)
+
+
+async def _unless_unreachable(read: Awaitable[T]) -> T | None:
+    """The read's result, or None while the database cannot be reached (other errors raise)."""
+    try:
+        return await read
+    except Exception as exc:
+        if not unavailable(exc):
+            raise
+        log.warning("event stream: database unavailable (%s)", type(exc).__name__)
+        return None
 
 
 async def _stream(
@@ -114,10 +142,22 @@ async def _stream(
         async with svc.bus.subscribe(run_id) as sub:
             listener.attach(sub)
             behind = True  # the database holds events this stream has not sent: read them there
+            outage: float | None = None  # when the database stopped answering this stream
+            beat = time.monotonic()  # the last heartbeat sent
             ended_silently = False
             while True:
                 if behind:
-                    rows = await store.read_events(svc.sessions, run_id=run_id, after=sent, limit=READ_BATCH)
+                    rows = await _unless_unreachable(
+                        store.read_events(svc.sessions, run_id=run_id, after=sent, limit=READ_BATCH)
+                    )
+                    if rows is None:  # the database is away (a restart): keep the stream, wait, re-read
+                        outage = outage or time.monotonic()
+                        if time.monotonic() - outage > OUTAGE_PATIENCE:
+                            return  # the client reconnects with Last-Event-ID and replays the rest
+                        yield HEARTBEAT
+                        await asyncio.sleep(OUTAGE_PAUSE)
+                        continue
+                    outage = None
                     for row in rows:
                         sent = row.seq
                         yield _event(_row_payload(row))
@@ -127,14 +167,23 @@ async def _stream(
                     if behind:
                         continue
                 sub.overflowed = False
-                payload = await sub.get(heartbeat)
+                live = svc.bus.live
+                payload = await sub.get(heartbeat if live else min(heartbeat, BUS_DOWN_POLL))
                 if sub.closed:
                     return
+                if payload is None and not live and time.monotonic() - beat < heartbeat:
+                    behind = True  # the bus is down (Redis): poll the database for new events
+                    continue
                 if payload is None:
+                    beat = time.monotonic()
                     # Idle: a comment keeps proxies from closing the stream; then re-check the record,
                     # in case the run ended while this process could not hear the bus.
                     yield HEARTBEAT
-                    newest, status = await svc.probe.state(run_id)
+                    state = await _unless_unreachable(svc.probe.state(run_id))
+                    if state is None:
+                        behind = True  # read from the database, which waits out the outage
+                        continue
+                    newest, status = state
                     behind = newest > sent
                     if not behind and status in DONE:
                         # The status is written before the terminal event: give the event one more

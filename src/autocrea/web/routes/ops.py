@@ -1,4 +1,4 @@
-"""Operations: liveness, readiness (the database answers; which sandbox isolates code), metrics."""
+"""Operations: liveness, readiness (each dependency: database, Redis, sandbox), metrics."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import func, select, text
 
 from autocrea import __version__
+from autocrea.billing.reconciliation import mismatches
 from autocrea.domain.credits import EntryKind
 from autocrea.domain.run import RunStatus
 from autocrea.storage.runs import count_by_status
@@ -26,21 +27,43 @@ async def health() -> dict[str, str]:
     return {"status": "ok", "version": __version__}
 
 
-@router.get("/ready", responses={503: {"description": "a dependency is not reachable"}})
+REDIS_POLICY = (
+    "while Redis is down: rate limits are counted in each process's memory, live events are read "
+    "from the database every second, workers poll the queue"
+)
+
+
+@router.get("/ready", responses={503: {"description": "the database is not reachable"}})
 async def ready(svc: Svc) -> Response:
+    """Each dependency's state. Ready (200) while the database answers; Redis down is reported, with
+    the policy in force, but does not make the server unready: it serves without it."""
     try:
         async with svc.sessions() as session:
             await session.execute(text("SELECT 1"))
-    except Exception:
-        return error_response(503, "not_ready", "The database is not reachable.")
+        database: dict[str, object] = {"ok": True}
+    except Exception as exc:
+        database = {"ok": False, "error": type(exc).__name__}
     chosen = svc.sandbox
-    sandbox = {
-        "kind": chosen.sandbox.kind,
-        "isolated": chosen.isolated,
-        "mechanism": chosen.mechanism,
-        "warning": chosen.warning,
+    details: dict[str, object] = {
+        "database": database,
+        "redis": await _redis(svc),
+        "sandbox": {
+            "kind": chosen.sandbox.kind,
+            "isolated": chosen.isolated,
+            "mechanism": chosen.mechanism,
+            "warning": chosen.warning,
+        },
     }
-    return JSONResponse({"status": "ready", "details": {"sandbox": sandbox}})
+    if not database["ok"]:
+        return error_response(503, "not_ready", "The database is not reachable.", details)
+    return JSONResponse({"status": "ready", "details": details})
+
+
+async def _redis(svc: Svc) -> dict[str, object] | None:
+    if not svc.settings.redis_url:
+        return None  # not configured: one process, everything in memory
+    ok = await svc.limiter.shared() and svc.bus.live
+    return {"ok": ok, "policy": None if ok else REDIS_POLICY}
 
 
 def _scraper_allowed(request: Request, token: str) -> bool:
@@ -68,4 +91,6 @@ async def metrics(request: Request, svc: Svc) -> Response:
             )
         )
     registry.credits_spent.set(int(spent or 0))
+    registry.credit_mismatches.set(len(await mismatches(svc.sessions)))
+    registry.ratelimit_fallbacks.set(svc.limiter.fallbacks)
     return Response(generate_latest(registry.registry), media_type=CONTENT_TYPE_LATEST)

@@ -11,10 +11,12 @@ from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy import exc as sa
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from autocrea import errors as e
+from autocrea.storage.faults import unavailable
 from autocrea.web.errors import status_for
 from autocrea.web.ui.render import render, viewer_for
 
@@ -60,4 +62,6 @@ def install(app: FastAPI) -> None:
     )
     wrap(RequestValidationError, lambda _: 400)
     wrap(e.AutocreaError, lambda exc: status_for(exc) if isinstance(exc, e.AutocreaError) else 500)
-    wrap(Exception, lambda _: 500)
+    # The database away (a restart, the pool exhausted): a page that says "one moment", as the API's 503.
+    for cls in (sa.DBAPIError, sa.DisconnectionError, sa.TimeoutError, ConnectionError, Exception):
+        wrap(cls, lambda exc: 503 if unavailable(exc) else 500)
