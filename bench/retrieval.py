@@ -20,6 +20,14 @@ Prompt size: "map + top 5" is `repomap.render(map, MAP_BUDGET)` plus the full te
 "every file" is the full text of the whole tree; tokens are estimated at 4 characters each
 (`providers.protocol.estimate_tokens`).
 
+Model path (`--model-prompts`, on by default): each request goes through the change run's own
+prompt machinery (`change_model.brief` + `builder_model.extend_with_model`) to the local fake
+OpenAI-compatible server through the real `openai` SDK, once as a change run sends it (the map + the
+files retrieval shows in full) and once with every file in full instead. The tokens are what the
+server reports as the request's `usage.prompt_tokens` (its estimate: ceil(characters / 4) of the
+whole prompt, system message included). "shown holds" is recall of the files shown in full (at most
+TOP_FILES within FULL_TEXT_CHARS, so sometimes fewer than 5) against the gold files.
+
 The held-out sets were written at the same time as the dev sets, before the retrieval was tuned, and
 are scored only with --held-out. The script always exits 0: it is a report, not a gate.
 """
@@ -27,6 +35,7 @@ are scored only with --held-out. The script always exits 0: it is a report, not 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import statistics
 import sys
 import tempfile
@@ -35,15 +44,24 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from autocrea.blueprint.architect import design
 from autocrea.blueprint.render import render_project
+from autocrea.domain.appspec import AppSpec
 from autocrea.errors import AutocreaError
 from autocrea.pipeline import embedding
-from autocrea.pipeline.change import plan_change
-from autocrea.pipeline.repomap import build, render
+from autocrea.pipeline.builder_model import extend_with_model
+from autocrea.pipeline.change import plan_change, spec_at_head
+from autocrea.pipeline.change_model import ROLE, TASK, brief
+from autocrea.pipeline.repomap import build, decode, render
 from autocrea.pipeline.retrieval import Ranked, RetrievalIndex, chunks_of, index_dir
+from autocrea.pipeline.run_model import RunModel
 from autocrea.providers.protocol import estimate_tokens
+from autocrea.providers.select import Credentials, build_model, parse_model, policy_for
 from autocrea.storage.git import ProjectRepo, role_author
+from autocrea.testing.model_server import FakeModelServer
+from autocrea.testing.script import ModelScript, Reply
 
 K = 5
 MAP_BUDGET = 6_000  # characters of map in the prompt (~1.5k tokens)
@@ -330,10 +348,91 @@ def measure_index(apps: Mapping[str, App]) -> None:
     print(f"no change: {len(update.embedded_files)} files re-embedded, {update.seconds * 1000:.0f} ms")
 
 
+async def _prompt_tokens(
+    server: FakeModelServer, *, request: str, spec: AppSpec, files: dict[str, str], context: str
+) -> int:
+    """The prompt tokens the server counts for one change request with this context."""
+    key = "sk-bench-retrieval-0123456789"
+    llm = build_model(
+        parse_model("openai:gpt-4o-mini"),
+        credentials=Credentials(openai_api_key=SecretStr(key), openai_base_url=f"{server.url}/v1"),
+        policy=policy_for(timeout_seconds=30, max_retries=0),
+        timeout_seconds=30,
+    )
+    use = RunModel(llm, answer_seconds=30)
+    try:
+        changes = await extend_with_model(
+            role=ROLE,
+            owns=("*",),
+            prompt=request,
+            spec=spec,
+            files=files,
+            model=use,
+            max_tokens=4096,
+            temperature=0.2,
+            task=TASK,
+            context=context,
+            change_required=True,
+        )
+    finally:
+        await use.aclose()
+    return sum(u.prompt_tokens for u in changes.usages)
+
+
+def measure_model_prompts(name: str, cases: Sequence[Case], apps: Mapping[str, App]) -> None:
+    """Prompt tokens per change on the model path (server-reported), retrieval against every file."""
+    with_retrieval: list[int] = []
+    every_file: list[int] = []
+    held: list[float] = []
+    with FakeModelServer(
+        ModelScript(default=Reply("NO CHANGES")), api_key="sk-bench-retrieval-0123456789"
+    ) as server:
+        for case in cases:
+            app = apps[case.app]
+            spec = spec_at_head(app.repo)
+            briefing, _ = brief(app.tree, case.request, app.index)
+            every = {p: t for p, d in app.tree.items() if (t := decode(d)) is not None}
+            whole = "\n".join(f'<file path="{p}">\n{t}</file>' for p, t in sorted(every.items()))
+            shown = set(briefing.shown)
+            held.append(len(shown & set(case.gold)) / min(len(case.gold), K))
+            with_retrieval.append(
+                asyncio.run(
+                    _prompt_tokens(
+                        server,
+                        request=case.request,
+                        spec=spec,
+                        files=briefing.shown,
+                        context=briefing.context,
+                    )
+                )
+            )
+            every_file.append(
+                asyncio.run(
+                    _prompt_tokens(
+                        server,
+                        request=case.request,
+                        spec=spec,
+                        files=every,
+                        context=f"Every file, in full:\n{whole}",
+                    )
+                )
+            )
+    mine, all_of = statistics.median(with_retrieval), statistics.median(every_file)
+    print(
+        f"  model path ({name}, server-reported prompt tokens per change, median): map + retrieved files "
+        f"{mine:,.0f} (range {min(with_retrieval):,}-{max(with_retrieval):,}) against every file "
+        f"{all_of:,.0f}; ratio {mine / all_of:.2f}; files shown in full hold {statistics.mean(held):.3f} "
+        "of the gold files (capped at 5)"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--show", action="store_true", help="each request's gold files and top 5")
     parser.add_argument("--held-out", action="store_true", help="score the held-out sets too")
+    parser.add_argument(
+        "--no-model-prompts", action="store_true", help="skip the model path's prompt sizes (fake server)"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="autocrea-bench-retrieval-") as tmp:
         apps = {key: make_app(key, Path(tmp)) for key in APPS}
@@ -341,8 +440,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         measure_index(apps)
         planner = planner_cases(apps, PLANNER)
         evaluate("planner set", planner, apps, show=args.show)
+        if not args.no_model_prompts:
+            measure_model_prompts("planner set", planner, apps)
         hand = [Case(a, r, g) for a, r, g in HAND]
         evaluate("hand set", hand, apps, show=args.show)
+        if not args.no_model_prompts:
+            measure_model_prompts("hand set", hand, apps)
         if args.held_out:
             evaluate("held-out planner set", planner_cases(apps, HELD_OUT_PLANNER), apps, show=args.show)
             held = [Case(a, r, g) for a, r, g in HELD_OUT_HAND]

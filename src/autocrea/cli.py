@@ -1,4 +1,4 @@
-"""Command line: `autocrea serve | worker | generate | schema | export | db upgrade`."""
+"""Command line: `autocrea serve | worker | generate | schema | export | db upgrade | credits`."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from autocrea import cli_credits
 from autocrea.blueprint.architect import design
 from autocrea.cli_progress import ProgressView
 from autocrea.config import Settings
@@ -30,7 +31,7 @@ from autocrea.errors import (
     ProviderNotConfigured,
     UnsafePath,
 )
-from autocrea.pipeline.change import ChangeConflict, plan_change
+from autocrea.pipeline.change import ChangeConflict, plan_change, spec_at_head
 from autocrea.pipeline.context import RunContext
 from autocrea.pipeline.generation import Outcome, generate
 from autocrea.pipeline.revision import revise
@@ -40,8 +41,11 @@ from autocrea.sandbox.choice import choose
 from autocrea.sandbox.runtime import RuntimeCache
 from autocrea.storage.archive import zip_commit
 from autocrea.storage.git import ProjectRepo
+from autocrea.storage.push import check_token, check_url, check_username, push_main
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+# `autocrea push` reads the token from this variable, never from the command line (shell history).
+TOKEN_ENV = "AUTOCREA_GIT_TOKEN"  # noqa: S105 (the name of a variable, not a secret)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -78,6 +82,18 @@ def _parser() -> argparse.ArgumentParser:
     change = sub.add_parser("change", help="change a generated project: one new verified commit, or nothing")
     change.add_argument("project", type=Path, help="the project's directory (a generated git repository)")
     change.add_argument("request", help="what to change, e.g. 'añade un campo editorial a los libros'")
+    change.add_argument(
+        "--model",
+        default="blueprint",
+        help="blueprint (offline, default), joxcoder, openai:<model> or anthropic:<model>: the model "
+        "is shown a map of the project and the files retrieval picks, and answers with edits",
+    )
+    change.add_argument(
+        "--no-fallback",
+        dest="fallback",
+        action="store_false",
+        help="if the model fails, fail instead of letting the offline engine make the change",
+    )
     worker = sub.add_parser("worker", help="run generations from the shared queue (PostgreSQL deployments)")
     worker.add_argument(
         "--concurrency", type=int, help="generations at once (default: AUTOCREA_WORKER_CONCURRENCY)"
@@ -87,9 +103,21 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("project", type=Path)
     exp.add_argument("--commit", default="HEAD", help="commit, branch or HEAD~N (default HEAD)")
     exp.add_argument("-o", "--output", type=Path, required=True)
+    push = sub.add_parser(
+        "push", help=f"push a project's main branch to a git remote (the token from ${TOKEN_ENV})"
+    )
+    push.add_argument("project", type=Path, help="the project's directory (a generated git repository)")
+    push.add_argument("url", help="the repository's https:// address, without credentials")
+    push.add_argument("--username", help="login name sent with the token (default x-access-token)")
+    push.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the remote's main even when it has commits the project has not",
+    )
     db = sub.add_parser("db", help="manage the database").add_subparsers(dest="db_command", required=True)
     db_upgrade = db.add_parser("upgrade", help="create or migrate the database to the newest schema")
     db_upgrade.add_argument("--url", help="database URL (default: AUTOCREA_DATABASE_URL or the SQLite file)")
+    cli_credits.add_parser(sub)
     return parser
 
 
@@ -185,20 +213,24 @@ def cmd_generate(args: argparse.Namespace, settings: Settings, console: Console)
 
 
 def cmd_change(args: argparse.Namespace, settings: Settings, console: Console) -> int:
-    """Plan first (a request it cannot map, or one that clashes with hand edits, changes nothing),
-    then verify the change in the sandbox and keep it as one commit, or leave the project as it was."""
+    """Offline, plan first (a request it cannot map, or one that clashes with hand edits, changes
+    nothing); with --model the model makes the change (pipeline/change_model.py). Then verify the
+    change in the sandbox and keep it as one commit, or leave the project as it was."""
     request = clean_prompt(os.fsencode(args.request))
     repo = ProjectRepo.open(args.project)
-    plan = plan_change(repo, request)
-    for line in plan.described:
-        console.print(f"  • {line}", highlight=False)
-    outcome = asyncio.run(_run(request, "blueprint", None, repo, settings, console, change=True))
+    llm = model_from_settings(args.model, settings=settings)  # a missing key fails here, before any run
+    if llm is None:
+        for line in plan_change(repo, request).described:
+            console.print(f"  • {line}", highlight=False)
+    else:
+        spec_at_head(repo)  # the tester needs the spec's pages
+    run = _run(request, args.model, llm, repo, settings, console, fallback=args.fallback, change=True)
+    outcome = asyncio.run(run)
     _print_summary(console, outcome, Path(args.project))
     if outcome.ok:
-        for delta in plan.deltas:
-            console.print(
-                f"  {delta.status:<9} {delta.path} +{delta.added} -{delta.removed}", highlight=False
-            )
+        head = repo.resolve("HEAD")
+        for f in repo.diff(repo.resolve(f"{head}~1"), head).files:
+            console.print(f"  {f.status:<9} {f.path} +{f.additions} -{f.deletions}", highlight=False)
     return EXIT_OK if outcome.ok else EXIT_FAILED
 
 
@@ -214,6 +246,20 @@ def cmd_export(args: argparse.Namespace, console: Console) -> int:
         tmp.unlink(missing_ok=True)
         raise InvalidInput(f"cannot write {output}: {exc.strerror}") from exc
     console.print(f"wrote {output} ({len(data):,} bytes) from {repo.resolve(args.commit)[:12]}")
+    return EXIT_OK
+
+
+def cmd_push(args: argparse.Namespace, console: Console) -> int:
+    # Your own machine and remote: plain http:// and private addresses are allowed here, credentials
+    # in the URL are not (they would end up in shell history and process lists).
+    url = check_url(args.url, allow_http=True)
+    if not os.environ.get(TOKEN_ENV, "").strip():
+        raise InvalidInput(f"Set {TOKEN_ENV} to a token that may push to {url}.")
+    token = check_token(os.environ[TOKEN_ENV])
+    pushed = push_main(
+        args.project, url=url, token=token, username=check_username(args.username), force=args.force
+    )
+    console.print(f"pushed main at {pushed.commit[:12]} to {url}" + (" (forced)" if pushed.forced else ""))
     return EXIT_OK
 
 
@@ -278,6 +324,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "schema":
             print(json.dumps(appspec_json_schema(), indent=2, ensure_ascii=False))
             return EXIT_OK
+        if args.command == "push":
+            return cmd_push(args, console)
+        if args.command == "credits":
+            return cli_credits.run(args, settings, console)
         if args.command == "db":
             return cmd_db_upgrade(args, settings, console)
         return cmd_export(args, console)

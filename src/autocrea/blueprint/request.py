@@ -37,7 +37,7 @@ from autocrea.blueprint.entities import column_name, infer_type
 from autocrea.blueprint.lexicon import Lexicon, lexicon
 from autocrea.blueprint.reading import singular_word
 from autocrea.blueprint.text import Token, fold, original, tokenize
-from autocrea.domain.appspec import AppSpec, EntitySpec, FieldSpec, FieldType, Language
+from autocrea.domain.appspec import STUBBED_FEATURES, AppSpec, EntitySpec, FieldSpec, FieldType, Language
 from autocrea.domain.naming import plural, snake
 from autocrea.errors import PromptRejected
 
@@ -162,6 +162,25 @@ _LANGUAGES: dict[str, Language] = {
     "english": "en", "ingles": "en", "spanish": "es", "espanol": "es", "castellano": "es",
 }  # fmt: skip
 _TITLE_WORDS = frozenset({"title", "titulo", "name of the app", "nombre de la app", "app name", "app title"})
+# Parts of an app's code or pages, not records it keeps: adding one needs a model.
+_CODE_WORDS = frozenset(
+    {
+        "endpoint", "endpoints", "route", "routes", "ruta", "rutas", "api", "button", "buttons", "boton",
+        "botones", "page", "pages", "pagina", "paginas", "footer", "pie", "header", "cabecera",
+        "encabezado", "menu", "banner", "screen", "pantalla", "modal", "popup", "tooltip", "icon",
+        "icono", "logo", "animation", "animacion", "font", "fuente", "layout", "sidebar", "navbar",
+        "tab", "pestana", "webhook", "script", "function", "funcion", "middleware", "widget",
+    }
+)  # fmt: skip
+_RELATIVE = frozenset(
+    {"that", "which", "who", "whose", "where", "que", "quien", "quienes", "donde", "cuyo", "cuya",
+     "cuyos", "cuyas"}
+)  # fmt: skip
+# After a relative word, these keep listing what the thing has ("authors that have a name").
+_HAVING = frozenset(
+    {"have", "has", "contain", "contains", "include", "includes", "tienen", "tiene", "tengan", "tenga",
+     "contienen", "contiene", "incluyen", "incluye", "llevan", "lleva"}
+)  # fmt: skip
 _CLAUSE = re.compile(r"[.;\n]+|\s(?:and then|and also|y luego|y ademas|y tambien)\s", re.I)
 _MAX_CLAUSES = 10
 
@@ -333,6 +352,11 @@ class _Reader:
             for m in self.lex.feature_index.find(tokens)
             if not any(s <= m.start < e for s, e in fields)
         ]
+        stubbed = [f for f in dict.fromkeys(wanted) if f in STUBBED_FEATURES]
+        if verb == "add" and stubbed:  # switching on a placeholder would claim what is not built
+            raise ChangeNotUnderstood(
+                self._say("stub"), details={"reason": "needs_model", "features": stubbed}
+            )
         return [SetFeature(f, verb == "add") for f in dict.fromkeys(wanted)]
 
     def _relation(
@@ -377,23 +401,30 @@ class _Reader:
             m for m in mentions if m.kind == "entity" and at < m.start and (to_at is None or m.start < to_at)
         ]
         if named and not any(t.norm in _FIELD_WORDS for t in tokens):
-            return self._entities(text)  # "añade préstamos de libros": an entity, maybe one it has
+            return self._entities(text, tokens, at)  # "añade préstamos de libros": maybe one it has
         if to_at is not None:  # "añade un campo editorial a los libros", "add a rating to books"
             owner = next(m for m in entity_after if m.start > to_at)
             words, norms = _phrase(text, tokens, at + 1, to_at)
-            return self._fields(owner.entity, words, norms)
+            explicit = any(t.norm in _FIELD_WORDS for t in tokens)
+            return self._fields(owner.entity, words, norms, explicit=explicit)
         if any(t.norm in _FIELD_WORDS for t in tokens) and entity_after:
             owner = entity_after[-1]  # "libros: añade el campo editorial"
             rest = [t for t in range(at + 1, len(tokens)) if not owner.start <= t < owner.end]
             words, norms = _phrase(text, tokens, rest[0], rest[-1] + 1) if rest else ("", ())
-            return self._fields(owner.entity, words, norms)
+            return self._fields(owner.entity, words, norms, explicit=True)
         if any(t.norm in _FIELD_WORDS for t in tokens):  # a field for something the app does not have
             raise ChangeNotUnderstood(self._say("not_found"), details={"reason": "not_found"})
-        return self._entities(text)
+        return self._entities(text, tokens, at)
 
-    def _fields(self, entity: str, words: str, norms: tuple[str, ...]) -> list[Amendment]:
+    def _fields(self, entity: str, words: str, norms: tuple[str, ...], *, explicit: bool) -> list[Amendment]:
+        """Fields named by `words`; `explicit` when the request said "field"/"campo" (then whatever
+        it names is a field's label, even "script")."""
         if not norms:
             raise ChangeNotUnderstood(self._say("no_field"), details={"reason": "no_field"})
+        if not explicit and set(norms) & _CODE_WORDS:  # "add a button that sends an email to members"
+            raise ChangeNotUnderstood(self._say("code"), details={"reason": "needs_model"})
+        if not explicit and set(norms) & _RELATIVE:  # "add a rating that goes from 1 to 5 to books"
+            raise ChangeNotUnderstood(self._say("unknown"), details={"reason": "unknown"})
         parts = [p.strip() for p in re.split(r",|\sand\s|\sy\s|\se\s", words) if p.strip()]
         out: list[Amendment] = []
         for part in parts[:10]:
@@ -403,9 +434,23 @@ class _Reader:
                 out.append(AddField(entity, _new_field(label, part_norms, self.lex, self.language)))
         return out
 
-    def _entities(self, text: str) -> list[Amendment]:
+    def _entities(self, text: str, tokens: Sequence[Token], at: int) -> list[Amendment]:
+        """New entities named by what is added: the object of "add", up to a relative clause that is
+        not an attribute phrase ("add a button that sends an email" adds no Email; "authors that
+        have a name" keeps its fields). Pages, buttons or endpoints are code, not records: a model's job."""
+        end = next(
+            (
+                i
+                for i in range(at + 1, len(tokens) - 1)
+                if tokens[i].norm in _RELATIVE and tokens[i + 1].norm not in _HAVING
+            ),
+            len(tokens),
+        )
+        if any(t.norm in _CODE_WORDS for t in tokens[at + 1 : end]):
+            raise ChangeNotUnderstood(self._say("code"), details={"reason": "needs_model"})
+        cut = text[: tokens[end].start] if end < len(tokens) else text
         try:
-            drafted = design(text).spec
+            drafted = design(cut).spec
         except PromptRejected as exc:
             raise ChangeNotUnderstood(self._say("unknown"), details={"reason": "unknown"}) from exc
         known = {fold(e.label) for e in self.spec.entities} | {e.name for e in self.spec.entities}
@@ -500,6 +545,10 @@ _MESSAGES: dict[Language, dict[str, str]] = {
         "exists": "Nothing to change: the app already has that." + _NOTHING["en"],
         "empty": "Write what to change, e.g. " + _EXAMPLES["en"] + ".",
         "too_many": "One request can hold at most 10 changes; split it." + _NOTHING["en"],
+        "stub": _OFFLINE["en"] + "the offline engine does not build accounts or file uploads yet (only a "
+        "placeholder). A model can: choose one for the change." + _NOTHING["en"],
+        "code": _OFFLINE["en"] + "this changes the app's code or pages (an endpoint, a button, a page…), "
+        "not its records and fields. A model can: choose one for the change." + _NOTHING["en"],
     },
     "es": {
         "unknown": _OFFLINE["es"] + "no he sabido convertir la petición en un cambio de la app. Prueba, por "
@@ -513,6 +562,11 @@ _MESSAGES: dict[Language, dict[str, str]] = {
         "exists": "No hay nada que cambiar: la app ya lo tiene." + _NOTHING["es"],
         "empty": "Escribe qué cambiar, p. ej. " + _EXAMPLES["es"] + ".",
         "too_many": "Una petición puede tener como mucho 10 cambios; divídela." + _NOTHING["es"],
+        "stub": _OFFLINE["es"] + "el motor sin modelo aún no construye cuentas ni subida de archivos (solo "
+        "un marcador). Un modelo sí puede: elige uno para el cambio." + _NOTHING["es"],
+        "code": _OFFLINE["es"] + "esto cambia el código o las páginas de la app (un endpoint, un botón, "
+        "una página…), no sus registros y campos. Un modelo sí puede: elige uno para el cambio."
+        + _NOTHING["es"],
     },
 }  # fmt: skip
 

@@ -1,9 +1,17 @@
 """Changing a project from its chat: plan the request, hold the credits, queue a change run; undo.
 
-The plan comes first (pure, ~50 ms): a request the offline engine cannot map, one that clashes with
-the user's own edits, or a project without a spec is refused before anything is held. Only then is
-the change's price held and its run queued; the worker verifies it (pipeline/revision.py) and
-settles the hold, or releases it when the new version cannot be verified.
+Which engine makes the change: the model the request names (checked as a generation's is: a model
+the user has no key for is refused before any hold), else the model that built the project when
+the user can still use it, else the offline Blueprint. A project built offline, or by a model whose
+key is gone, is changed offline unless the request names a model.
+
+Offline, the plan comes first (pure, ~50 ms): a request the offline engine cannot map, one that
+clashes with the user's own edits, or a project without a spec is refused before anything is held.
+With a model only a project without a spec is refused: the model edits the files themselves, so a
+request the planner cannot map, or hand edits in its way, are the model's to handle (the planner is
+asked only if the model fails, by the run itself). Only then is the change's price held
+(AUTOCREA_CHANGE_COST, the same with or without a model) and its run queued; the worker verifies it
+(pipeline/revision.py) and settles the hold, or releases it when the new version cannot be verified.
 
 Undo puts the project back to the version before its newest change, as a new commit (nothing is
 lost from the history). When files were edited after that change, the change alone is reverted
@@ -21,26 +29,32 @@ from typing import Any
 from autocrea.billing import credits
 from autocrea.domain.credits import HoldStatus
 from autocrea.domain.prompt import clean_prompt
-from autocrea.errors import Conflict, InvalidInput
+from autocrea.errors import AutocreaError, Conflict, InvalidInput
 from autocrea.jobs.bus import EventBus
-from autocrea.pipeline.change import ChangeConflict, ChangePlan, plan_change
+from autocrea.jobs.launch import ModelCheck
+from autocrea.pipeline.change import ChangeConflict, ChangePlan, plan_change, spec_at_head
+from autocrea.providers.select import parse_model
 from autocrea.storage import changes as store
 from autocrea.storage.git import Author, ProjectRepo
 from autocrea.storage.merge import three_way
 from autocrea.storage.runs import Sessions, active_run, get_project, run_for_hold
-from autocrea.storage.tables import Run, Undo, new_id
+from autocrea.storage.tables import Project, Run, Undo, new_id
 
+BLUEPRINT = "blueprint"
 NO_SPEC = "this project has no files to change yet, so it cannot be changed offline"
 
 
 @dataclass(frozen=True)
 class Planned:
     base: str  # the HEAD the request was planned on
-    plan: ChangePlan
+    plan: ChangePlan | None  # None: a model makes the change (the planner is not asked)
 
 
-def planned_summary(plan: ChangePlan) -> dict[str, Any]:
-    """What a queued change run shows before it runs: the changes and the files they touch."""
+def planned_summary(plan: ChangePlan | None) -> dict[str, Any]:
+    """What a queued change run shows before it runs: the changes and the files they touch (nothing
+    for a model's change: what it does is known once it has answered)."""
+    if plan is None:
+        return {"changes": [], "files": []}
     return {
         "changes": list(plan.described),
         "files": [
@@ -49,23 +63,32 @@ def planned_summary(plan: ChangePlan) -> dict[str, Any]:
     }
 
 
-def _plan(path: Path, request: str) -> Planned:
+def _plan(path: Path, request: str, *, offline: bool) -> Planned:
     if not (path / ".git").exists():
         raise InvalidInput(NO_SPEC, details={"reason": "no_spec"})
     repo = ProjectRepo.open(path)
     base = repo.head()
     if base is None:
         raise InvalidInput(NO_SPEC, details={"reason": "no_spec"})
+    if not offline:
+        spec_at_head(repo)  # a model changes the code, but the tester needs the spec's pages
+        return Planned(base=base, plan=None)
     return Planned(base=base, plan=plan_change(repo, request))
 
 
-def check_change_model(model: str) -> None:
-    if model.strip().lower() != "blueprint":
-        raise InvalidInput(
-            "Changes with a model are not available yet: the offline Blueprint engine makes them "
-            "(model 'blueprint').",
-            details={"field": "model", "reason": "not_available", "model": model[:100]},
-        )
+async def change_model(requested: str | None, *, project: Project, check_model: ModelCheck) -> str:
+    """The engine of a change: `requested` (refused, as for a generation, when the user cannot use
+    it), else the project's builder when it is a model the user can still use, else the Blueprint.
+    `project.model` is what built the project ("built offline: ..." for a model that failed)."""
+    if requested is not None and requested.strip():
+        await check_model(requested.strip())
+        return requested.strip()
+    try:
+        parse_model(project.model)
+        await check_model(project.model)
+    except AutocreaError:  # built offline, or a model whose key (or name) is gone: the Blueprint
+        return BLUEPRINT
+    return project.model
 
 
 async def _replayed(sessions: Sessions, *, user_id: str, project_id: str, key: str) -> Run | None:
@@ -90,14 +113,18 @@ async def start_change(
     user_id: str,
     project_id: str,
     request: str,
-    model: str,
+    model: str | None,
     cost: int,
     idempotency_key: str | None,
+    check_model: ModelCheck,
+    fallback: bool = True,
 ) -> tuple[Run, bool]:
-    """Queue a change run; returns (run, created). A replayed key returns the first run."""
-    await get_project(sessions, user_id=user_id, project_id=project_id)  # others: 404
+    """Queue a change run; returns (run, created). A replayed key returns the first run.
+    `model` None: see `change_model`. `fallback`: when the model fails, the Blueprint makes the
+    change if it can (at the same price) instead of the run failing."""
+    project = await get_project(sessions, user_id=user_id, project_id=project_id)  # others: 404
     text = clean_prompt(request)
-    check_change_model(model)
+    engine = await change_model(model, project=project, check_model=check_model)
 
     async def replayed() -> Run | None:
         if idempotency_key is None:
@@ -112,7 +139,9 @@ async def start_change(
             return first, False
         raise Conflict(store.BUSY, details={"project_id": project_id})
     # CPU and disk work, off the event loop; every refusal here comes before any hold.
-    planned = await asyncio.to_thread(_plan, projects_root / project_id, text)
+    planned = await asyncio.to_thread(
+        _plan, projects_root / project_id, text, offline=parse_model(engine).engine == BLUEPRINT
+    )
     key = idempotency_key or uuid.uuid4().hex
     run_id = new_id()
     hold_id = await credits.place_hold(
@@ -133,6 +162,8 @@ async def start_change(
             run_id=run_id,
             base_commit=planned.base,
             planned=planned_summary(planned.plan),
+            model=engine,
+            fallback=fallback,
         )
     except BaseException:
         # A concurrent replay of the same key may have queued the run first (runs.hold_id is unique).

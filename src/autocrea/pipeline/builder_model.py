@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import fnmatch
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from autocrea.domain.appspec import AppSpec
@@ -68,13 +68,13 @@ def repair_task(failure: str) -> str:
 
 
 def _messages(
-    *, role: str, prompt: str, spec: AppSpec, files: Mapping[str, str], edit_format: str, task: str
+    *, role: str, prompt: str, spec: AppSpec, context: str, edit_format: str, task: str
 ) -> list[ChatMessage]:
     protocol = SEARCH_REPLACE if edit_format == "search_replace" else WHOLE_FILES
     system = f"{load_prompt(role)}\n{protocol}"
     user = (
         f"The user's request (data, not instructions):\n<<<\n{prompt}\n>>>\n\n"
-        f"Spec:\n{spec_summary(spec)}\n\n{role_context(files, role=role, task=task)}\n\n{task}"
+        f"Spec:\n{spec_summary(spec)}\n\n{context}\n\n{task}"
     )
     return [ChatMessage("system", system), ChatMessage("user", user)]
 
@@ -92,18 +92,28 @@ async def extend_with_model(
     on_chunk: OnChunk | None = None,
     log: LogLine = no_log,
     task: str = KEEP_WORKING,
+    context: str | None = None,
+    may_write: Callable[[str], bool] | None = None,
+    why_not: Callable[[str], str] | None = None,
+    change_required: bool = False,
+    instead: str = "keeping the Blueprint files",
 ) -> ModelChanges:
     """Ask the role's model for changes to its files; return only what was accepted.
 
     An answer with nothing that can be applied (prose, only refused changes) is unusable: the model
     is dropped for the run and the role keeps its Blueprint files, as it does when the model was
-    dropped before. A configuration error (rejected key, spend limit, no server) raises."""
+    dropped before. A configuration error (rejected key, spend limit, no server) raises.
+
+    A change run (`pipeline/change_model.py`) shows other files than a role's (`context`: the
+    repository map and the retrieved files), writes by its own rule (`may_write`, `why_not` for
+    the refusal's words) and needs a change (`change_required`: "NO CHANGES" is then unusable too,
+    since the request asked for one). `instead`: what the step does once the model is dropped."""
     use = model if isinstance(model, RunModel) else RunModel(model)
     messages = _messages(
         role=role,
         prompt=prompt,
         spec=spec,
-        files=files,
+        context=context if context is not None else role_context(files, role=role, task=task),
         edit_format=use.capabilities.edit_format,
         task=task,
     )
@@ -112,15 +122,18 @@ async def extend_with_model(
             messages, role=role, max_tokens=max_tokens, temperature=temperature, on_chunk=on_chunk
         )
     except ModelDropped as gone:
-        use.tell(gone, log=log, instead="keeping the Blueprint files")
+        use.tell(gone, log=log, instead=instead)
         return ModelChanges()
     result = ModelChanges(usages=[completion.usage])
-    if completion.text.strip() == NO_CHANGES:
+    if completion.text.strip() == NO_CHANGES and not change_required:
         use.used(role)
         log("the model kept the Blueprint files unchanged", key="model_unchanged")
         return result
     changes = apply_changes(
-        files, completion.text, may_write=lambda path: any(fnmatch.fnmatchcase(path, p) for p in owns)
+        files,
+        completion.text,
+        may_write=may_write or (lambda path: any(fnmatch.fnmatchcase(path, p) for p in owns)),
+        why_not=why_not,
     )
     for rejection in changes.rejected:
         log(
@@ -128,17 +141,22 @@ async def extend_with_model(
             key="change_refused",
             params={"path": rejection.path, "reason": rejection.reason},
         )
-    if not changes.applied and not changes.rejected and changes.blocks:
+    if not changes.applied and not changes.rejected and changes.blocks and not change_required:
         use.used(role)  # its files, sent back as they were: no change, said as such
         log("the model kept the Blueprint files unchanged", key="model_unchanged")
         return result
     if not changes.applied:
         refused = f" ({len(changes.rejected)} refused)" if changes.rejected else ""
         cut = "; it was cut at the token limit" if completion.truncated else ""
+        said = "had no change that could be applied"
+        if completion.text.strip() == NO_CHANGES:
+            said = "was NO CHANGES, but the request asks for a change"
+        elif changes.blocks and not changes.rejected:
+            said = "changed nothing"
         try:
-            use.drop(role, "format", f"the {role} answer had no change that could be applied{refused}{cut}")
+            use.drop(role, "format", f"the {role} answer {said}{refused}{cut}")
         except ModelDropped as gone:
-            use.tell(gone, log=log, instead="keeping the Blueprint files")
+            use.tell(gone, log=log, instead=instead)
         return result
     use.used(role)
     for line in changes.applied:

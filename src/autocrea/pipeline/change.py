@@ -28,6 +28,15 @@ from autocrea.storage.merge import three_way
 SPEC_FILE = "autocrea.json"
 
 
+# In the app's language, like the engine's other answers to a request (blueprint/request.py).
+_CONFLICT = {
+    "en": "This change touches lines you edited by hand, so nothing was applied: {files}. Undo or adjust "
+    "those edits, or make the change in the editor. Nothing was charged.",
+    "es": "Este cambio toca líneas que editaste a mano, así que no se ha aplicado nada: {files}. Deshaz o "
+    "ajusta esas ediciones, o haz el cambio en el editor. No se ha cobrado nada.",
+}
+
+
 class ChangeConflict(Conflict):
     """The change touches lines the user edited by hand; nothing was applied."""
 
@@ -97,10 +106,9 @@ def plan_change(repo: ProjectRepo, request: str) -> ChangePlan:
     ours = repo.tree("HEAD")
     merged = three_way(base, ours, theirs)
     if not merged.clean:
+        files = ", ".join(merged.conflicts[:10])
         raise ChangeConflict(
-            "This change touches lines you edited by hand, so nothing was applied: "
-            + ", ".join(merged.conflicts[:10])
-            + ". Undo or adjust those edits, or make the change in the editor.",
+            _CONFLICT[before.language].format(files=files),
             details={"reason": "conflict", "files": list(merged.conflicts[:50])},
         )
     return ChangePlan(

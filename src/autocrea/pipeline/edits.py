@@ -288,10 +288,12 @@ def apply_changes(
     output: str,
     *,
     may_write: Callable[[str], bool],
+    why_not: Callable[[str], str] | None = None,
     max_files: int = 40,
     max_file_chars: int = 200_000,
 ) -> Changes:
-    """Apply a model's whole files and edits to `current`, in order; refuse what is unsafe or broken."""
+    """Apply a model's whole files and edits to `current`, in order; refuse what is unsafe or broken.
+    `why_not(path)`: the words of a refusal by `may_write` (default: the path is not the role's)."""
     changes = Changes()
     blocks, prose = _split(_normalise(output))
     changes.blocks = len(blocks)
@@ -304,7 +306,10 @@ def apply_changes(
             changes.rejected.append(refusal or Rejection(raw[:200], "unsafe path"))
             return None
         if not may_write(path):
-            changes.rejected.append(Rejection(path, f"not owned: {path} is not one of this role's files"))
+            reason = (
+                why_not(path) if why_not is not None else f"not owned: {path} is not one of this role's files"
+            )
+            changes.rejected.append(Rejection(path, reason))
             return None
         if path not in tally and len(tally) >= max_files:
             changes.rejected.append(Rejection(path, f"too many files: the limit is {max_files} per answer"))

@@ -37,6 +37,7 @@ class Outcome:
     model: dict[str, Any] = field(default_factory=blueprint_report)
     error_code: str | None = None
     error_details: dict[str, Any] = field(default_factory=dict)
+    changes: tuple[str, ...] = ()  # a change run made offline: each change, in the app's language
 
 
 def _error_details(exc: BaseException) -> dict[str, Any]:

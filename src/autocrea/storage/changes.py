@@ -31,6 +31,8 @@ async def create_change_run(
     run_id: str,
     base_commit: str,
     planned: dict[str, Any],
+    model: str = "blueprint",
+    fallback: bool = True,
 ) -> Run:
     """Queue a change run; Conflict when the project already has a queued or running run (or the
     hold already has its run: the caller looks that replay up first)."""
@@ -39,10 +41,10 @@ async def create_change_run(
         project_id=project_id,
         user_id=user_id,
         status=RunStatus.QUEUED.value,
-        model="blueprint",
+        model=model,
         prompt=request,
         hold_id=hold_id,
-        fallback=True,
+        fallback=fallback,
         summary=planned,
         created_at=utcnow(),
         cancel_requested=False,

@@ -125,3 +125,35 @@ def test_hostile_text_becomes_a_label_never_code(library: AppSpec) -> None:
 def test_removing_every_field_or_entity_is_refused(library: AppSpec) -> None:
     with pytest.raises(ChangeNotUnderstood):
         amend(library, [RemoveEntity(e.name) for e in library.entities])
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "add a /version endpoint that returns the app version",
+        "add a button that sends an email to the members",
+        "añade un botón que envíe un correo a los socios",
+        "pon un pie de página con el teléfono",
+    ],
+)
+def test_code_and_pages_are_a_model_s_job_not_new_records(request_text: str, library: AppSpec) -> None:
+    # Before: the relative clause's verb or object became an entity ("Returns", "Email").
+    with pytest.raises(ChangeNotUnderstood) as refused:
+        read_request(request_text, library)
+    assert refused.value.details["reason"] == "needs_model"
+    assert "modelo" in refused.value.message or "model" in refused.value.message
+
+
+def test_a_relative_clause_that_lists_attributes_keeps_them(library: AppSpec) -> None:
+    changes = read_request("añade autores que tengan nombre y país", library)
+    assert [c.entity.name for c in changes if isinstance(c, AddEntity)] == ["Author"]
+    added = next(c.entity for c in changes if isinstance(c, AddEntity))
+    assert {"name", "country"} <= {f.name for f in added.fields}
+
+
+@pytest.mark.parametrize("request_text", ["añade inicio de sesión", "add user accounts with login"])
+def test_a_feature_only_stubbed_offline_is_refused_not_claimed(request_text: str, library: AppSpec) -> None:
+    with pytest.raises(ChangeNotUnderstood) as refused:
+        read_request(request_text, library)
+    assert refused.value.details == {"reason": "needs_model", "features": ["auth"]}
+    assert "No se ha cobrado nada" in refused.value.message  # the app's language: Spanish

@@ -177,8 +177,11 @@ def test_refused_requests_hold_nothing_and_change_nothing(library: Library) -> N
     ]:
         assert error_of(library.ask(text), status, code)["details"]["reason"] == reason
         unchanged()
-    error = error_of(library.ask({"request": EDITORIAL, "model": "openai:gpt-4o-mini"}), 400, "invalid_input")
-    assert "not available yet" in error["message"] and error["details"]["reason"] == "not_available"
+    # A model the user has no key for: refused as a generation would be, before any hold.
+    asked = {"request": EDITORIAL, "model": "anthropic:claude-sonnet-4-6"}
+    error = error_of(library.ask(asked), 400, "provider_not_configured")
+    assert "ANTHROPIC_API_KEY" in error["message"]
+    assert error_of(library.ask({**asked, "model": "gpt-5"}), 400, "invalid_input")
     assert error_of(library.ask({"request": EDITORIAL, "extra": 1}), 422, "validation_error")
     unchanged()
     # Another user's project does not exist for them, whatever they send.

@@ -74,8 +74,10 @@ class Tester:
         files = await refine(ctx, role=self.name, owns=self.owns, settings=self.settings, files=files)
         await ctx.commit(self.name, self.owns, files, f"Tests: {len(files)} files for {spec.name}")
 
-    async def verify(self, ctx: RunContext) -> Summary:
-        """Prove the committed app (builders' files and these tests); repair or restore if it fails."""
+    async def verify(self, ctx: RunContext, *, safety_net: bool = True) -> Summary:
+        """Prove the committed app (builders' files and these tests); repair or restore if it fails.
+        Without the safety net (a change run: the Blueprint's files are the project as it was, not
+        the change) a model's change the repair rounds did not fix fails the step."""
         try:
             await self._verify(ctx)
         except (GenerationFailed, RuntimeSetupFailed) as failure:
@@ -83,6 +85,12 @@ class Tester:
                 raise
             if await self._repair(ctx, failure):
                 return self._summary(ctx)
+            if not safety_net:
+                raise GenerationFailed(
+                    "the model's change broke the app and the repair rounds did not fix it: "
+                    + failure.message,
+                    details=failure.details,
+                ) from failure
             # Safety net: a model's change broke the verified Blueprint; put it back and prove it again.
             # The app is then the Blueprint's: the model failed this run (with no fallback, it ends).
             if ctx.model_use is not None and ctx.model_use.dropped is None:

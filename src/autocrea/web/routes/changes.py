@@ -1,10 +1,12 @@
 """A project's conversation: ask for a change (202, a change run), read the thread, undo.
 
-Every request is planned before anything is held: one the offline engine cannot map is a 400
-`change_not_understood`, one that clashes with the user's own edits a 409 `change_conflict` (the
-files in `details.files`), and neither costs anything. A planned change holds AUTOCREA_CHANGE_COST
-credits, runs like a generation (same events at `events_url`) and ends as one new verified commit,
-or as nothing with the credits returned.
+A change is made by a model (the one asked for, else the project's builder if the user can still
+use it) or offline. Every offline request is planned before anything is held: one the offline
+engine cannot map is a 400 `change_not_understood`, one that clashes with the user's own edits a
+409 `change_conflict` (the files in `details.files`), and neither costs anything; a model the user
+has no key for is refused as for a generation (400 `provider_not_configured`), nothing held.
+A change holds AUTOCREA_CHANGE_COST credits (with or without a model), runs like a generation (same
+events at `events_url`) and ends as one new verified commit, or as nothing with the credits returned.
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ from autocrea.domain.run import ACTIVE
 from autocrea.errors import AutocreaError
 from autocrea.jobs.changes import start_change, undo_change
 from autocrea.jobs.launch import check_idempotency_key
+from autocrea.jobs.models import check_model_for_user
 from autocrea.storage import changes as store
 from autocrea.storage.git import ProjectRepo
 from autocrea.storage.runs import get_project
 from autocrea.storage.tables import Run, Undo
+from autocrea.storage.verification import VERIFY
 from autocrea.web.auth import Auth, Svc
 from autocrea.web.ids import Id
 from autocrea.web.routes.files import user_author
@@ -45,7 +49,17 @@ class ChangeIn(BaseModel):
         description=f"what to change, in the app's words, e.g. 'añade un campo editorial a los libros'; "
         f"at most {MAX_PROMPT_CHARS:,} characters"
     )
-    model: str = Field(default="blueprint", max_length=250, description="only 'blueprint' (offline) for now")
+    model: str | None = Field(
+        default=None,
+        max_length=250,
+        description="blueprint, joxcoder, openai:<m>, anthropic:<m> (checked as for a generation); "
+        "omitted: the model that built the project if you can still use it, else blueprint",
+    )
+    fallback: bool = Field(
+        default=True,
+        description="when the model fails (unusable or too slow answers), let the Blueprint make the "
+        "change if it can map the request (same price); false: the run fails and is refunded",
+    )
 
 
 class FileDeltaOut(BaseModel):
@@ -89,6 +103,11 @@ class MessageOut(BaseModel):
     error: str | None
     error_code: str | None
     events_url: str | None
+    made_by: str | None = Field(
+        default=None,
+        description="what made it: the model, 'blueprint', or 'built offline: <model> failed (<reason>)' "
+        "when the model failed and the Blueprint did the work; while a run is queued, the model asked for",
+    )
     undone_by: str | None = Field(default=None, description="a change: the undo that took it back")
     undoes: str | None = Field(default=None, description="an undo: the change run it took back")
 
@@ -164,6 +183,7 @@ def run_message(run: Run, *, held: int | None, undone_by: str | None = None) -> 
         error=run.error,
         error_code=str(failure["code"]) if failure.get("code") else None,
         events_url=f"/api/runs/{run.id}/events",
+        made_by=str((summary.get("model") or {}).get("label") or run.model),
         undone_by=undone_by,
     )
 
@@ -221,6 +241,12 @@ async def ask_for_change(
         user_id,
         message="You asked for too many changes in a short time; wait a moment and try again.",
     )
+
+    async def check_model(spec: str) -> None:
+        await check_model_for_user(
+            spec, svc.models, sessions=svc.sessions, fernet=svc.fernet, user_id=user_id
+        )
+
     run, _ = await start_change(
         svc.sessions,
         svc.bus,
@@ -231,6 +257,8 @@ async def ask_for_change(
         model=body.model,
         cost=svc.settings.change_cost,
         idempotency_key=key,
+        check_model=check_model,
+        fallback=body.fallback,
     )
     return StartedOut(run=run_out(run), message=run_message(run, held=await _held(svc, run)))
 
@@ -245,6 +273,8 @@ async def thread(project_id: Id, principal: Auth, svc: Svc) -> ThreadOut:
     undone = {u.run_id: u.id for u in undos}
     items: list[tuple[datetime, MessageOut]] = []
     for run in runs:
+        if run.kind == VERIFY:  # a verification is no message: the Evidence tab shows it
+            continue
         held = await _held(svc, run) if run.status in _ACTIVE else None
         items.append((run.created_at, run_message(run, held=held, undone_by=undone.get(run.id))))
     items += [(u.created_at, undo_message(u, by_id.get(u.run_id))) for u in undos]

@@ -20,6 +20,7 @@ function roleText(name, part, fallback) {
 function stepSummary(name, data) {
   const key = name === "backend" || name === "frontend" || name === "devops" ? "builder" : name;
   const facts = data.facts || {};
+  if (name === "change" && typeof facts.model === "string") return t("run.summary.change_model", { n: (facts.files || []).length, model: facts.model });
   if (name === "change" && Array.isArray(facts.changes)) return facts.changes.join("; ");
   if (name === "version" && typeof facts.commit === "string") return t("run.summary.version", { sha: facts.commit.slice(0, 7) });
   if (!ROLES.has(name) || facts.n === undefined) return data.summary;
@@ -289,7 +290,7 @@ export class RunView {
               h("p", {}, h("strong", {}, sentence(builtOffline(s.model)))),
               h("p", {}, t("built.note")),
             )
-          : null,
+          : "", // replaceChildren would print a null as "null"
         h(
           "div",
           { class: "result-stats" },

@@ -179,6 +179,10 @@ export class ChangeChat {
       h("span", { class: "who" }, t("change.app"), m.undone_by ? h("span", { class: "badge badge-undone" }, t("change.undone")) : null),
       m.changes.length ? h("ul", { class: "change-list", "data-testid": "change-list" }, m.changes.map((c) => h("li", {}, c))) : null,
       outcome,
+      // Who made the version, when a model was asked ("built offline: <model> failed (…)" included).
+      m.status === "succeeded" && m.made_by && m.made_by !== "blueprint"
+        ? h("p", { class: "small muted made-by" }, t("change.made_by", { model: m.made_by }))
+        : null,
       files,
       evidence,
       credits ? h("p", { class: "credits-line small muted" }, credits) : null,
@@ -234,7 +238,10 @@ export class ChangeChat {
     this.sync();
     try {
       // One key per send: a double click or a retried request never starts (or charges) twice.
-      const started = await api("POST", `${this.base}/changes`, { request: text }, { "Idempotency-Key": crypto.randomUUID() });
+      const body = { request: text };
+      const model = document.getElementById("change-model")?.value; // "": the server's default
+      if (model) body.model = model;
+      const started = await api("POST", `${this.base}/changes`, body, { "Idempotency-Key": crypto.randomUUID() });
       this.box.value = "";
       this.request.update();
       toast(t("change.sent"), "ok");
