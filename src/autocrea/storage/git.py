@@ -313,6 +313,11 @@ class ProjectRepo:
                     break
             return out
 
+    def tree_id(self, ref: str = "HEAD") -> str:
+        """The id of ref's tree: two commits with the same files have the same one."""
+        with self._lock:
+            return str(self._commit_at(ref).tree.id)
+
     def tree(self, ref: str = "HEAD") -> dict[str, bytes]:
         """Regular files (modes 100644/100755) at ref; symlinks, submodules and unsafe names skipped."""
         with self._lock:

@@ -96,6 +96,18 @@ class Security:
     settings = RoleSettings(timeout_seconds=120)
 
     async def run(self, ctx: RunContext) -> Summary:
+        findings, report = await self.scan(ctx)
+        await ctx.commit(
+            self.name, self.owns, {"SECURITY.md": report}, f"Security review: {len(findings)} finding(s)"
+        )
+        return self.summary(findings)
+
+    def summary(self, findings: list[Finding]) -> Summary:
+        high = sum(1 for f in findings if f.severity == "high")
+        return Summary(f"{len(findings)} finding(s), {high} high", {"n": len(findings), "high": high})
+
+    async def scan(self, ctx: RunContext) -> tuple[list[Finding], str]:
+        """Scan HEAD (in the sandbox), record the findings as evidence; returns them and SECURITY.md."""
         spec = ctx.require_spec()
         work = Path(tempfile.mkdtemp(prefix="autocrea-scan-"))
         scratch = work / "project"
@@ -147,12 +159,7 @@ class Security:
                 f"{finding.message}",
                 finding=asdict(finding),
             )
-        report = render_security_md(spec, findings, allowlist=ALLOWED_PACKAGES)
-        await ctx.commit(
-            self.name, self.owns, {"SECURITY.md": report}, f"Security review: {len(findings)} finding(s)"
-        )
-        high = sum(1 for f in findings if f.severity == "high")
-        return Summary(f"{len(findings)} finding(s), {high} high", {"n": len(findings), "high": high})
+        return findings, render_security_md(spec, findings, allowlist=ALLOWED_PACKAGES)
 
 
 def _relative(path: str, root: Path) -> str:

@@ -1,14 +1,19 @@
-"""Project files API: tree and files at any commit, edits as commits, history, diff, restore, ZIP."""
+"""Project files API: tree and files at any commit, edits as commits, history, diff, restore, ZIP.
+
+A save or a restore is a commit by the user; a running preview restarts at it once the answer is
+sent (new, renamed and deleted files: routes/filetree.py).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, BackgroundTasks, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from autocrea.errors import Conflict, GitError, InvalidInput, NotFound, TooLarge
@@ -21,6 +26,7 @@ from autocrea.web.auth import Auth, Svc
 from autocrea.web.ids import Id
 
 router = APIRouter(prefix="/api/projects/{project_id}", tags=["files"])
+log = logging.getLogger("autocrea.web")
 Ref = Annotated[str, Query(max_length=80, description="commit sha, HEAD or HEAD~n")]
 T = TypeVar("T")
 MAX_EDIT_BYTES = 500_000
@@ -99,11 +105,13 @@ async def _repo(svc: Svc, user_id: str, project_id: str) -> ProjectRepo:
     return await asyncio.to_thread(ProjectRepo.open, path)
 
 
-async def _idle_repo(svc: Svc, user_id: str, project_id: str, *, doing: str) -> ProjectRepo:
+async def idle_repo(svc: Svc, user_id: str, project_id: str, *, doing: str) -> ProjectRepo:
     """The repository of a project no run is writing to; checked first, as a new run has no files yet."""
     await store.get_project(svc.sessions, user_id=user_id, project_id=project_id)
     if await store.active_run(svc.sessions, project_id=project_id) is not None:
-        raise Conflict(f"The project is being generated; {doing} when the run ends.")
+        raise Conflict(
+            f"The project is running a generation, a change or a verification; {doing} when it ends."
+        )
     return await _repo(svc, user_id, project_id)
 
 
@@ -114,7 +122,7 @@ def missing(exc: GitError) -> NotFound | None:
     return None
 
 
-async def _git(call: Callable[[], T]) -> T:
+async def git_call(call: Callable[[], T]) -> T:
     """Run a repository call in a thread."""
     try:
         return await asyncio.to_thread(call)
@@ -123,6 +131,27 @@ async def _git(call: Callable[[], T]) -> T:
         if not_found is None:
             raise
         raise not_found from exc
+
+
+def checked_content(content: str) -> bytes:
+    """A file's text as the editor sent it: refused when over the size limit or binary (a NUL)."""
+    data = content.encode()
+    if len(data) > MAX_EDIT_BYTES:
+        raise TooLarge(f"A file can have at most {MAX_EDIT_BYTES:,} bytes.")
+    if "\x00" in content:
+        raise InvalidInput(
+            "Binary content (a NUL character) cannot be written from the editor.",
+            details={"field": "content", "reason": "binary"},
+        )
+    return data
+
+
+async def refresh_preview(svc: Svc, *, project_id: str, user_id: str) -> None:
+    """Restart a running preview at HEAD (a background task: the commit is made and answered)."""
+    try:
+        await svc.previews.refresh(project_id=project_id, user_id=user_id)
+    except Exception:  # the edit is made; a preview that did not restart shows the version before
+        log.warning("the preview of project %s did not restart after an edit", project_id, exc_info=True)
 
 
 def user_author(user: User) -> Author:
@@ -135,8 +164,8 @@ def user_author(user: User) -> Author:
 @router.get("/tree", response_model=TreeOut)
 async def tree(project_id: Id, principal: Auth, svc: Svc, ref: Ref = "HEAD") -> TreeOut:
     repo = await _repo(svc, principal.user.id, project_id)
-    commit: str = await _git(lambda: repo.resolve(ref))
-    files: dict[str, bytes] = await _git(lambda: repo.tree(commit))
+    commit: str = await git_call(lambda: repo.resolve(ref))
+    files: dict[str, bytes] = await git_call(lambda: repo.tree(commit))
     return TreeOut(commit=commit, files=[FileEntry(path=p, size=len(d)) for p, d in sorted(files.items())])
 
 
@@ -144,8 +173,8 @@ async def tree(project_id: Id, principal: Auth, svc: Svc, ref: Ref = "HEAD") -> 
 async def read_file(project_id: Id, path: str, principal: Auth, svc: Svc, ref: Ref = "HEAD") -> FileOut:
     rel = safe_relpath(path)
     repo = await _repo(svc, principal.user.id, project_id)
-    commit: str = await _git(lambda: repo.resolve(ref))
-    data: bytes = await _git(lambda: repo.read(commit, rel))
+    commit: str = await git_call(lambda: repo.resolve(ref))
+    data: bytes = await git_call(lambda: repo.read(commit, rel))
     try:
         text: str | None = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -154,17 +183,19 @@ async def read_file(project_id: Id, path: str, principal: Auth, svc: Svc, ref: R
 
 
 @router.put("/files/{path:path}", response_model=SavedOut)
-async def save_file(project_id: Id, path: str, body: EditIn, principal: Auth, svc: Svc) -> SavedOut:
+async def save_file(
+    project_id: Id, path: str, body: EditIn, principal: Auth, svc: Svc, background: BackgroundTasks
+) -> SavedOut:
     rel = safe_relpath(path)
-    if len(body.content.encode()) > MAX_EDIT_BYTES:
-        raise TooLarge(f"A file can have at most {MAX_EDIT_BYTES:,} bytes.")
-    repo = await _idle_repo(svc, principal.user.id, project_id, doing="save your change")
+    content = checked_content(body.content)
+    repo = await idle_repo(svc, principal.user.id, project_id, doing="save your change")
     message = body.message.strip().splitlines()[0][:200] if body.message.strip() else f"Edit {rel}"
-    sha: str = await _git(
+    sha: str = await git_call(
         lambda: repo.commit_files(
-            {rel: body.content}, message=message, author=user_author(principal.user), expected_head=body.base
+            {rel: content}, message=message, author=user_author(principal.user), expected_head=body.base
         )
     )
+    background.add_task(refresh_preview, svc, project_id=project_id, user_id=principal.user.id)
     return SavedOut(commit=sha)
 
 
@@ -203,7 +234,7 @@ async def diff(
     base: Annotated[str | None, Query(max_length=80, description="default: head's parent")] = None,
 ) -> DiffOut:
     repo = await _repo(svc, principal.user.id, project_id)
-    head_sha: str = await _git(lambda: repo.resolve(head))
+    head_sha: str = await git_call(lambda: repo.resolve(head))
     if base is None:
         parents = [
             c.parents for c in await asyncio.to_thread(lambda: repo.history(limit=500)) if c.sha == head_sha
@@ -211,7 +242,7 @@ async def diff(
         if not parents or not parents[0]:
             raise InvalidInput("This commit has no parent; give `base` to compare with.")
         base = parents[0][0]
-    result = await _git(lambda: repo.diff(base, head_sha))
+    result = await git_call(lambda: repo.diff(base, head_sha))
     patch = result.patch
     return DiffOut(
         base=result.base,
@@ -232,9 +263,12 @@ async def diff(
 
 
 @router.post("/restore", response_model=SavedOut)
-async def restore(project_id: Id, body: RestoreIn, principal: Auth, svc: Svc) -> SavedOut:
-    repo = await _idle_repo(svc, principal.user.id, project_id, doing="restore")
-    sha: str = await _git(lambda: repo.restore(body.commit, author=user_author(principal.user)))
+async def restore(
+    project_id: Id, body: RestoreIn, principal: Auth, svc: Svc, background: BackgroundTasks
+) -> SavedOut:
+    repo = await idle_repo(svc, principal.user.id, project_id, doing="restore")
+    sha: str = await git_call(lambda: repo.restore(body.commit, author=user_author(principal.user)))
+    background.add_task(refresh_preview, svc, project_id=project_id, user_id=principal.user.id)
     return SavedOut(commit=sha)
 
 
@@ -246,8 +280,8 @@ async def restore(project_id: Id, body: RestoreIn, principal: Auth, svc: Svc) ->
 async def download_zip(project_id: Id, principal: Auth, svc: Svc, ref: Ref = "HEAD") -> Response:
     project = await store.get_project(svc.sessions, user_id=principal.user.id, project_id=project_id)
     repo = await _repo(svc, principal.user.id, project_id)
-    commit: str = await _git(lambda: repo.resolve(ref))
-    data: bytes = await _git(lambda: zip_commit(repo, commit, prefix=project.slug or "app"))
+    commit: str = await git_call(lambda: repo.resolve(ref))
+    data: bytes = await git_call(lambda: zip_commit(repo, commit, prefix=project.slug or "app"))
     name = f"{project.slug or 'app'}-{commit[:7]}.zip"
     return Response(
         data,

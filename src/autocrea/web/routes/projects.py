@@ -42,7 +42,10 @@ class ProjectIn(BaseModel):
 class RunOut(BaseModel):
     id: str
     project_id: str
-    kind: str = Field(description="generation (built the project) or change (a request from its chat)")
+    kind: str = Field(
+        description="generation (built the project), change (a request from its chat) or verify "
+        "(its current version proved again)"
+    )
     status: str
     model: str  # asked for; once verified, what built it ("built offline: <model> failed (<reason>)")
     fallback: bool
@@ -52,8 +55,12 @@ class RunOut(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
-    base_commit: str | None = Field(description="a change: the version it started from")
-    commit: str | None = Field(description="a change: the verified version it ended as")
+    base_commit: str | None = Field(
+        description="a change: the version it started from; a verify: the version it proves"
+    )
+    commit: str | None = Field(
+        description="the version the run's evidence is for (a change: the verified version it ended as)"
+    )
     events_url: str
 
 
@@ -180,6 +187,7 @@ async def delete_project(project_id: Id, principal: Auth, svc: Svc) -> Response:
         await svc.previews.stop(project_id)
     await store.delete_project(svc.sessions, user_id=principal.user.id, project_id=project_id)
     await asyncio.to_thread(shutil.rmtree, svc.jobs.projects_root / project_id, True)
+    await svc.previews.remove_data(project_id)
     return Response(status_code=204)
 
 

@@ -15,6 +15,7 @@ from autocrea.domain.run import ACTIVE, RunStatus
 from autocrea.errors import NotFound
 from autocrea.storage import runs as store
 from autocrea.storage.git import ProjectRepo
+from autocrea.storage.verification import state_of
 from autocrea.web.auth import services
 from autocrea.web.routes.preview import open_url
 from autocrea.web.ui.queries import Used, credits_by_project, model_options
@@ -75,16 +76,21 @@ async def project_page(project_id: Id, request: Request) -> Response:
     project = await store.get_project(svc.sessions, user_id=viewer.user.id, project_id=project_id)
     runs = await store.list_runs(svc.sessions, user_id=viewer.user.id, project_id=project_id)
     # The app's state is its generation's, or its newest verified change's; a change in progress or
-    # one that failed (the project is as it was) shows in the conversation instead.
-    latest = next((r for r in runs if r.kind != "change" or r.status == RunStatus.SUCCEEDED.value), None)
+    # one that failed (the project is as it was) shows in the conversation instead, and a
+    # verification in the header's badge and the Evidence tab.
+    latest = next(
+        (r for r in runs if r.kind == "generation" or (r.kind == "change" and r.status == "succeeded")), None
+    )
     path = svc.jobs.projects_root / project_id
     files: dict[str, int] = {}
     head = None
+    repo = None
     if (path / ".git").exists():
         repo = await asyncio.to_thread(ProjectRepo.open, path)
         head = await asyncio.to_thread(repo.head)
         if head is not None:
             files = {p: len(d) for p, d in (await asyncio.to_thread(repo.tree, head)).items()}
+    verified = await asyncio.to_thread(state_of, repo, runs)
     preview = await svc.previews.get(project_id)
     return render(
         request,
@@ -95,12 +101,14 @@ async def project_page(project_id: Id, request: Request) -> Response:
         latest=latest,
         active=latest is not None and latest.status in ACTIVE_STATUSES,  # a generation still running
         succeeded=latest is not None and latest.status == RunStatus.SUCCEEDED.value,
+        verification=verified,
         head=head,
         tree=file_tree(files),
         file_count=len(files),
         first_file=_first_file(files),
         preview_running=preview is not None,
         change_cost=svc.settings.change_cost,
+        change_models=await model_options(svc, user_id=viewer.user.id),
         prompt_limit=MAX_PROMPT_CHARS,
     )
 

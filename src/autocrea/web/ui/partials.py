@@ -9,11 +9,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from autocrea.domain.run import RunStatus
 from autocrea.errors import GitError, NotFound
 from autocrea.storage import runs as store
 from autocrea.storage.git import ProjectRepo
 from autocrea.storage.tables import RunEvent
+from autocrea.storage.verification import evidence_commit, evidence_run
 from autocrea.web.auth import services
 from autocrea.web.ui.evidence import build_evidence, step_words
 from autocrea.web.ui.render import Viewer, render, viewer_for
@@ -87,9 +87,10 @@ async def evidence(project_id: str, request: Request) -> Response:
     runs = await store.list_runs(svc.sessions, user_id=viewer.user.id, project_id=project_id[:64])
     if not runs:
         raise NotFound("This project has no runs.")
-    # What the project's current version proved: its newest verified run (a change that failed left
-    # the version before it); a project never verified shows its newest run and why it failed.
-    run = next((r for r in runs if r.status == RunStatus.SUCCEEDED.value), runs[0])
+    # What the project proved last: its generation, its newest verified change or its newest verify,
+    # passing or failing (a change that failed left the version before it); while the first
+    # generation runs, that run. Whether it is for the current version is said above it.
+    run = evidence_run(runs) or runs[0]
     rows: list[RunEvent] = []
     after = 0
     while len(rows) < MAX_EVENTS:
@@ -102,10 +103,10 @@ async def evidence(project_id: str, request: Request) -> Response:
     path = svc.jobs.projects_root / run.project_id
     if (path / ".git").exists():
         repo = await asyncio.to_thread(ProjectRepo.open, path)
+        # The report of the version the evidence is for, not a newer one's.
+        at = await asyncio.to_thread(evidence_commit, repo, run) or "HEAD"
         try:
-            security_md = (await asyncio.to_thread(repo.read, "HEAD", "SECURITY.md")).decode(
-                "utf-8", "replace"
-            )
+            security_md = (await asyncio.to_thread(repo.read, at, "SECURITY.md")).decode("utf-8", "replace")
         except GitError:
             security_md = None  # a run that failed before the security role wrote nothing to read
     view = build_evidence(({"type": r.type, "step": r.step, "data": r.data} for r in rows), security_md)

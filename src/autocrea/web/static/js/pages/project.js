@@ -1,14 +1,17 @@
-// The project page: the conversation (changes, undo) beside file tree + editor, preview, history
-// (htmx fragment; restore here) and evidence. A new version from the chat refreshes them all.
+// The project page: the conversation (changes, undo) beside file tree + editor (tabs; new, renamed
+// and deleted files), preview, history (htmx fragment; restore here) and evidence (with Verify). A
+// new version from the chat refreshes them all; the user's own edits make the evidence stale.
 import "../lib/common.js";
 import { api } from "../lib/api.js";
 import { showError } from "../lib/errors.js";
 import { t } from "../lib/i18n.js";
-import { h, toast } from "../lib/dom.js";
+import { toast } from "../lib/dom.js";
 import { ChangeChat } from "../project/changes.js";
 import { Editor } from "../project/editor.js";
+import { FileTree } from "../project/filetree.js";
 import { Preview } from "../project/preview.js";
 import { setupTabs } from "../project/tabs.js";
+import { Verifier } from "../project/verify.js";
 
 const root = document.getElementById("project");
 const projectId = root.dataset.projectId;
@@ -23,7 +26,8 @@ function setHead(sha) {
   if (label) label.textContent = sha.slice(0, 7);
 }
 
-document.getElementById("delete-project").addEventListener("click", async () => {
+const deleteButton = document.getElementById("delete-project");
+deleteButton.addEventListener("click", async () => {
   if (!window.confirm(t("project.delete_confirm"))) return;
   try {
     await api("DELETE", `/api/projects/${projectId}`);
@@ -32,62 +36,47 @@ document.getElementById("delete-project").addEventListener("click", async () => 
     fail(err);
   }
 });
-
-/** The file tree as the server draws it (project.html's folder macro): folders first, then files. */
-function drawTree(files) {
-  const top = { folders: new Map(), files: [] };
-  for (const file of files) {
-    const parts = file.path.split("/");
-    let node = top;
-    for (const name of parts.slice(0, -1)) {
-      if (!node.folders.has(name)) node.folders.set(name, { folders: new Map(), files: [] });
-      node = node.folders.get(name);
-    }
-    node.files.push([parts[parts.length - 1], file.path, file.size]);
-  }
-  const list = (node) =>
-    h(
-      "ul",
-      { role: "list" },
-      [...node.folders.keys()].sort().map((name) =>
-        h("li", {}, h("details", { open: true }, h("summary", { class: "tree-folder" }, `${name}/`), list(node.folders.get(name)))),
-      ),
-      node.files
-        .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-        .map(([name, path, size]) => h("li", {}, h("button", { type: "button", class: "tree-file", "data-path": path, title: `${path} · ${size} B` }, name))),
-    );
-  return list(top);
-}
+deleteButton.disabled = false;
 
 if (root.dataset.head) {
   // CodeMirror and its modes are classic deferred scripts: they have run before this module.
-  const editor = new Editor({ projectId, head: root.dataset.head, onSaved: setHead });
+  let tree = null;
+  let verifier = null;
+  let chat = null;
   const preview = new Preview(projectId);
-  const tree = document.getElementById("file-tree");
 
-  async function openFile(path) {
-    if (await editor.open(path)) {
-      for (const button of tree.querySelectorAll(".tree-file")) button.setAttribute("aria-current", String(button.dataset.path === path));
-    }
+  /** A commit of the user's own (a save, a new, renamed or deleted file): the header follows it, the
+   * evidence becomes an older version's, and a running preview restarts at it on the server. */
+  function edited(sha) {
+    setHead(sha);
+    verifier?.load();
+    preview.follow(sha);
   }
-  tree.addEventListener("click", (event) => {
-    const button = event.target.closest(".tree-file");
-    if (button) openFile(button.dataset.path);
+
+  const editor = new Editor({
+    projectId,
+    head: root.dataset.head,
+    onSaved: edited,
+    onOpen: (path) => tree?.mark(path),
   });
+  tree = new FileTree({ projectId, editor, onOpen: (path) => editor.open(path), onVersion: edited });
 
   const showTab = setupTabs((tab) => {
     if (tab === "code") editor.cm.refresh(); // CodeMirror measures itself wrong while hidden
     if (tab === "preview") preview.check(root.dataset.previewRunning === "true");
   });
-  if (root.dataset.firstFile) openFile(root.dataset.firstFile);
+  if (root.dataset.firstFile) editor.open(root.dataset.firstFile);
 
   const history = document.getElementById("panel-history");
   history.addEventListener("click", async (event) => {
     const button = event.target.closest("button.restore");
     if (!button || !window.confirm(t("history.restore_confirm", { sha: button.dataset.sha.slice(0, 7) }))) return;
+    // The page is read again after a restore: unsaved edits would go with it.
+    if (!editor.mayDrop(editor.dirtyPaths())) return;
     try {
       const restored = await api("POST", `/api/projects/${projectId}/restore`, { commit: button.dataset.sha });
       toast(t("history.restored", { sha: restored.commit.slice(0, 7) }), "ok");
+      for (const path of editor.dirtyPaths()) editor.close(path, { ask: false }); // already asked
       location.hash = "history";
       location.reload(); // every file may have changed: show the tree and editor afresh
     } catch (err) {
@@ -105,20 +94,17 @@ if (root.dataset.head) {
     showTab("history");
   }
 
-  /** A change or an undo made `sha` HEAD: the editor, the tree and a running preview follow it. */
+  /** A change, an undo or a verify's security report made `sha` HEAD: the editor, the tree, the
+   * verification and a running preview follow it. */
   async function newVersion(sha) {
     setHead(sha);
     await editor.refresh(sha);
-    try {
-      const listed = await api("GET", `/api/projects/${projectId}/tree`);
-      tree.querySelector("ul")?.replaceWith(drawTree(listed.files));
-      if (editor.path) for (const button of tree.querySelectorAll(".tree-file")) button.setAttribute("aria-current", String(button.dataset.path === editor.path));
-    } catch (err) {
-      fail(err);
-    }
+    await tree.reload();
+    verifier?.load();
     if (!history.hidden && window.htmx) window.htmx.trigger(history, "shown");
     preview.follow(sha); // the server restarts a running preview at the new version
   }
 
-  new ChangeChat({ projectId, onVersion: newVersion, onDiff: showDiff });
+  chat = new ChangeChat({ projectId, onVersion: newVersion, onDiff: showDiff });
+  verifier = new Verifier({ projectId, root, onEnd: () => chat.load(), onVersion: newVersion });
 }
