@@ -7,12 +7,16 @@ token, so one client can act as several users (and as nobody) on the same app.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import json
+import os
+import shutil
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +24,8 @@ import httpx
 from fastapi.testclient import TestClient
 
 from autocrea.config import Settings
+from autocrea.sandbox.bubblewrap import closed_parent
+from autocrea.sandbox.scratch import scratch_dir
 from autocrea.web.app import create_app
 
 PASSWORD = "violet-harbor-77-lantern"
@@ -162,9 +168,28 @@ def _awaiting(awaitable: Any) -> str:
     return " > ".join(where)
 
 
+@cache
+def _reachable_root() -> Path:
+    """One directory per test process under /tmp, removed when the process ends."""
+    path = scratch_dir("autocrea-test-preview-data-")
+    atexit.register(shutil.rmtree, path, True)
+    return path
+
+
+def preview_data_root(data_dir: Path) -> Path:
+    """Where a test platform's previews keep their data: beside its data dir when the sandbox's uids
+    can reach it, else a directory under /tmp (pytest's are closed to other users; project ids are
+    unique, so platforms may share it)."""
+    inside = data_dir.resolve() / "preview-data"
+    if os.geteuid() != 0 or closed_parent(inside) is None:
+        return inside
+    return _reachable_root()
+
+
 def settings_for(data_dir: Path, *, database_url: str | None = None, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "data_dir": data_dir,
+        "preview_data_dir": preview_data_root(data_dir),
         "database_url": database_url or f"sqlite+aiosqlite:///{data_dir / 'autocrea.db'}",
         "secret_key": "test-secret-" + uuid.uuid4().hex,
         "sse_heartbeat_seconds": 1.0,

@@ -1,11 +1,15 @@
 """Changing an app from its project page, in a real browser: generate a library, ask the project's
 chat for a new field, watch the change run live (a reload re-attaches to it), see the thread list the
 changes, files and evidence, pay 10 credits, find the field in the files and in the restarted
-preview, look at the diff, Undo it; a request the engine cannot map costs nothing."""
+preview, look at the diff, Undo it; a request the engine cannot map costs nothing. Then the preview's
+own data: a book added in it before a change is still listed after it (with the new field), a hand
+edit outlives a later change, a change that clashes with a hand edit is refused whole, and Reset
+data empties the preview."""
 
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 from playwright.sync_api import expect
@@ -30,9 +34,18 @@ def generate(b: Browsing) -> str:
 
 def book_fields(b: Browsing, frame_url: str) -> Any:
     """The Book schema's fields as the running preview's own API describes them."""
-    frame = next(
-        f for f in b.page.frames if ".preview.localhost" in f.url and f.url.startswith(frame_url[:30])
-    )
+    # The iframe's src changes a moment before its frame navigates there: wait for the frame.
+    deadline = time.monotonic() + 30
+    while True:
+        frame = next(
+            (f for f in b.page.frames if ".preview.localhost" in f.url and f.url.startswith(frame_url[:30])),
+            None,
+        )
+        if frame is not None or time.monotonic() > deadline:
+            break
+        b.page.wait_for_timeout(100)
+    assert frame is not None, f"no preview frame at {frame_url[:30]}: {[f.url for f in b.page.frames]}"
+    frame.wait_for_load_state()
     return frame.evaluate(
         """async () => {
           const spec = await (await fetch('/openapi.json')).json();
@@ -134,3 +147,118 @@ def test_a_change_from_the_project_chat_is_verified_paid_shown_and_undone(browsi
         "undo",
     ]
     b.shot("project-change-refused")
+
+
+SOCIOS = "<h1>Socios</h1>"
+SOCIOS_EDITED = "<h1>Socios de la biblioteca</h1>"
+IDIOMA = "añade un campo idioma a los libros"
+
+
+def call(b: Browsing, method: str, path: str, data: Any = None) -> tuple[int, Any]:
+    """AUTOCREA's API from the page, as its scripts call it (session cookie and CSRF token)."""
+    status, body = b.page.evaluate(
+        """async ([method, path, data]) => {
+          const init = {method, headers: {'X-CSRF-Token': document.body.dataset.csrf,
+                                           'content-type': 'application/json'}};
+          if (data !== null) init.body = JSON.stringify(data);
+          const response = await fetch(path, init);
+          return [response.status, await response.json().catch(() => null)];
+        }""",
+        [method, path, data],
+    )
+    return status, body
+
+
+def test_preview_records_and_hand_edits_outlive_a_change_and_a_clash_is_refused_whole(
+    browsing: Browsing,
+) -> None:
+    b = browsing
+    page = b.page
+    b.sign_up()
+    project_id = generate(b)
+    files = f"/api/projects/{project_id}/files"
+    commits = f"/api/projects/{project_id}/commits?limit=1"
+
+    # A book added in the running preview, through the app's own form, before any change.
+    page.get_by_role("tab", name="Vista previa").click()
+    page.get_by_role("button", name="Iniciar vista previa").click()
+    frame = page.locator("#preview-frame")
+    expect(frame).to_be_visible(timeout=90_000)
+    app = page.frame_locator("#preview-frame")
+    app.get_by_role("navigation").get_by_role("link", name="Libros").click()
+    app.get_by_role("button", name="Nuevo: Libro").click()
+    app.locator("#field-title").fill("Rayuela")
+    app.get_by_role("button", name="Guardar").click()
+    expect(app.locator("#rows")).to_contain_text("Rayuela")
+    b.shot("preview-data-before-change", full_page=False)
+
+    # A hand edit, saved as its own commit: the members page's heading.
+    members = b.api(f"{files}/app/templates/members.html")["content"]
+    assert SOCIOS in members
+    status, saved = call(
+        b, "PUT", f"{files}/app/templates/members.html", {"content": members.replace(SOCIOS, SOCIOS_EDITED)}
+    )
+    assert status == 200, saved
+
+    # A change from the chat: verified, the hand edit kept, the preview restarted on the same data.
+    first_preview = frame.get_attribute("src") or ""
+    box = page.get_by_label("¿Qué quieres cambiar?")
+    box.fill(EDITORIAL)
+    page.get_by_role("button", name="Enviar cambio").click()
+    change = page.get_by_test_id("thread").get_by_test_id("msg-change")
+    expect(change).to_have_attribute("data-status", "succeeded", timeout=120_000)
+    assert SOCIOS_EDITED in b.api(f"{files}/app/templates/members.html")["content"]
+    expect(frame).not_to_have_attribute("src", first_preview, timeout=90_000)
+    expect(page.locator("#preview-state")).to_have_text("En marcha", timeout=90_000)
+    app.get_by_role("navigation").get_by_role("link", name="Libros").click()
+    expect(app.locator("#rows")).to_contain_text("Rayuela")  # the record from before the change
+    expect(app.locator("thead")).to_contain_text("Editorial")  # the new field, listed
+    app.get_by_role("button", name="Nuevo: Libro").click()
+    form = app.locator("#record-form")
+    expect(form.get_by_label("Editorial", exact=True)).to_be_visible()  # and in its form
+    b.shot("preview-data-after-change", full_page=False)
+    form.get_by_label("Editorial", exact=True).fill("Sudamericana")
+    form.locator("#field-title").fill("Cien años de soledad")
+    app.get_by_role("button", name="Guardar").click()
+    expect(app.locator("#rows")).to_contain_text("Sudamericana")
+    expect(app.locator("#rows")).to_contain_text("Rayuela")
+    app.get_by_role("navigation").get_by_role("link", name="Socios").click()
+    expect(app.get_by_role("heading", level=1)).to_have_text("Socios de la biblioteca")  # the hand edit
+
+    # A hand edit on the very lines a change would rewrite: the change is refused, naming the file;
+    # HEAD, the files and the credits stay as they were.
+    models = b.api(f"{files}/app/models.py")["content"]
+    anchor = next(line for line in models.splitlines() if line.strip().startswith("editorial:"))
+    edited = models.replace(anchor, anchor + "\n    shelf: Mapped[str | None] = mapped_column(sa.String(20))")
+    status, saved = call(b, "PUT", f"{files}/app/models.py", {"content": edited})
+    assert status == 200, saved
+    head = b.api(commits)[0]["sha"]
+    credits = b.api("/api/auth/me")["credits"]
+    messages = b.api(f"/api/projects/{project_id}/changes")["messages"]
+    b.console.expect(r"status of 409")
+    box.fill(IDIOMA)
+    page.get_by_role("button", name="Enviar cambio").click()
+    alert = page.get_by_test_id("change-alert")
+    expect(alert).to_contain_text("app/models.py")
+    expect(alert).to_contain_text("Este cambio toca líneas que editaste a mano")  # the app's language
+    expect(page.locator("#change-live")).to_be_hidden()
+    page.get_by_test_id("change-alert").scroll_into_view_if_needed()
+    b.shot("project-change-clash")
+    assert b.api(commits)[0]["sha"] == head
+    assert b.api(f"{files}/app/models.py")["content"] == edited
+    assert SOCIOS_EDITED in b.api(f"{files}/app/templates/members.html")["content"]
+    assert b.api("/api/auth/me")["credits"] == credits
+    assert b.api(f"/api/projects/{project_id}/changes")["messages"] == messages
+    # The preview's records are still there, too.
+    app.get_by_role("navigation").get_by_role("link", name="Libros").click()
+    expect(app.locator("#rows")).to_contain_text("Rayuela")
+
+    # "Borrar datos" (after a confirm) empties them: the app starts again, same version, no records.
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Borrar datos").click()
+    expect(page.get_by_text("Datos de la vista previa borrados.")).to_be_visible(timeout=90_000)
+    expect(page.locator("#preview-state")).to_have_text("En marcha", timeout=90_000)
+    app.get_by_role("navigation").get_by_role("link", name="Libros").click()
+    expect(app.locator("#rows")).not_to_contain_text("Rayuela")
+    expect(app.locator("#rows")).to_contain_text("Todavía no hay nada aquí.")
+    b.shot("preview-data-reset", full_page=False)

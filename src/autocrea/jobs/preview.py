@@ -1,9 +1,14 @@
 """Live previews: a project's committed app started in the sandbox, one per project.
 
 The app runs in the sandbox from a scratch copy of a commit (never the project's own directory),
-with its own SQLite file, listening on a Unix socket only this machine's server processes reach: it
-has no port for anyone else to call. The web layer proxies a separate origin to it, so generated
-code never shares an origin (or cookies) with AUTOCREA itself.
+listening on a Unix socket only this machine's server processes reach: it has no port for anyone
+else to call. Its SQLite file lives with the preview, not the code: a directory per project under
+the previews' data root (outside the project's repository, so never committed or exported), the
+sandbox's one writable host path, kept across restarts and new versions (generated apps add the
+columns a new version brings) until the user resets it or deletes the project. Its size is capped:
+no file past the cap (RLIMIT_FSIZE), and a preview whose data outgrows it is stopped. The web layer
+proxies a separate origin to it, so generated code never shares an origin (or cookies) with
+AUTOCREA itself.
 
 Which previews run is recorded in the database (storage/previews.py), so with several server
 processes (`serve --workers N`) any of them can show, proxy to and stop a preview that another one
@@ -22,16 +27,17 @@ import shutil
 import socket
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
 from autocrea.errors import Conflict, GenerationFailed, NotFound, SandboxError
+from autocrea.sandbox import datadir
 from autocrea.sandbox.child import SEES_PROCESSES, serving, stop_server
 from autocrea.sandbox.http import client_for
-from autocrea.sandbox.protocol import LISTEN_FD, Limits, Mounts, Sandbox, Server
+from autocrea.sandbox.protocol import DATA_DIR, LISTEN_FD, Limits, MiB, Mounts, Sandbox, Server
 from autocrea.sandbox.runtime import RuntimeCache
 from autocrea.storage import previews as store
 from autocrea.storage.git import ProjectRepo
@@ -39,6 +45,8 @@ from autocrea.storage.paths import write_file
 from autocrea.storage.tables import PreviewRecord
 
 PREVIEW_LIMITS = Limits(wall_seconds=3600, cpu_seconds=600)
+DATA_CHECK_SECONDS = 2.0  # how often a running preview's data is measured against its cap
+DATABASE_URL = f"sqlite:///{DATA_DIR}/app.db"  # the generated app's own setting, pointed at the kept data
 BOOT_TIMEOUT = 30.0
 MAX_PREVIEWS = 8  # per server process
 log = logging.getLogger(__name__)
@@ -72,6 +80,7 @@ class _Local:
     server: Server
     scratch: Path
     last_used: float = field(default_factory=time.monotonic)
+    watch: asyncio.Task[None] | None = None  # stops the app when its data outgrows the cap
 
     def alive(self) -> bool:
         """Still serving. Another server process may have stopped it a moment ago, before this
@@ -89,10 +98,14 @@ class Previews:
         projects_root: Path,
         sandbox: Sandbox,
         runtimes: RuntimeCache,
+        data_root: Path,
+        data_bytes: int = 64 * MiB,
         limit: int = MAX_PREVIEWS,
     ) -> None:
         self._sessions = sessions
         self._root = projects_root
+        self._data_root = data_root
+        self._data_bytes = data_bytes
         self._sandbox = sandbox
         self._runtimes = runtimes
         self._limit = limit
@@ -103,6 +116,22 @@ class Previews:
         self._project_locks: dict[str, asyncio.Lock] = {}  # one start or stop per project at a time
         self._booting = 0
         self._clients: dict[str, httpx.AsyncClient] = {}  # by socket: the proxy's pooled connections
+
+    def data_dir(self, project_id: str) -> Path:
+        """Where the project's preview keeps its data (the app's SQLite file and journal)."""
+        if not project_id or "/" in project_id or project_id.startswith("."):
+            raise NotFound("No such project.")
+        return self._data_root / project_id
+
+    async def data_over_cap(self, project_id: str) -> str | None:
+        """Why the project's preview may not run: its data outgrew the cap (None when it did not)."""
+        path = self.data_dir(project_id)
+        if not path.is_dir() or await asyncio.to_thread(datadir.usage, path) <= self._data_bytes:
+            return None
+        return (
+            f"The preview's data is over its {self._data_bytes // MiB} MB limit, so the app was "
+            "stopped; reset its data to start it again."
+        )
 
     def client(self, preview: Preview) -> httpx.AsyncClient:
         """The proxy's HTTP client to a preview's socket, kept while the preview is in use."""
@@ -193,6 +222,7 @@ class Previews:
             except BaseException:
                 await _discard(local)
                 raise
+            local.watch = asyncio.get_running_loop().create_task(self._watch_data(local))
             async with self._lock:
                 old = self._local.get(project_id)
                 self._local[project_id] = local
@@ -215,6 +245,13 @@ class Previews:
         files = await asyncio.to_thread(repo.tree, commit)
         if "requirements.txt" not in files or "app/main.py" not in files:
             raise Conflict("This commit has no runnable app (requirements.txt and app/main.py).")
+        kept = self.data_dir(project_id)
+        try:
+            await asyncio.to_thread(datadir.make, kept)
+        except OSError as exc:
+            raise Conflict(f"The preview's data directory cannot be used: {exc}") from exc
+        if (over := await self.data_over_cap(project_id)) is not None:
+            raise Conflict(over)
         scratch = Path(tempfile.mkdtemp(prefix="autocrea-preview-"))
         try:
             (scratch / "app").mkdir()  # write_file walks into an existing root, never creates it
@@ -225,12 +262,11 @@ class Previews:
                 server = await self._sandbox.serve(
                     [str(env.python), "-m", "uvicorn", "app.main:app", "--fd", LISTEN_FD],
                     cwd=scratch / "app",
-                    mounts=Mounts(writable=(scratch,), readonly=(env.path,)),
-                    env={
-                        "PATH": str(env.python.parent),
-                        "DATABASE_URL": f"sqlite:///{scratch / 'preview.db'}",
-                    },
-                    limits=PREVIEW_LIMITS,
+                    mounts=Mounts(writable=(scratch,), readonly=(env.path,), data=kept),
+                    env={"PATH": str(env.python.parent), "DATABASE_URL": DATABASE_URL},
+                    limits=replace(
+                        PREVIEW_LIMITS, file_bytes=min(PREVIEW_LIMITS.file_bytes, self._data_bytes)
+                    ),
                 )
             except SandboxError as exc:
                 raise Conflict(f"The preview could not start: {exc.message}") from exc
@@ -250,6 +286,31 @@ class Previews:
             started_at=datetime.now(UTC),
         )
         return _Local(preview, server, scratch)
+
+    async def _watch_data(self, local: _Local) -> None:
+        """Stop the app once its data outgrows the cap (the rlimit caps one file, not how many)."""
+        path = self.data_dir(local.preview.project_id)
+        while local.server.running():
+            await asyncio.sleep(DATA_CHECK_SECONDS)
+            if await asyncio.to_thread(datadir.usage, path) > self._data_bytes:
+                log.warning("preview %s stopped: data over %d bytes", local.preview.id, self._data_bytes)
+                await local.server.stop()  # `get` and `_sweep` then forget it
+
+    async def reset_data(self, *, project_id: str, user_id: str) -> Preview | None:
+        """Empty the project's preview data. A running preview is stopped first and started again at
+        the same version on the empty data (returned); None when none ran."""
+        async with self._project_locks.setdefault(project_id, asyncio.Lock()):
+            current = await self.get(project_id)
+            if current is not None:
+                await self._end(current)
+            await asyncio.to_thread(datadir.clear, self.data_dir(project_id))
+        if current is None:
+            return None
+        return await self.start(project_id=project_id, user_id=user_id, ref=current.commit)
+
+    async def remove_data(self, project_id: str) -> None:
+        """The project is deleted: its preview (stopped by then) leaves no data behind."""
+        await asyncio.to_thread(datadir.remove, self.data_dir(project_id))
 
     async def stop(self, project_id: str) -> None:
         async with self._project_locks.setdefault(project_id, asyncio.Lock()):
@@ -302,6 +363,8 @@ class Previews:
 
 
 async def _discard(local: _Local) -> None:
+    if local.watch is not None and local.watch is not asyncio.current_task():
+        local.watch.cancel()
     with contextlib.suppress(Exception):
         await local.server.stop()
     shutil.rmtree(local.scratch, ignore_errors=True)

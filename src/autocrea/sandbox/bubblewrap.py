@@ -9,6 +9,9 @@ What a sandboxed process has (see README, "Isolation"):
   private copy of its scratch directory on a size-capped tmpfs (copied in at start: nothing it
   writes reaches the host's disk), a size-capped private /tmp; nothing else: no data dir, no home,
   no other project, no /proc of the host; a server gets its listening socket as a descriptor;
+- its kept data directory, if it has one (`Mounts.data`, a preview's database): bound read-write at
+  `/data`, the only host path it can change; handed to the slot's uid at start without following
+  any link planted in it;
 - limits per sandbox: processes and memory by cgroup where the host gives one, else by rlimit (per
   slot uid); CPU seconds and file size by rlimit; the wall clock by the runner;
 - death with its run, preview or worker: `--die-with-parent` and a pid namespace whose init takes
@@ -28,9 +31,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from autocrea.errors import SandboxError
+from autocrea.sandbox import datadir
 from autocrea.sandbox.cgroup import Cgroups, Group
 from autocrea.sandbox.child import ChildServer, clean_env, run_to_end, start_server
-from autocrea.sandbox.protocol import DEFAULT_LIMITS, CommandResult, Limits, Mounts
+from autocrea.sandbox.protocol import DATA_DIR, DEFAULT_LIMITS, CommandResult, Limits, Mounts
 from autocrea.sandbox.slots import Slot, Slots
 from autocrea.sandbox.sweep import kill_uid, tasks_of_uid
 
@@ -39,6 +43,7 @@ _SYSTEM_DIRS = ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32")
 _ETC_FILES = ("localtime", "mime.types", "hosts", "alternatives", "ld.so.cache", "os-release")
 _INSIDE_TMP = "/tmp"  # noqa: S108 - the sandbox's own tmpfs, not the host's /tmp
 _SEEDS = "/.autocrea-seed"  # where the host's scratch directories are shown read-only, to copy from
+_INSIDE_DATA = "/data"  # where a kept data directory is seen: the same path whatever the host's
 _RLIMIT_AS_WITH_CGROUP = 4  # the cgroup bounds real memory; address space may be a few times more
 
 
@@ -106,6 +111,8 @@ class BubblewrapSandbox:
     def _argv(
         self, argv: Sequence[str], *, cwd: Path, mounts: Mounts, env: Mapping[str, str], limits: Limits
     ) -> list[str]:
+        argv = [arg.replace(DATA_DIR, _INSIDE_DATA) for arg in argv]
+        env = {key: value.replace(DATA_DIR, _INSIDE_DATA) for key, value in env.items()}
         args = [
             self._bwrap,
             "--unshare-all",
@@ -127,6 +134,8 @@ class BubblewrapSandbox:
         ]
         for path in mounts.readonly:
             args += ["--ro-bind", str(path), str(path)]
+        if mounts.data is not None:
+            args += ["--bind", str(mounts.data), _INSIDE_DATA]
         copies = []
         for n, path in enumerate(mounts.writable):
             # The host's copy is shown read-only; a tmpfs of the sandbox's disk size takes its place,
@@ -172,10 +181,13 @@ class BubblewrapSandbox:
     async def _enter(self, mounts: Mounts, limits: Limits, *, timeout: float) -> tuple[Slot, Group | None]:
         slot = await self._slots.acquire(timeout=timeout)
         try:
-            for path in (*mounts.readonly, *mounts.writable):
+            kept = () if mounts.data is None else (mounts.data,)
+            for path in (*mounts.readonly, *mounts.writable, *kept):
                 _reachable(path, slot.uid)
             for path in mounts.writable:
                 await asyncio.to_thread(_give, path, slot.uid)
+            if mounts.data is not None:
+                await asyncio.to_thread(datadir.hand_over, mounts.data, slot.uid)
             group = None
             if self._cgroups is not None:
                 group = await asyncio.to_thread(

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from autocrea.sandbox.child import ChildServer, clean_env, run_to_end, start_server
-from autocrea.sandbox.protocol import DEFAULT_LIMITS, CommandResult, Limits, Mounts
+from autocrea.sandbox.protocol import DATA_DIR, DEFAULT_LIMITS, CommandResult, Limits, Mounts
 
 WARNING = (
     "AUTOCREA_SANDBOX=process: generated code runs as the server's own user with access to its "
@@ -34,6 +34,15 @@ def _limiter(limits: Limits) -> Callable[[], None]:
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
     return apply
+
+
+def _placed(
+    argv: Sequence[str], env: Mapping[str, str] | None, mounts: Mounts
+) -> tuple[list[str], dict[str, str]]:
+    """argv and env with DATA_DIR naming the kept data directory's host path (nothing is mounted here)."""
+    where = str(mounts.data) if mounts.data is not None else DATA_DIR
+    placed = {key: value.replace(DATA_DIR, where) for key, value in (env or {}).items()}
+    return [arg.replace(DATA_DIR, where) for arg in argv], placed
 
 
 class ProcessSandbox:
@@ -59,6 +68,7 @@ class ProcessSandbox:
         limits: Limits = DEFAULT_LIMITS,
     ) -> CommandResult:
         home = self._scratch()
+        argv, env = _placed(argv, env, mounts)
         try:
             return await run_to_end(
                 argv,
@@ -81,6 +91,7 @@ class ProcessSandbox:
         limits: Limits = DEFAULT_LIMITS,
     ) -> ChildServer:
         home = self._scratch()
+        argv, env = _placed(argv, env, mounts)
 
         async def cleanup() -> None:
             shutil.rmtree(home, ignore_errors=True)

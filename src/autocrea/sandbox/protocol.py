@@ -14,6 +14,9 @@ from typing import Protocol
 
 MiB = 1024**2
 LISTEN_FD = "{listen_fd}"  # in serve()'s argv: the number of the listening socket's descriptor
+# In argv and env values: where `Mounts.data` is seen inside (a fixed path under bubblewrap, so the
+# app learns nothing of the host's layout; the host path itself for the process runner).
+DATA_DIR = "{data_dir}"
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,9 @@ class Mounts:
         Path, ...
     ] = ()  # seen as a private, writable, size-capped copy; the host's is never changed
     readonly: tuple[Path, ...] = ()  # a runtime, a tool
+    # A directory kept between runs (a preview's database), written in place: the one host path a
+    # sandbox may change. Handed to the sandbox's uid at start; its size is the caller's to watch.
+    data: Path | None = None
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Live preview API: start, look at, and stop the running app of a project (one per project)."""
+"""Live preview API: start, look at, and stop the running app of a project (one per project), and
+reset the data its app keeps across restarts and new versions."""
 
 from __future__ import annotations
 
@@ -73,7 +74,8 @@ async def status(project_id: Id, principal: Auth, svc: Svc) -> PreviewOut:
     await store.get_project(svc.sessions, user_id=principal.user.id, project_id=project_id)
     preview = await svc.previews.get(project_id)
     if preview is None:
-        raise NotFound("This project has no running preview.")
+        why = await svc.previews.data_over_cap(project_id)
+        raise NotFound("This project has no running preview." + (f" {why}" if why else ""))
     return _out(svc, preview)
 
 
@@ -81,4 +83,14 @@ async def status(project_id: Id, principal: Auth, svc: Svc) -> PreviewOut:
 async def stop(project_id: Id, principal: Auth, svc: Svc) -> Response:
     await store.get_project(svc.sessions, user_id=principal.user.id, project_id=project_id)
     await svc.previews.stop(project_id)
+    return Response(status_code=204)
+
+
+@router.delete("/data", status_code=204)
+async def reset_data(project_id: Id, principal: Auth, svc: Svc) -> Response:
+    """Empty the records the preview's app keeps; a running preview starts again on empty data."""
+    await store.get_project(svc.sessions, user_id=principal.user.id, project_id=project_id)
+    if await store.active_run(svc.sessions, project_id=project_id) is not None:
+        raise Conflict("The project is being generated or changed; reset its preview data when the run ends.")
+    await svc.previews.reset_data(project_id=project_id, user_id=principal.user.id)
     return Response(status_code=204)

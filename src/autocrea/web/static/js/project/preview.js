@@ -16,12 +16,13 @@ export class Preview {
     this.state = document.getElementById("preview-state");
     this.link = document.getElementById("preview-url");
     this.buttons = Object.fromEntries(
-      ["start", "reload", "restart", "stop"].map((name) => [name, document.getElementById(`preview-${name}`)]),
+      ["start", "reload", "restart", "stop", "reset"].map((name) => [name, document.getElementById(`preview-${name}`)]),
     );
     this.checked = false;
     this.buttons.start.addEventListener("click", () => this.start());
     this.buttons.restart.addEventListener("click", () => this.start());
     this.buttons.stop.addEventListener("click", () => this.stop());
+    this.buttons.reset.addEventListener("click", () => this.reset());
     this.buttons.reload.addEventListener("click", () => {
       this.frame.src = this.url; // cross-origin: reload by navigating again (the pass is set)
     });
@@ -101,6 +102,24 @@ export class Preview {
     }
     this.setBusy("");
     this.show(found); // the new version; or, if it never came up, whatever runs (or nothing)
+  }
+
+  /** Empty the records the preview keeps across restarts and changes; a running app starts again
+   * on empty data (same version), so show whatever runs afterwards. */
+  async reset() {
+    if (!window.confirm(t("preview.reset_confirm"))) return;
+    const wasRunning = Boolean(this.url);
+    this.setBusy(t("preview.resetting"));
+    let found = null;
+    try {
+      await api("DELETE", `${this.base}/data`);
+      if (wasRunning) found = await api("GET", this.base);
+      toast(t("preview.reset_done"), "ok");
+    } catch (err) {
+      if (err.status !== 404) toast(showError(document.createElement("div"), err), "error", 9000);
+    }
+    this.setBusy("");
+    this.show(found);
   }
 
   async stop() {
