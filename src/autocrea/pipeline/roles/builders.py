@@ -11,6 +11,7 @@ from autocrea.pipeline.builder_model import refine
 from autocrea.pipeline.context import RunContext
 from autocrea.pipeline.ownership import OWNS
 from autocrea.pipeline.roles.base import RoleSettings, Summary
+from autocrea.pipeline.roles.devops import check_deployment
 
 
 class _Builder:
@@ -30,9 +31,17 @@ class _Builder:
             self.name, f"rendered {len(files)} files from the spec", key="rendered", params={"n": len(files)}
         )
         files = await refine(ctx, role=self.name, owns=self.owns, settings=self.settings, files=files)
+        checked = await self._check(ctx, files)
         await ctx.commit(self.name, self.owns, files, f"{self.title}: {len(files)} files for {spec.name}")
         lines = sum(text.count("\n") for text in files.values())
-        return Summary(f"{len(files)} files, {lines} lines", {"n": len(files), "lines": lines})
+        return Summary(
+            f"{len(files)} files, {lines} lines{checked.text}",
+            {"n": len(files), "lines": lines, **checked.facts},
+        )
+
+    async def _check(self, ctx: RunContext, files: dict[str, str]) -> Summary:
+        """The role's own check of the files it is about to commit: words to add to its summary."""
+        return Summary("")
 
 
 class Backend(_Builder):
@@ -54,3 +63,10 @@ class Devops(_Builder):
     title = "DevOps"
     owns: tuple[str, ...] = OWNS["devops"]
     _render = staticmethod(render_devops)
+
+    async def _check(self, ctx: RunContext, files: dict[str, str]) -> Summary:
+        check = await check_deployment(ctx, self.name, files)
+        return Summary(
+            f"; deployment checks: {check.errors} error(s), {check.warnings} warning(s)",
+            {"errors": check.errors, "warnings": check.warnings},
+        )

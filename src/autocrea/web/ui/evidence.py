@@ -101,8 +101,20 @@ def build_evidence(events: Iterable[Mapping[str, Any]], security_md: str | None)
             view.tests.append(
                 TestRow(str(data.get("name", "")), str(data.get("outcome", "")), str(data.get("message", "")))
             )
+        elif kind == "step.log" and step == "devops" and isinstance(data.get("finding"), dict):
+            view.findings.append(_finding_row(data["finding"]))  # its deployment checks (no SECURITY.md)
     view.steps = list(steps.values())
     return view
+
+
+def _finding_row(finding: Mapping[str, Any]) -> FindingRow:
+    return FindingRow(
+        str(finding.get("severity", "")),
+        str(finding.get("tool", "")),
+        str(finding.get("rule", "")),
+        f"{finding.get('path', '')}:{finding.get('line', 0)}",
+        str(finding.get("message", "")),
+    )
 
 
 _ROLES = frozenset({"architect", "backend", "frontend", "devops", "tester", "security"})
