@@ -49,6 +49,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, runtime_root: Path) -> Itera
         tree = platform.request("GET", f"/api/projects/{project}/tree", owner).json()
         commits = platform.request("GET", f"/api/projects/{project}/commits", owner).json()
         token = platform.request("GET", "/api/tokens", owner).json()[0]["id"]
+        shared = platform.request("POST", f"/api/runs/{run['id']}/share", owner).json()["url"]
         ids = Ids(
             project=project,
             run=run["id"],
@@ -56,6 +57,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, runtime_root: Path) -> Itera
             file=next(f["path"] for f in tree["files"] if f["path"].endswith(".py")),
             parent=commits[1]["sha"],
             idempotency_key=key,
+            share=shared.rsplit("/", 1)[1],
         )
         platform.owner = owner  # type: ignore[attr-defined]
         platform.other = platform.register()  # type: ignore[attr-defined]
@@ -173,6 +175,13 @@ def test_every_page_answers_by_who_asks(world: tuple[Platform, Ids], page: Page)
     other: Account = platform.other  # type: ignore[attr-defined]
     url = page.url(ids)
     anonymous = platform.request("GET", url, follow_redirects=False)
+    if page.access == "shared":  # anyone with the link, and nothing of the owner's account on it
+        for account in (None, owner, other):
+            seen = platform.request("GET", url, account, csrf=False, follow_redirects=False)
+            assert seen.status_code == 200 and PROMPT in seen.text, seen.text[:300]
+            assert owner.email not in seen.text and owner.user_id not in seen.text
+        assert "set-cookie" not in anonymous.headers
+        return
     if page.access == "public":
         assert anonymous.status_code == 200, anonymous.text[:200]
     elif page.access == "partial":

@@ -17,7 +17,13 @@ from tests.platform import Account, Platform, running, settings_for
 from tests.unit.web.catalog import ROUTES, Ids, Route
 
 FAKE = Ids(
-    project="p" * 32, run="r" * 32, token="t" * 32, file="app/main.py", parent="0" * 40, idempotency_key="k"
+    project="p" * 32,
+    run="r" * 32,
+    token="t" * 32,
+    file="app/main.py",
+    parent="0" * 40,
+    idempotency_key="k",
+    share="s" * 43,
 )
 HOSTILE = "<script>alert('x')</script>\"'; DROP TABLE users; -- {{7*7}} ${7*7} &amp; \u202e"
 LIMIT = 4096

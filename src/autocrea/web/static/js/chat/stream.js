@@ -6,8 +6,9 @@ const TYPES = [
 ];
 const TERMINAL = new Set(["run.finished", "run.failed", "run.cancelled"]);
 
-export function follow(runId, { onEvent, onEnd, onDrop, onLost }) {
-  const source = new EventSource(`/api/runs/${encodeURIComponent(runId)}/events`);
+// `url`: another stream of the same events (a shared run's public one).
+export function follow(runId, { onEvent, onEnd, onDrop, onLost, url = null }) {
+  const source = new EventSource(url || `/api/runs/${encodeURIComponent(runId)}/events`);
   let last = 0;
   for (const type of TYPES) {
     source.addEventListener(type, (message) => {

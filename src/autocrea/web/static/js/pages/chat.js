@@ -8,6 +8,7 @@ import { toast } from "../lib/dom.js";
 import { follow } from "../chat/stream.js";
 import { RunView } from "../chat/run-view.js";
 import { PromptBox } from "../chat/prompt-box.js";
+import { ShareSwitch } from "../chat/share.js";
 
 const form = document.getElementById("generate-form");
 const promptBox = document.getElementById("prompt");
@@ -21,6 +22,7 @@ const cancelButton = document.getElementById("cancel-run");
 let cost = Number(form.dataset.cost);
 const fallbackBox = document.getElementById("fallback");
 const view = new RunView();
+const shareSwitch = new ShareSwitch(document.getElementById("share-switch"));
 let stop = null;
 let current = null; // {runId, projectId, prompt, name, model}
 let running = false;
@@ -68,12 +70,14 @@ function watch(runId, projectId) {
   panel.dataset.runId = runId;
   panel.dataset.projectId = projectId;
   view.reset();
+  shareSwitch.box.hidden = true;
   busy(true);
   stop = follow(runId, {
     onEvent: (event) => view.apply(event),
     onEnd: (event) => {
       busy(false);
       view.finish(event, { projectId, cost, onRetry: retry });
+      shareSwitch.show(runId);
       settleCredits(updateBalance).catch(() => {});
     },
     onDrop: (dropped = true) => {
