@@ -105,6 +105,11 @@ class Settings(BaseSettings):
         description="let users' own keys call private, loopback and reserved addresses (e.g. an Ollama "
         "on your network); off, their base URLs must be public so users cannot reach your internal services",
     )
+    allow_private_git_remotes: bool = Field(
+        default=False,
+        description="let projects push to plain http:// remotes and to private, loopback and reserved "
+        "addresses (e.g. a Gitea on your network); off, a remote must be https:// on a public address",
+    )
     model_timeout_seconds: float = Field(
         default=120.0, gt=0, le=3600, description="longest wait for a model to connect or send a token"
     )
@@ -138,6 +143,19 @@ class Settings(BaseSettings):
         description="origin of live previews; `{run}` becomes the preview's id. Must differ from the app's "
         "own origin so generated code never runs with the user's cookies",
     )
+    preview_data_dir: Path | None = Field(
+        default=None,
+        description="where previews keep their apps' data, a directory per project (default: "
+        "DATA_DIR/preview-data; /var/lib/autocrea/preview-data when the server runs as root). Every "
+        "directory above it must be searchable by other users (sandbox uids reach their own)",
+    )
+    preview_data_mb: int = Field(
+        default=64,
+        ge=1,
+        le=100_000,
+        description="largest a preview's data may grow, in MB (its database and journal; also the "
+        "largest file it may write): past it the preview stops and starts again only once reset",
+    )
     generation_cost: int = Field(
         default=50, ge=1, le=100_000, description="credits one generation with a model costs"
     )
@@ -157,12 +175,39 @@ class Settings(BaseSettings):
     )
     pricing_plans: str = Field(
         default="Pro:1000:19,Team:5000:79",
-        description="monthly plans on /pricing as name:credits:price, comma-separated",
+        description="monthly plans on /pricing as name:credits:price[:stripe_price_id], comma-separated",
     )
     credit_packs: str = Field(
-        default="250:5,1000:15,5000:59", description="one-off credit packs on /pricing as credits:price"
+        default="250:5,1000:15,5000:59",
+        description="one-off credit packs on /pricing as credits:price[:stripe_price_id]",
     )
     currency: str = Field(default="EUR", max_length=3, description="ISO code prices on /pricing are in")
+    admin_emails: str = Field(
+        default="",
+        description="comma-separated e-mails of the administrators (the admin role; "
+        "credits can also be granted with `autocrea credits grant`)",
+    )
+    # Payments (Stripe). Off until both keys are set, or the local Stripe is asked for.
+    stripe_secret_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=_env("stripe_secret_key"),
+        description="Stripe secret key (sk_live_… / sk_test_…); with the webhook secret it turns payments on",
+    )
+    stripe_webhook_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias=_env("stripe_webhook_secret"),
+        description="signing secret (whsec_…) of the Stripe webhook endpoint /api/billing/webhook",
+    )
+    stripe_api_base: str | None = Field(
+        default=None,
+        description="address of the Stripe API, for a local Stripe (autocrea.testing.stripe_server); "
+        "default Stripe's",
+    )
+    stripe_fake: bool = Field(
+        default=False,
+        description="demo payments: start the local Stripe in this process (its own checkout page, "
+        "signed webhooks to this server) and point the SDK at it; never real money",
+    )
     session_days: int = Field(default=14, ge=1, le=365, description="how long a browser session lasts")
     redis_url: str | None = Field(
         default=None,
@@ -174,7 +219,7 @@ class Settings(BaseSettings):
     )
     worker_concurrency: int = Field(default=2, ge=1, le=64, description="generations one worker runs at once")
     run_lease_seconds: float = Field(
-        default=60.0,
+        default=20.0,
         ge=1,
         le=3600,
         description="a running generation whose worker sent no heartbeat for this long is marked failed",
@@ -239,10 +284,29 @@ class Settings(BaseSettings):
         return Path(cache) / "autocrea" / "runtimes"
 
     @property
+    def preview_data_path(self) -> Path:
+        if self.preview_data_dir is not None:
+            return self.preview_data_dir
+        if os.geteuid() == 0:
+            return Path("/var/lib/autocrea/preview-data")  # DATA_DIR may be closed to the sandbox's uids
+        return self.data_dir / "preview-data"
+
+    @property
     def offline_cost(self) -> int:
         """What a Blueprint-built generation costs: never more than one with a model."""
         offline = self.offline_generation_cost
         return self.generation_cost if offline is None else min(offline, self.generation_cost)
+
+    def is_admin(self, email: str) -> bool:
+        """Whether this account's e-mail is one of AUTOCREA_ADMIN_EMAILS (compared without case)."""
+        wanted = email.strip().lower()
+        return bool(wanted) and wanted in {e.lower() for e in self.list_of(self.admin_emails)}
+
+    @property
+    def payments_enabled(self) -> bool:
+        """Stripe checkout and webhooks are served: both keys are set, or the local Stripe runs."""
+        keys = (self.stripe_secret_key, self.stripe_webhook_secret)
+        return self.stripe_fake or all(k is not None and k.get_secret_value().strip() for k in keys)
 
     @property
     def projects_path(self) -> Path:

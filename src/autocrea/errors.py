@@ -5,7 +5,8 @@ AutocreaError                    base; `code` is the stable machine name, `messa
 │   ├── PromptRejected           empty, too long, binary, or no recognisable application domain
 │   │   └── PromptTooLong        over the prompt size limit (HTTP 413)
 │   ├── OutputDirNotEmpty        `--out` points at an existing non-empty directory
-│   └── TooLarge                 a request body or field is over its size limit (HTTP 413)
+│   ├── TooLarge                 a request body or field is over its size limit (HTTP 413)
+│   └── SignatureRejected        a webhook whose signature is missing, wrong or too old (HTTP 400)
 ├── AuthError                    not logged in, bad credentials, expired or forged token (HTTP 401)
 ├── Forbidden                    logged in but not allowed, e.g. a missing CSRF token (HTTP 403)
 ├── NotFound                     no such object, or it belongs to someone else (HTTP 404)
@@ -17,11 +18,17 @@ AutocreaError                    base; `code` is the stable machine name, `messa
 │   └── SandboxTimeout           a command ran past its wall-clock limit and was killed
 ├── RuntimeSetupFailed           the generated app's dependencies could not be installed
 ├── GitError                     a repository operation failed (unknown ref, corrupt repo)
+├── PushFailed                   a push to a project's git remote did not happen; `details.reason` says why
+│   ├── RemoteAuthFailed         the remote refused the token (HTTP 400)
+│   ├── PushRejected             the remote has commits the project does not (HTTP 409)
+│   └── RemoteUnreachable        no git server answered: name, refused, timeout, TLS (HTTP 502)
 ├── GenerationFailed             a run finished without meeting the definition of done
 │   └── ModelFailed              the chosen model's answers were unusable and its run had no fallback
 ├── InsufficientCredits          too few credits available; `details` has required and available (HTTP 402)
 ├── CreditConflict               hold already closed the other way, or idempotency key reused (HTTP 409)
 ├── DatabaseError                the database could not be reached, opened or migrated
+├── PaymentsNotConfigured        no Stripe keys on this server: nothing can be bought (HTTP 409)
+├── PaymentProviderError        Stripe could not be reached or refused a request (HTTP 502)
 └── ProviderError                a model provider gave no usable answer; names the provider and setting
     ├── ProviderNotConfigured    the chosen model needs a setting that is missing (key, URL)
     ├── ProviderAuthError        the key was rejected (401/403) or the account is over its spend limit
@@ -67,6 +74,10 @@ class OutputDirNotEmpty(InvalidInput):
 
 class TooLarge(InvalidInput):
     code = "too_large"
+
+
+class SignatureRejected(InvalidInput):
+    code = "invalid_signature"
 
 
 class AuthError(AutocreaError):
@@ -117,6 +128,22 @@ class GitError(AutocreaError):
     code = "git_error"
 
 
+class PushFailed(AutocreaError):
+    code = "push_failed"
+
+
+class RemoteAuthFailed(PushFailed):
+    code = "remote_auth_failed"
+
+
+class PushRejected(PushFailed):
+    code = "push_rejected"
+
+
+class RemoteUnreachable(PushFailed):
+    code = "remote_unreachable"
+
+
 class GenerationFailed(AutocreaError):
     code = "generation_failed"
 
@@ -146,6 +173,14 @@ class CreditConflict(AutocreaError):
 
 class DatabaseError(AutocreaError):
     code = "database_error"
+
+
+class PaymentsNotConfigured(AutocreaError):
+    code = "payments_not_configured"
+
+
+class PaymentProviderError(AutocreaError):
+    code = "payment_provider_error"
 
 
 class ProviderError(AutocreaError):

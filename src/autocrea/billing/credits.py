@@ -36,7 +36,7 @@ def _key(operation: str, idempotency_key: str) -> str:
     return f"{operation}:{idempotency_key}"  # one namespace per operation: a hold key never hits a purchase
 
 
-async def _lock_account(session: AsyncSession, user_id: str) -> None:
+async def lock_account(session: AsyncSession, user_id: str) -> None:
     """Create the user's account row if needed and hold its lock until the transaction ends."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -54,7 +54,7 @@ async def _lock_account(session: AsyncSession, user_id: str) -> None:
         )
 
 
-async def _balance(session: AsyncSession, user_id: str) -> Balance:
+async def balance_in(session: AsyncSession, user_id: str) -> Balance:
     rows = await session.execute(
         select(CreditEntry.kind, func.sum(CreditEntry.amount))
         .where(CreditEntry.user_id == user_id)
@@ -80,14 +80,14 @@ def _replay(entry: CreditEntry, amount: int) -> None:
 
 async def balance(sessions: Sessions, *, user_id: str) -> Balance:
     async with sessions() as session:
-        return await _balance(session, user_id)
+        return await balance_in(session, user_id)
 
 
 async def grant_trial(sessions: Sessions, *, user_id: str) -> bool:
     """Give a new account its trial credits, once ever; True if this call granted them."""
     key = _key(EntryKind.GRANT, TRIAL_KEY)
     async with sessions() as session, session.begin():
-        await _lock_account(session, user_id)
+        await lock_account(session, user_id)
         if await _entry(session, user_id, key) is not None:
             return False
         session.add(
@@ -103,6 +103,32 @@ async def grant_trial(sessions: Sessions, *, user_id: str) -> bool:
     return True
 
 
+async def grant(sessions: Sessions, *, user_id: str, amount: int, idempotency_key: str, reason: str) -> int:
+    """Give credits by hand (an administrator); returns the ledger entry's id, the same one when the
+    key is replayed, so a command run twice grants once."""
+    _check_amount(amount)
+    if not reason.strip():
+        raise InvalidInput("a grant needs a reason: it is kept in the ledger")
+    key = _key(EntryKind.GRANT, idempotency_key)
+    async with sessions() as session, session.begin():
+        await lock_account(session, user_id)
+        existing = await _entry(session, user_id, key)
+        if existing is not None:
+            _replay(existing, amount)
+            return existing.id
+        entry = CreditEntry(
+            user_id=user_id,
+            kind=EntryKind.GRANT.value,
+            amount=amount,
+            idempotency_key=key,
+            reason=reason.strip()[:200],
+            created_at=utcnow(),
+        )
+        session.add(entry)
+        await session.flush()
+        return entry.id
+
+
 async def purchase(
     sessions: Sessions, *, user_id: str, amount: int, idempotency_key: str, reason: str = "purchase"
 ) -> int:
@@ -110,7 +136,7 @@ async def purchase(
     _check_amount(amount)
     key = _key(EntryKind.PURCHASE, idempotency_key)
     async with sessions() as session, session.begin():
-        await _lock_account(session, user_id)
+        await lock_account(session, user_id)
         existing = await _entry(session, user_id, key)
         if existing is not None:
             _replay(existing, amount)
@@ -135,13 +161,13 @@ async def place_hold(
     _check_amount(amount)
     key = _key(EntryKind.HOLD, idempotency_key)
     async with sessions() as session, session.begin():
-        await _lock_account(session, user_id)
+        await lock_account(session, user_id)
         existing = await _entry(session, user_id, key)
         if existing is not None:
             _replay(existing, amount)
             assert existing.hold_id is not None  # a hold entry always names its hold
             return existing.hold_id
-        available = (await _balance(session, user_id)).available
+        available = (await balance_in(session, user_id)).available
         if available < amount:
             raise InsufficientCredits(required=amount, available=available)
         now = utcnow()
@@ -204,7 +230,7 @@ async def _close(
         user_id = await session.scalar(select(CreditHold.user_id).where(CreditHold.id == hold_id))
         if user_id is None:
             raise InvalidInput(f"unknown hold {hold_id!r}")
-        await _lock_account(session, user_id)
+        await lock_account(session, user_id)
         hold = await session.scalar(
             select(CreditHold).where(CreditHold.id == hold_id).execution_options(populate_existing=True)
         )

@@ -1,10 +1,12 @@
 """Credit arithmetic: ledger entry kinds, their effect on a balance, and the fixed amounts.
 
 The ledger is append-only and every amount in it is positive; the kind says what it does:
-grant and purchase add credits, hold reserves them, settle turns a hold into spending, release
-returns a hold. A hold is closed once: settled, released, or settled in part with the rest released
-in the same step (a run the Blueprint built after the chosen model failed pays the offline price).
-Available = granted - spent - held, where held counts holds not yet closed.
+grant and purchase add credits, revoke takes added credits back (a refunded payment, never more than
+is available), hold reserves them, settle turns a hold into spending, release returns a hold. A hold
+is closed once: settled, released, or settled in part with the rest released in the same step (a
+run the Blueprint built after the chosen model failed pays the offline price).
+Available = granted - spent - held, where granted is net of what was revoked and held counts holds
+not yet closed.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ GENERATION_COST = 50
 class EntryKind(StrEnum):
     GRANT = "grant"
     PURCHASE = "purchase"
+    REVOKE = "revoke"
     HOLD = "hold"
     SETTLE = "settle"
     RELEASE = "release"
@@ -50,7 +53,7 @@ def balance_from_totals(totals: Mapping[str, int]) -> Balance:
 
     closed = total(EntryKind.SETTLE) + total(EntryKind.RELEASE)
     return Balance(
-        granted=total(EntryKind.GRANT) + total(EntryKind.PURCHASE),
+        granted=total(EntryKind.GRANT) + total(EntryKind.PURCHASE) - total(EntryKind.REVOKE),
         spent=total(EntryKind.SETTLE),
         held=total(EntryKind.HOLD) - closed,
     )

@@ -3,9 +3,13 @@
 users, sessions, api_tokens, provider_keys   accounts and their secrets (hashes or ciphertext only)
 credit_accounts                              one row per user: the lock that serializes credit changes
 credit_holds, credit_entries                 holds and the append-only ledger (see domain/credits.py)
-projects, runs, run_events                   generations and changes (runs.kind) and their event log
+projects, runs, run_events                   generations, changes and verifications (runs.kind), their events
 undos                                        changes undone from a project's chat (a restore each)
 previews                                     running previews, so every server process can find them
+project_remotes                              where a project is pushed: URL and token (ciphertext only)
+run_shares                                   public read-only links to runs (token hashes only)
+payment_events                               Stripe events handled, each in the transaction of its effect
+billing_customers, payments, subscriptions   who is who at Stripe, what granted credits, plan state
 
 Timestamps are stored and returned as timezone-aware UTC. Constraint names follow `NAMING`, so
 migrations name them the same way on SQLite and PostgreSQL.
@@ -216,7 +220,7 @@ class Project(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-RUN_KINDS = ("generation", "change")
+RUN_KINDS = ("generation", "change", "verify")
 _ACTIVE_RUN = "status IN ('queued', 'running')"
 
 
@@ -256,7 +260,8 @@ class Run(Base):
     lease_expires_at: Mapped[datetime | None]
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     # A generation builds the project; a change (its `prompt` is the request) makes one new version
-    # of it from `base_commit`, the HEAD it was planned on, and ends as `commit` when verified.
+    # of it from `base_commit`, the HEAD it was planned on, and ends as `commit` when verified. A
+    # verify proves `base_commit` again; `commit` is the version its evidence is for.
     kind: Mapped[str] = mapped_column(String(16), default="generation", server_default="generation")
     base_commit: Mapped[str | None] = mapped_column(String(40))
     commit: Mapped[str | None] = mapped_column(String(40))
@@ -308,3 +313,98 @@ class PreviewRecord(Base):
     pid: Mapped[int] = mapped_column(Integer)  # leads the app's process group
     owner: Mapped[str] = mapped_column(String(64))  # the server process that started it
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProjectRemote(Base):
+    """Where a project's main branch is pushed: an HTTPS URL and a token, encrypted like model keys
+    (accounts/remotes.py); `token_hint` is all of it that is ever shown."""
+
+    __tablename__ = "project_remotes"
+
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(500))
+    username: Mapped[str] = mapped_column(String(100))
+    token_ciphertext: Mapped[str] = mapped_column(Text)
+    token_hint: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    pushed_at: Mapped[datetime | None]
+    pushed_commit: Mapped[str | None] = mapped_column(String(40))
+
+
+class RunShare(Base):
+    """A run's public read-only link: only the SHA-256 of its token is kept, so a database dump
+    opens no shared run; turning sharing on again replaces it."""
+
+    __tablename__ = "run_shares"
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+STRIPE_ID = String(255)  # Stripe's ids are short, but Stripe promises no length
+
+
+class PaymentEvent(Base):
+    """A Stripe event that was handled: inserted in the same transaction as its effect, so a
+    delivery repeated (at once or after a failure) finds its id taken and changes nothing."""
+
+    __tablename__ = "payment_events"
+
+    id: Mapped[str] = mapped_column(STRIPE_ID, primary_key=True)  # evt_…
+    type: Mapped[str] = mapped_column(String(100))
+    created: Mapped[datetime]  # Stripe's `created`
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    outcome: Mapped[str] = mapped_column(String(200), default="")
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BillingCustomer(Base):
+    """A user's Stripe customer: made at their first checkout, found again by webhooks."""
+
+    __tablename__ = "billing_customers"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(STRIPE_ID, unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Payment(Base):
+    """A payment that granted credits: a pack's checkout session or a plan's paid invoice. A refund
+    takes back the credits of the refunded share, as far as they are unspent; `refunded_credits` counts
+    the credits refunds covered so far (taken back or already spent: a shortfall is not owed later)."""
+
+    __tablename__ = "payments"
+    __table_args__ = (CheckConstraint("kind IN ('pack', 'plan')", name="kind_known"),)
+
+    id: Mapped[str] = mapped_column(STRIPE_ID, primary_key=True)  # cs_… or in_…
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    item: Mapped[str] = mapped_column(String(100))  # the pack's credits or the plan's name
+    credits: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(Integer)  # money, in the currency's smallest unit
+    currency: Mapped[str] = mapped_column(String(3))
+    payment_intent: Mapped[str | None] = mapped_column(STRIPE_ID, index=True)
+    refunded: Mapped[int] = mapped_column(Integer, default=0)  # money refunded so far
+    refunded_credits: Mapped[int] = mapped_column(Integer, default=0)  # credits the refunds covered
+    event_id: Mapped[str] = mapped_column(ForeignKey("payment_events.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Subscription(Base):
+    """A plan's state as Stripe last told it. `synced_at` is when that state was read from Stripe:
+    events arrive in any order, so an older read never overwrites a newer one."""
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[str] = mapped_column(STRIPE_ID, primary_key=True)  # sub_…
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    plan: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(32))
+    current_period_end: Mapped[datetime | None]
+    cancel_at_period_end: Mapped[bool] = mapped_column(Boolean, default=False)
+    synced_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -19,6 +19,10 @@ absolute schedule; `FakeModelServer.emissions` logs planned and actual send time
 Tokens are ~4-character, whitespace-preserving chunks and prompt tokens are ceil(chars / 4): see
 `autocrea.testing.text`. A request's `max_tokens` (`max_new_tokens` for TGI) cuts the reply short
 with the provider's "length" stop reason.
+
+`autocrea.testing.stripe_server.FakeStripe` is a local Stripe for the `stripe` SDK (customers,
+Checkout with a page to pay or cancel, the Customer Portal, subscriptions renewed on demand,
+refunds) that signs and delivers webhooks like Stripe, with retries, duplicates and any order.
 """
 
 from autocrea.testing.latency import Emission, Latency

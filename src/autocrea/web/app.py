@@ -16,7 +16,20 @@ from autocrea.web.auth import gate_unparsed_body
 from autocrea.web.observe import Metrics, RequestPlumbing, configure_logging
 from autocrea.web.preview_pass import PreviewPasses, cookie_attributes
 from autocrea.web.proxy import PreviewProxy, host_pattern
-from autocrea.web.routes import accounts, changes, events, files, ops, preview, projects
+from autocrea.web.routes import (
+    accounts,
+    billing,
+    changes,
+    events,
+    files,
+    filetree,
+    ops,
+    preview,
+    projects,
+    remote,
+    share,
+    verification,
+)
 from autocrea.web.services import Services, build_services
 from autocrea.web.ui import install as install_ui
 
@@ -53,8 +66,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     app.state.settings = settings
     app.state.metrics = Metrics()
     errors.install(app, gate=gate_unparsed_body)
-    routers = (ops, accounts, projects, changes, events, files, preview)
-    for module in routers:
+    routers = (ops, accounts, projects, changes, events, files, filetree, preview, verification)
+    for module in (*routers, remote, share, billing):
         app.include_router(module.router, responses=errors.RESPONSES)
     install_ui(app)
 

@@ -21,13 +21,16 @@ from autocrea.jobs.bus import EventBus, MemoryBus
 from autocrea.jobs.executor import WorkerEnv
 from autocrea.jobs.models import ModelSetup, model_factory
 from autocrea.jobs.preview import Previews
+from autocrea.jobs.reaper import Reaper
 from autocrea.jobs.worker import Worker, lease_for
 from autocrea.providers.select import credentials_from, fallbacks_from, policy_for
 from autocrea.sandbox.choice import Chosen, choose
+from autocrea.sandbox.protocol import MiB
 from autocrea.sandbox.runtime import RuntimeCache
 from autocrea.storage.db import create_engine, session_factory
 from autocrea.storage.runs import Sessions
 from autocrea.storage.tables import Run
+from autocrea.web.payments import Payments, payments_from
 from autocrea.web.preview_pass import PreviewPasses
 from autocrea.web.principals import Principal, RecentPrincipals
 from autocrea.web.probe import RunProbe
@@ -55,6 +58,7 @@ class Services:
     jobs: WorkerEnv
     previews: Previews
     worker: Worker | None
+    reaper: Reaper | None
     clerk: ClerkVerifier | None
     warmup: asyncio.Task[object]
     principals: RecentPrincipals[Principal]
@@ -62,15 +66,20 @@ class Services:
     passwords: Passwords
     sandbox: Chosen
     passes: PreviewPasses
+    payments: Payments | None = None  # None: payments are off (no Stripe keys)
 
     async def aclose(self) -> None:
         with contextlib.suppress(Exception):
             await self.warmup
         if self.worker is not None:
             await self.worker.stop()
+        if self.reaper is not None:
+            await self.reaper.stop()
         await self.previews.stop_all()
         if self.clerk is not None:
             await self.clerk.aclose()
+        if self.payments is not None:
+            await self.payments.aclose()
         await self.bus.aclose()
         await self.engine.dispose()
 
@@ -137,7 +146,14 @@ async def build_services(settings: Settings, *, run_worker: bool) -> Services:
     sandbox = chosen.sandbox
     runtimes = RuntimeCache(root=settings.runtimes_path.resolve(), python=settings.sandbox_python)
     projects_root: Path = settings.projects_path.resolve()
-    previews = Previews(sessions=sessions, projects_root=projects_root, sandbox=sandbox, runtimes=runtimes)
+    previews = Previews(
+        sessions=sessions,
+        projects_root=projects_root,
+        sandbox=sandbox,
+        runtimes=runtimes,
+        data_root=settings.preview_data_path.resolve(),
+        data_bytes=settings.preview_data_mb * MiB,
+    )
 
     async def after_change(run: Run) -> None:
         await previews.refresh(project_id=run.project_id, user_id=run.user_id)
@@ -158,8 +174,13 @@ async def build_services(settings: Settings, *, run_worker: bool) -> Services:
     # Load the offline architect's lexicon now (~1.5 s), not in the first user's request.
     warm = asyncio.create_task(asyncio.to_thread(design, "a todo app"))
     worker = Worker(env, concurrency=settings.worker_concurrency) if run_worker else None
+    # Runs whose worker died are closed by whichever process looks first: a web process without a
+    # worker of its own reaps too, so the last worker's death never leaves credits held.
+    reaper = Reaper(env) if worker is None else None
     if worker is not None:
         worker.start()
+    if reaper is not None:
+        reaper.start()
     return Services(
         settings=settings,
         engine=engine,
@@ -172,6 +193,7 @@ async def build_services(settings: Settings, *, run_worker: bool) -> Services:
         jobs=env,
         previews=previews,
         worker=worker,
+        reaper=reaper,
         clerk=clerk_from(settings),
         warmup=warm,
         principals=RecentPrincipals(user_of=lambda principal: principal.user.id),
@@ -181,4 +203,5 @@ async def build_services(settings: Settings, *, run_worker: bool) -> Services:
         ),
         sandbox=chosen,
         passes=PreviewPasses.from_secret(settings.secret()),
+        payments=await payments_from(settings),
     )

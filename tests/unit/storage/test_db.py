@@ -31,6 +31,12 @@ TABLES = {
     "run_events",
     "previews",
     "undos",
+    "project_remotes",
+    "run_shares",
+    "payment_events",
+    "billing_customers",
+    "payments",
+    "subscriptions",
 }
 
 

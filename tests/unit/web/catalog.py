@@ -28,6 +28,7 @@ class Ids:
     file: str
     parent: str  # a commit that is not HEAD
     idempotency_key: str  # the key the project was created with (a replay starts nothing)
+    share: str  # the token of the run's public link, made when the module starts
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,14 @@ def _run(suffix: str = "") -> Callable[[Ids], Call]:
     return lambda ids: Call(f"/api/runs/{ids.run}{suffix}")
 
 
+def _shared(suffix: str = "") -> Callable[[Ids], Call]:
+    return lambda ids: Call(f"/api/share/{ids.share}{suffix}")
+
+
+# A remote that passes every check but whose host never resolves (RFC 2606): a push is a quick 502.
+REMOTE = {"url": "https://git.nowhere.invalid/ana/app.git", "token": "ghp_matrix0123456789"}
+
+
 CREDENTIALS = {"email": "nobody-here@example.com", "password": "violet-harbor-77-lantern"}
 # Ordered so that the owner's walk ends with the calls that destroy what earlier calls need.
 ROUTES: tuple[Route, ...] = (
@@ -93,6 +102,18 @@ ROUTES: tuple[Route, ...] = (
         200,
     ),
     Route("GET", "/api/credits", "user", _fixed("/api/credits"), 200),
+    Route("GET", "/api/billing", "user", _fixed("/api/billing"), 200),
+    # The matrix's server has no Stripe keys: buying answers 409 payments_not_configured (the
+    # payments themselves are walked in tests/integration/test_stripe_payments.py).
+    Route(
+        "POST",
+        "/api/billing/checkout",
+        "user",
+        _fixed("/api/billing/checkout", {"kind": "pack", "id": "250"}),
+        409,
+    ),
+    Route("POST", "/api/billing/portal", "user", _fixed("/api/billing/portal"), 409),
+    Route("POST", "/api/billing/webhook", "public", _fixed("/api/billing/webhook", {}), 409),
     Route(
         "POST",
         "/api/projects",
@@ -110,6 +131,21 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/runs/{run_id}", "owned", _run(), 200),
     Route("POST", "/api/runs/{run_id}/cancel", "owned", _run("/cancel"), 409),  # it already ended
     Route("GET", "/api/runs/{run_id}/events", "owned", _run("/events"), 200),
+    # The run's public link (made by the module's fixture) answers anyone, before the walk replaces it.
+    Route("GET", "/api/share/{token}", "public", _shared(), 200),
+    Route("GET", "/api/share/{token}/events", "public", _shared("/events"), 200),
+    Route(
+        "GET",
+        "/api/share/{token}/files/{path:path}",
+        "public",
+        lambda ids: Call(f"/api/share/{ids.share}/files/{ids.file}"),
+        200,
+    ),
+    Route("GET", "/api/runs/{run_id}/share", "owned", _run("/share"), 200),
+    Route("POST", "/api/runs/{run_id}/share", "owned", _run("/share"), 201),
+    Route("PUT", "/api/projects/{project_id}/remote", "owned", _project("/remote", REMOTE), 200),
+    Route("GET", "/api/projects/{project_id}/remote", "owned", _project("/remote"), 200),
+    Route("POST", "/api/projects/{project_id}/push", "owned", _project("/push", {}), 502),
     Route("GET", "/api/projects/{project_id}/tree", "owned", _project("/tree"), 200),
     Route(
         "GET",
@@ -134,6 +170,30 @@ ROUTES: tuple[Route, ...] = (
         lambda ids: Call(f"/api/projects/{ids.project}/restore", {"commit": ids.parent}),
         200,
     ),
+    Route("POST", "/api/projects/{project_id}/files", "owned", _project("/files", {"path": "WALK.md"}), 201),
+    Route(
+        "POST",
+        "/api/projects/{project_id}/rename",
+        "owned",
+        _project("/rename", {"path": "WALK.md", "to": "WALKED.md"}),
+        200,
+    ),
+    Route(
+        "DELETE",
+        "/api/projects/{project_id}/files/{path:path}",
+        "owned",
+        _project("/files/WALKED.md"),
+        200,
+    ),
+    Route("GET", "/api/projects/{project_id}/verification", "owned", _project("/verification"), 200),
+    # A verify of a version that is not HEAD any more is refused, so no run blocks the walk's later calls.
+    Route(
+        "POST",
+        "/api/projects/{project_id}/verify",
+        "owned",
+        lambda ids: Call(f"/api/projects/{ids.project}/verify", {"base": ids.parent}),
+        409,
+    ),
     Route("GET", "/api/projects/{project_id}/zip", "owned", _project("/zip"), 200),
     Route("GET", "/api/projects/{project_id}/changes", "owned", _project("/changes"), 200),
     # A request the offline engine cannot map: refused before any hold, so the walk goes on.
@@ -148,6 +208,9 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/projects/{project_id}/preview", "owned", _project("/preview", {}), 201),
     Route("GET", "/api/projects/{project_id}/preview", "owned", _project("/preview"), 200),
     Route("DELETE", "/api/projects/{project_id}/preview", "owned", _project("/preview"), 204),
+    Route("DELETE", "/api/projects/{project_id}/preview/data", "owned", _project("/preview/data"), 204),
+    Route("DELETE", "/api/runs/{run_id}/share", "owned", _run("/share"), 204),
+    Route("DELETE", "/api/projects/{project_id}/remote", "owned", _project("/remote"), 204),
     Route("DELETE", "/api/keys/{provider}", "user", _fixed("/api/keys/anthropic"), 204),
     Route("DELETE", "/api/tokens/{token_id}", "owned", lambda ids: Call(f"/api/tokens/{ids.token}"), 204),
     Route("DELETE", "/api/projects/{project_id}", "owned", _project(), 204),
@@ -166,8 +229,9 @@ def app_routes(app: FastAPI) -> set[tuple[str, str]]:
 
 
 # The HTML pages. Anonymous visitors of a user's page are sent to log in (303), htmx partials say so
-# with HX-Redirect (204); another user's project is a 404 page; the owner gets 200.
-PageAccess = Literal["public", "user", "owned", "partial"]
+# with HX-Redirect (204); another user's project is a 404 page; the owner gets 200. A shared run's
+# page answers everyone with its link (and nobody once the owner turns it off).
+PageAccess = Literal["public", "user", "owned", "partial", "shared"]
 
 
 @dataclass(frozen=True)
@@ -188,6 +252,7 @@ def _page(suffix: str = "") -> Callable[[Ids], str]:
 
 PAGES: tuple[Page, ...] = (
     Page("/", "public", lambda _: "/"),
+    Page("/share/{token}", "shared", lambda ids: f"/share/{ids.share}"),
     Page("/login", "public", lambda _: "/login", 303),
     Page("/register", "public", lambda _: "/register", 303),
     Page("/pricing", "public", lambda _: "/pricing"),
@@ -195,6 +260,8 @@ PAGES: tuple[Page, ...] = (
     Page("/chat", "user", lambda ids: f"/chat?run={ids.run}"),
     Page("/projects", "user", lambda _: "/projects"),
     Page("/settings", "user", lambda _: "/settings"),
+    Page("/billing/success", "user", lambda _: "/billing/success?session_id=cs_test_x"),
+    Page("/billing/cancel", "user", lambda _: "/billing/cancel"),
     Page("/projects/{project_id}", "owned", _page()),
     # The owner's way into a running preview (303 to it); the matrix's project has none running.
     Page("/projects/{project_id}/preview/open", "owned", _page("/preview/open"), 404),

@@ -57,6 +57,7 @@ class MeOut(BaseModel):
     credits: CreditsOut
     csrf_token: str | None = Field(description="send it as X-CSRF-Token on writes made with the cookie")
     auth: Literal["session", "token", "clerk"]
+    admin: bool = Field(default=False, description="the e-mail is one of AUTOCREA_ADMIN_EMAILS")
 
 
 class TokenIn(BaseModel):
@@ -136,6 +137,7 @@ async def _start_session(svc: Svc, request: Request, response: Response, user: U
         credits=await credits_out(svc, user.id),
         csrf_token=new.csrf_token,
         auth="session",
+        admin=svc.settings.is_admin(user.email),
     )
 
 
@@ -197,6 +199,7 @@ async def me(principal: Auth, svc: Svc) -> MeOut:
         credits=await credits_out(svc, principal.user.id),
         csrf_token=principal.csrf_token,
         auth=principal.via,
+        admin=svc.settings.is_admin(principal.user.email),
     )
 
 
@@ -209,6 +212,7 @@ async def update_me(body: ProfileIn, principal: Auth, svc: Svc) -> MeOut:
         credits=await credits_out(svc, user.id),
         csrf_token=principal.csrf_token,
         auth=principal.via,
+        admin=svc.settings.is_admin(user.email),
     )
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from autocrea.web.ui import errors, pages, partials, public
+from autocrea.web.ui import billing, errors, pages, partials, public, shared
 from autocrea.web.ui.render import STATIC
 
 
 def install(app: FastAPI) -> None:
     """Mount the static files, add the page routes, and answer browsers' errors with a page."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for router in (public.router, pages.router, partials.router):
+    for router in (public.router, pages.router, partials.router, shared.router, billing.router):
         app.include_router(router)
     errors.install(app)

@@ -1,0 +1,147 @@
+"""Billing API: Stripe Checkout for plans and packs, the Customer Portal, Stripe's webhook, and what
+the user has bought. With no Stripe keys every call but the read answers 409 payments_not_configured."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from autocrea.billing import payments as ledger
+from autocrea.errors import Conflict, InvalidInput, PaymentsNotConfigured
+from autocrea.payments import webhook
+from autocrea.web.auth import Auth, Svc
+from autocrea.web.payments import Payments, catalog
+from autocrea.web.services import Services
+from autocrea.web.webhooks import handle
+
+router = APIRouter(prefix="/api/billing", tags=["billing"])
+OFF_RESPONSE: dict[int | str, dict[str, Any]] = {
+    409: {"description": "payments are off: payments_not_configured"}
+}
+OFF = "Payments are not configured on this server (no Stripe keys): nothing can be bought yet."
+
+
+class CheckoutIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["pack", "plan"]
+    id: str = Field(min_length=1, max_length=100, description="a pack's credits (\"250\") or a plan's name")
+
+
+class UrlOut(BaseModel):
+    url: str = Field(description="send the browser here")
+
+
+class PlanOut(BaseModel):
+    id: str
+    credits: int
+    price: int
+
+
+class SubscriptionOut(BaseModel):
+    plan: str
+    status: str
+    current_period_end: datetime | None
+    cancel_at_period_end: bool
+
+
+class BillingOut(BaseModel):
+    payments: bool = Field(description="false: no Stripe keys on this server")
+    currency: str
+    plans: list[PlanOut]
+    packs: list[PlanOut]
+    subscriptions: list[SubscriptionOut]
+
+
+class WebhookOut(BaseModel):
+    received: bool
+    handled: bool = Field(description="false for an event type AUTOCREA does not act on, or a repeat")
+    note: str
+
+
+def _payments(svc: Services) -> Payments:
+    if svc.payments is None:
+        raise PaymentsNotConfigured(OFF)
+    return svc.payments
+
+
+@router.get("", response_model=BillingOut)
+async def billing(principal: Auth, svc: Svc) -> BillingOut:
+    sold = catalog(svc.settings)
+    plans = await ledger.subscriptions_of(svc.sessions, user_id=principal.user.id)
+    return BillingOut(
+        payments=svc.payments is not None,
+        currency=sold.currency,
+        plans=[PlanOut(id=p.id, credits=p.credits, price=p.price) for p in sold.plans],
+        packs=[PlanOut(id=p.id, credits=p.credits, price=p.price) for p in sold.packs],
+        subscriptions=[
+            SubscriptionOut(
+                plan=s.plan,
+                status=s.status,
+                current_period_end=s.current_period_end,
+                cancel_at_period_end=s.cancel_at_period_end,
+            )
+            for s in plans
+        ],
+    )
+
+
+@router.post("/checkout", response_model=UrlOut, responses=OFF_RESPONSE)
+async def checkout(body: CheckoutIn, principal: Auth, svc: Svc) -> UrlOut:
+    """A Stripe Checkout session for a pack (one payment) or a plan (a monthly subscription)."""
+    payments = _payments(svc)
+    sold = catalog(svc.settings)
+    item = sold.pack(body.id) if body.kind == "pack" else sold.plan(body.id)
+    if item is None:
+        known = [p.id for p in (sold.packs if body.kind == "pack" else sold.plans)]
+        raise InvalidInput(
+            f"There is no {body.kind} {body.id!r} on sale; choose one of {', '.join(known) or 'none'}.",
+            details={"field": "id", "reason": "unknown", "known": known},
+        )
+    user = principal.user
+    customer = await ledger.customer_of(svc.sessions, user_id=user.id)
+    if customer is None:
+        made = await payments.gateway.create_customer(email=user.email, user_id=user.id)
+        customer = await ledger.remember_customer(svc.sessions, user_id=user.id, customer_id=made)
+    base = svc.settings.public_url.rstrip("/")
+    url = await payments.gateway.checkout(
+        customer=customer,
+        user_id=user.id,
+        item=item,
+        currency=sold.currency,
+        success_url=f"{base}/billing/success?session_id={{CHECKOUT_SESSION_ID}}",
+        cancel_url=f"{base}/billing/cancel",
+    )
+    return UrlOut(url=url)
+
+
+@router.post("/portal", response_model=UrlOut, responses=OFF_RESPONSE)
+async def portal(principal: Auth, svc: Svc) -> UrlOut:
+    """Stripe's Customer Portal: the subscriber's plan, card and invoices."""
+    payments = _payments(svc)
+    customer = await ledger.customer_of(svc.sessions, user_id=principal.user.id)
+    if customer is None:
+        raise Conflict("You have bought nothing through Stripe yet, so there is no portal to open.")
+    base = svc.settings.public_url.rstrip("/")
+    return UrlOut(url=await payments.gateway.portal(customer=customer, return_url=f"{base}/pricing"))
+
+
+@router.post(
+    "/webhook",
+    response_model=WebhookOut,
+    responses={400: {"description": "signature missing, wrong or older than 300 s"}},
+)
+async def stripe_webhook(request: Request, svc: Svc) -> WebhookOut:
+    """Stripe's events, signed with the endpoint's secret. 2xx tells Stripe to stop retrying: a
+    failure to apply an event (the database down) answers 5xx so the delivery comes again."""
+    payments = _payments(svc)
+    body = await request.body()
+    event = webhook.verify(body, request.headers.get("stripe-signature"), payments.webhook_secret)
+    outcome = await handle(
+        event, sessions=svc.sessions, gateway=payments.gateway, catalog=catalog(svc.settings)
+    )
+    if outcome is None:
+        return WebhookOut(received=True, handled=False, note=f"{event.get('type')} is not acted on")
+    return WebhookOut(received=True, handled=outcome.applied, note=outcome.note)
