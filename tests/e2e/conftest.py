@@ -100,7 +100,13 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture(scope="package")
 def server(tmp_path_factory: pytest.TempPathFactory, runtime_root: Path) -> Iterator[Served]:
     # A short lease makes the worker notice a cancel within ~2 s (it checks at every heartbeat).
-    with serve(tmp_path_factory.mktemp("e2e"), runtime_dir=runtime_root, run_lease_seconds=6) as served:
+    # Private remotes: the push test's git server listens on 127.0.0.1 over plain http.
+    with serve(
+        tmp_path_factory.mktemp("e2e"),
+        runtime_dir=runtime_root,
+        run_lease_seconds=6,
+        allow_private_git_remotes=True,
+    ) as served:
         yield served
 
 

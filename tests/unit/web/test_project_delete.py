@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 from tests.platform import running, settings_for
@@ -25,6 +26,10 @@ def test_a_project_is_deleted_with_its_runs_events_and_files_but_not_while_runni
 
         folder = platform.services.jobs.projects_root / project_id
         assert (folder / ".git").is_dir()
+        # A run's status is written a moment before its hold is released: let the ledger settle first.
+        deadline = time.monotonic() + 10
+        while platform.credits(ana)["held"] and time.monotonic() < deadline:
+            time.sleep(0.05)
         ledger = platform.request("GET", "/api/credits", ana).json()
         assert platform.request("DELETE", f"/api/projects/{project_id}", bea).status_code == 404
         assert platform.request("DELETE", f"/api/projects/{project_id}", ana, csrf=False).status_code == 403

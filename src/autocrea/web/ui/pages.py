@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import Field
 
-from autocrea.accounts import keys, tokens
+from autocrea.accounts import keys, remotes, tokens
 from autocrea.domain.prompt import MAX_PROMPT_CHARS
 from autocrea.domain.run import ACTIVE, RunStatus
 from autocrea.errors import NotFound
@@ -92,6 +92,10 @@ async def project_page(project_id: Id, request: Request) -> Response:
             files = {p: len(d) for p, d in (await asyncio.to_thread(repo.tree, head)).items()}
     verified = await asyncio.to_thread(state_of, repo, runs)
     preview = await svc.previews.get(project_id)
+    try:
+        remote = await remotes.get_remote(svc.sessions, user_id=viewer.user.id, project_id=project_id)
+    except NotFound:
+        remote = None  # none set yet: the Git panel asks for one
     return render(
         request,
         "project.html",
@@ -110,6 +114,7 @@ async def project_page(project_id: Id, request: Request) -> Response:
         change_cost=svc.settings.change_cost,
         change_models=await model_options(svc, user_id=viewer.user.id),
         prompt_limit=MAX_PROMPT_CHARS,
+        remote=remote,
     )
 
 

@@ -10,6 +10,7 @@ import { ChangeChat } from "../project/changes.js";
 import { Editor } from "../project/editor.js";
 import { FileTree } from "../project/filetree.js";
 import { Preview } from "../project/preview.js";
+import { Pusher } from "../project/push.js";
 import { setupTabs } from "../project/tabs.js";
 import { Verifier } from "../project/verify.js";
 
@@ -107,4 +108,5 @@ if (root.dataset.head) {
 
   chat = new ChangeChat({ projectId, onVersion: newVersion, onDiff: showDiff });
   verifier = new Verifier({ projectId, root, onEnd: () => chat.load(), onVersion: newVersion });
+  new Pusher({ projectId });
 }
