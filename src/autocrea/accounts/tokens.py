@@ -80,7 +80,7 @@ async def resolve_session(sessions: Sessions, *, token: str) -> Resolved | None:
     if row is None:
         return None
     found, user = row
-    if found.expires_at <= now or not user.is_active:
+    if found.expires_at <= now:  # a disabled account's session resolves: the caller says 403
         return None
     if now - found.last_seen_at > TOUCH_EVERY:
         async with sessions() as session, session.begin():
@@ -166,8 +166,8 @@ async def resolve_token(sessions: Sessions, *, token: str) -> Resolved | None:
     if row is None:
         return None
     found, user = row
-    if found.revoked_at is not None or (found.expires_at and found.expires_at <= now) or not user.is_active:
-        return None
+    if found.revoked_at is not None or (found.expires_at and found.expires_at <= now):
+        return None  # a disabled account's token still resolves, so the caller can say 403, not 401
     if found.last_used_at is None or now - found.last_used_at > TOUCH_EVERY:
         async with sessions() as session, session.begin():
             await session.execute(update(ApiToken).where(ApiToken.id == found.id).values(last_used_at=now))

@@ -11,11 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from autocrea.accounts.passwords import Passwords
 from autocrea.domain.account import check_password, clean_name, normalize_email
-from autocrea.errors import AuthError, InvalidInput
+from autocrea.errors import AuthError, Forbidden, InvalidInput
 from autocrea.storage.tables import User, new_id, utcnow
 
 Sessions = async_sessionmaker[AsyncSession]
 WRONG_LOGIN = "The e-mail or password is not right."
+DISABLED = "This account has been disabled by an administrator; ask them to enable it again."
 _PLAIN_SUBJECT = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -56,8 +57,9 @@ async def authenticate(sessions: Sessions, *, passwords: Passwords, email: str, 
         user = await session.scalar(select(User).where(User.email == address)) if address else None
     stored = user.password_hash if user is not None else None
     verified = await passwords.verify(password, stored or None)
-    if user is None or not user.is_active or not verified.ok:
+    if user is None or not verified.ok:
         raise AuthError(WRONG_LOGIN)
+    check_enabled(user)  # only after the password: a disabled account is not told to strangers
     if verified.rehashed is not None:  # the owner changed the cost: this account follows now
         async with sessions() as session, session.begin():
             await session.execute(
@@ -66,6 +68,12 @@ async def authenticate(sessions: Sessions, *, passwords: Passwords, email: str, 
                 .values(password_hash=verified.rehashed)
             )
     return user
+
+
+def check_enabled(user: User) -> None:
+    """Forbidden (403, not 401: logging in again would not help) for a disabled account."""
+    if not user.is_active:
+        raise Forbidden(DISABLED, details={"reason": "account_disabled"})
 
 
 async def get_user(sessions: Sessions, *, user_id: str) -> User | None:

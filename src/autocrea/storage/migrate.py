@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-HEAD = "0009"  # the newest script's revision (tests/unit/storage/test_migrate.py keeps it true)
+HEAD = "0010"  # the newest script's revision (tests/unit/storage/test_migrate.py keeps it true)
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -102,6 +102,7 @@ class User(Base):
     external_id: Mapped[str | None] = mapped_column(String(255), unique=True)  # e.g. a Clerk subject
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    disabled_at: Mapped[datetime | None]  # set with is_active=False by an administrator
 
 
 class UserSession(Base):

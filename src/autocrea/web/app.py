@@ -18,6 +18,7 @@ from autocrea.web.preview_pass import PreviewPasses, cookie_attributes
 from autocrea.web.proxy import PreviewProxy, host_pattern
 from autocrea.web.routes import (
     accounts,
+    admin,
     billing,
     changes,
     events,
@@ -67,7 +68,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     app.state.metrics = Metrics()
     errors.install(app, gate=gate_unparsed_body)
     routers = (ops, accounts, projects, changes, events, files, filetree, preview, verification)
-    for module in (*routers, remote, share, billing):
+    for module in (*routers, remote, share, billing, admin):
         app.include_router(module.router, responses=errors.RESPONSES)
     install_ui(app)
 

@@ -16,9 +16,9 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from autocrea.accounts import tokens
-from autocrea.accounts.users import user_for_subject
+from autocrea.accounts.users import check_enabled, user_for_subject
 from autocrea.billing import credits
-from autocrea.errors import AuthError, Forbidden
+from autocrea.errors import AuthError, Forbidden, NotFound
 from autocrea.web.principals import Principal
 from autocrea.web.services import Services
 
@@ -61,8 +61,7 @@ async def _from_bearer(svc: Services, token: str) -> Principal:
         raise AuthError("This bearer token is not an AUTOCREA API token.")
     claims = await svc.clerk.verify(token)
     user = await user_for_subject(svc.sessions, subject=claims.subject, email=claims.email)
-    if not user.is_active:
-        raise AuthError("This account is disabled.")
+    check_enabled(user)
     await credits.grant_trial(svc.sessions, user_id=user.id)  # idempotent: first sight only
     return Principal(user, "clerk")
 
@@ -72,6 +71,7 @@ async def _remembered(svc: Services, via: Literal["session", "token"], secret: s
     key = svc.principals.key(via, secret)
     cached = svc.principals.get(key)
     if cached is not None:
+        check_enabled(cached.user)
         return cached
     resolve = tokens.resolve_session if via == "session" else tokens.resolve_token
     resolved = await resolve(svc.sessions, token=secret)
@@ -80,6 +80,7 @@ async def _remembered(svc: Services, via: Literal["session", "token"], secret: s
     principal = Principal(resolved.user, via, resolved.csrf_token)
     left = None if resolved.expires_at is None else (resolved.expires_at - datetime.now(UTC)).total_seconds()
     svc.principals.put(key, principal, valid_for=left)
+    check_enabled(resolved.user)  # a disabled account: 403 with why, where a 401 would say log in again
     return principal
 
 
@@ -130,15 +131,38 @@ async def anonymous_limit(request: Request, svc: Svc) -> None:
 
 
 Auth = Annotated[Principal, Depends(current_principal)]
+NOT_FOUND = "Not found."
+
+
+def _admin_or_404(svc: Services, principal: Principal | None) -> Principal:
+    # 404, not 403: to anyone else the admin view does not exist, so it says nothing of who is one.
+    if principal is None or not svc.settings.is_admin(principal.user.email):
+        raise NotFound(NOT_FOUND)
+    return principal
+
+
+async def admin_principal(
+    request: Request, svc: Svc, principal: Annotated[Principal | None, Depends(optional_principal)]
+) -> Principal:
+    """An administrator (AUTOCREA_ADMIN_EMAILS), with everything `current_principal` checks."""
+    return await current_principal(request, svc, _admin_or_404(svc, principal))
+
+
+Admin = Annotated[Principal, Depends(admin_principal)]
 
 
 async def gate_unparsed_body(request: Request) -> None:
     """What `current_principal` checks first (signed in, CSRF), for a route that needs it and a
     request whose body was not JSON at all: FastAPI parses the body before running dependencies."""
     route = request.scope.get("route")
-    if not isinstance(route, APIRoute) or not _needs(route.dependant, current_principal):
+    if not isinstance(route, APIRoute):
+        return
+    admin = _needs(route.dependant, admin_principal)
+    if not admin and not _needs(route.dependant, current_principal):
         return
     principal = await optional_principal(request, services(request))
+    if admin:
+        _admin_or_404(services(request), principal)
     if principal is None:
         raise AuthError("Log in to continue.")
     check_csrf(request, principal)

@@ -14,8 +14,9 @@ from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-# public: anyone; user: needs a login, names no object; owned: names an object of its owner.
-Access = Literal["public", "user", "owned"]
+# public: anyone; user: needs a login, names no object; owned: names an object of its owner;
+# admin: an administrator's only (AUTOCREA_ADMIN_EMAILS), 404 to everyone else, signed in or not.
+Access = Literal["public", "user", "owned", "admin"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Ids:
     parent: str  # a commit that is not HEAD
     idempotency_key: str  # the key the project was created with (a replay starts nothing)
     share: str  # the token of the run's public link, made when the module starts
+    user: str  # the owner's user id (what the admin routes name)
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,10 @@ def _project(suffix: str = "", json: Any = None) -> Callable[[Ids], Call]:
 
 def _run(suffix: str = "") -> Callable[[Ids], Call]:
     return lambda ids: Call(f"/api/runs/{ids.run}{suffix}")
+
+
+def _admin(suffix: str = "", json: Any = None) -> Callable[[Ids], Call]:
+    return lambda ids: Call(f"/api/admin/users/{ids.user}{suffix}", json)
 
 
 def _shared(suffix: str = "") -> Callable[[Ids], Call]:
@@ -114,6 +120,21 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route("POST", "/api/billing/portal", "user", _fixed("/api/billing/portal"), 409),
     Route("POST", "/api/billing/webhook", "public", _fixed("/api/billing/webhook", {}), 409),
+    # The admin's walk: the owner's account seen, disabled and at once enabled again, given a credit.
+    Route("GET", "/api/admin/users", "admin", _fixed("/api/admin/users?q=example"), 200),
+    Route("GET", "/api/admin/users/{user_id}", "admin", _admin(), 200),
+    Route("GET", "/api/admin/users/{user_id}/runs", "admin", _admin("/runs"), 200),
+    Route("POST", "/api/admin/users/{user_id}/disable", "admin", _admin("/disable"), 200),
+    Route("POST", "/api/admin/users/{user_id}/enable", "admin", _admin("/enable"), 200),
+    Route(
+        "POST",
+        "/api/admin/users/{user_id}/credits",
+        "admin",
+        _admin("/credits", {"action": "grant", "amount": 1, "reason": "matrix"}),
+        201,
+    ),
+    Route("GET", "/api/admin/runs", "admin", _fixed("/api/admin/runs?status=succeeded"), 200),
+    Route("GET", "/api/admin/daily", "admin", _fixed("/api/admin/daily"), 200),
     Route(
         "POST",
         "/api/projects",
@@ -230,8 +251,9 @@ def app_routes(app: FastAPI) -> set[tuple[str, str]]:
 
 # The HTML pages. Anonymous visitors of a user's page are sent to log in (303), htmx partials say so
 # with HX-Redirect (204); another user's project is a 404 page; the owner gets 200. A shared run's
-# page answers everyone with its link (and nobody once the owner turns it off).
-PageAccess = Literal["public", "user", "owned", "partial", "shared"]
+# page answers everyone with its link (and nobody once the owner turns it off). Admin pages are a 404
+# page to everyone but an administrator.
+PageAccess = Literal["public", "user", "owned", "partial", "shared", "admin"]
 
 
 @dataclass(frozen=True)
@@ -262,6 +284,8 @@ PAGES: tuple[Page, ...] = (
     Page("/settings", "user", lambda _: "/settings"),
     Page("/billing/success", "user", lambda _: "/billing/success?session_id=cs_test_x"),
     Page("/billing/cancel", "user", lambda _: "/billing/cancel"),
+    Page("/admin", "admin", lambda _: "/admin?q=example"),
+    Page("/admin/runs", "admin", lambda _: "/admin/runs?status=succeeded"),
     Page("/projects/{project_id}", "owned", _page()),
     # The owner's way into a running preview (303 to it); the matrix's project has none running.
     Page("/projects/{project_id}/preview/open", "owned", _page("/preview/open"), 404),
@@ -283,7 +307,12 @@ def unclassified(app: FastAPI) -> tuple[set[tuple[str, str]], set[tuple[str, str
 
 
 def protected() -> list[Route]:
-    return [r for r in ROUTES if r.access != "public"]
+    """Routes that need a login (401 without one); admin routes are not among them (404)."""
+    return [r for r in ROUTES if r.access in ("user", "owned")]
+
+
+def admin_only() -> list[Route]:
+    return [r for r in ROUTES if r.access == "admin"]
 
 
 def protected_writes() -> list[Route]:

@@ -3,6 +3,7 @@
 One real generated project (its run, files and commits) is shared by the whole module. Another
 user's ids give 404 (never 403, never data); nobody gets 401 on protected routes; the owner gets
 the documented status. Cookie writes without the session's CSRF token are 403 and change nothing.
+Admin routes and pages are 404 to everyone but the administrator (ADMIN), signed in or not.
 """
 
 from __future__ import annotations
@@ -26,18 +27,23 @@ from tests.unit.web.catalog import (
     Ids,
     Page,
     Route,
+    admin_only,
     protected,
     protected_writes,
     unclassified,
 )
 
 PROMPT = "Create a simple todo app"
+ADMIN = "matrix-admin@example.com"
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory, runtime_root: Path) -> Iterator[tuple[Platform, Ids]]:
     data = tmp_path_factory.mktemp("matrix") / "data"
-    with running(settings_for(data, runtime_dir=runtime_root, rate_limit_api="100000/minute")) as platform:
+    settings = settings_for(
+        data, runtime_dir=runtime_root, rate_limit_api="100000/minute", admin_emails=ADMIN
+    )
+    with running(settings) as platform:
         owner = platform.token_for(platform.register())
         key = uuid.uuid4().hex
         created = platform.request(
@@ -58,9 +64,11 @@ def world(tmp_path_factory: pytest.TempPathFactory, runtime_root: Path) -> Itera
             parent=commits[1]["sha"],
             idempotency_key=key,
             share=shared.rsplit("/", 1)[1],
+            user=owner.user_id,
         )
         platform.owner = owner  # type: ignore[attr-defined]
         platform.other = platform.register()  # type: ignore[attr-defined]
+        platform.admin = platform.register(ADMIN)  # type: ignore[attr-defined]
         yield platform, ids
 
 
@@ -112,6 +120,39 @@ def test_another_users_ids_are_not_found(world: tuple[Platform, Ids], route: Rou
     assert ids.file not in text and PROMPT not in text
     if writes:
         assert snapshot(platform, ids, platform.owner) == before  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("route", admin_only(), ids=lambda r: r.name)
+def test_admin_routes_are_not_found_for_everyone_else(world: tuple[Platform, Ids], route: Route) -> None:
+    platform, ids = world
+    owner: Account = platform.owner  # type: ignore[attr-defined]
+    other: Account = platform.other  # type: ignore[attr-defined]
+    before = snapshot(platform, ids, owner)
+    for account in (None, owner, other):
+        response = send(platform, route, route.call(ids), account)
+        assert response.status_code == 404, (account, response.text)
+        assert response.json()["error"]["code"] == "not_found" and owner.email not in response.text
+    bearer = send(platform, route, route.call(ids), None, headers=owner.bearer_headers())
+    assert bearer.status_code == 404
+    after = snapshot(platform, ids, owner)
+    for seen in (before, after):  # using the token is the one change the bearer call may make
+        seen["tokens"] = [{k: v for k, v in t.items() if k != "last_used_at"} for t in seen["tokens"]]
+    assert after == before
+
+
+@pytest.mark.parametrize(
+    "route", [r for r in admin_only() if r.method in WRITE_METHODS], ids=lambda r: r.name
+)
+def test_admin_cookie_writes_need_the_sessions_csrf_token(world: tuple[Platform, Ids], route: Route) -> None:
+    platform, ids = world
+    admin: Account = platform.admin  # type: ignore[attr-defined]
+    owner: Account = platform.owner  # type: ignore[attr-defined]
+    before = snapshot(platform, ids, owner)
+    for sent in ({}, {"X-CSRF-Token": "x" * 32}, {"X-CSRF-Token": owner.csrf}):
+        response = send(platform, route, route.call(ids), admin, csrf=False, headers=sent)
+        assert response.status_code == 403, (sent, response.text)
+        assert response.json()["error"]["details"] == {"header": "X-CSRF-Token"}
+    assert snapshot(platform, ids, owner) == before
 
 
 def test_routes_without_ids_show_another_user_only_their_own_data(world: tuple[Platform, Ids]) -> None:
@@ -175,6 +216,14 @@ def test_every_page_answers_by_who_asks(world: tuple[Platform, Ids], page: Page)
     other: Account = platform.other  # type: ignore[attr-defined]
     url = page.url(ids)
     anonymous = platform.request("GET", url, follow_redirects=False)
+    if page.access == "admin":  # nobody but the administrator learns the page exists
+        for account in (None, owner, other):
+            seen = platform.request("GET", url, account, csrf=False, follow_redirects=False)
+            assert seen.status_code == 404 and owner.email not in seen.text, (account, seen.text[:300])
+        admin: Account = platform.admin  # type: ignore[attr-defined]
+        mine = platform.request("GET", url, admin, csrf=False, follow_redirects=False)
+        assert mine.status_code == page.signed_in, mine.text[:300]
+        return
     if page.access == "shared":  # anyone with the link, and nothing of the owner's account on it
         for account in (None, owner, other):
             seen = platform.request("GET", url, account, csrf=False, follow_redirects=False)
@@ -204,9 +253,11 @@ def test_the_owner_can_use_every_route(world: tuple[Platform, Ids]) -> None:
     log out, with the owner's cookie and CSRF token."""
     platform, ids = world
     owner: Account = platform.owner  # type: ignore[attr-defined]
+    admin: Account = platform.admin  # type: ignore[attr-defined]
     wrong = []
     for route in ROUTES:
-        response = send(platform, route, route.call(ids), owner if route.access != "public" else None)
+        caller = {"public": None, "admin": admin}.get(route.access, owner)
+        response = send(platform, route, route.call(ids), caller)
         if response.status_code != route.owner:
             wrong.append(f"{route.name}: {response.status_code} {response.text[:200]}")
         elif route.name == "POST /api/projects":  # the replayed idempotency key starts nothing new

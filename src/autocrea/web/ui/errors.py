@@ -32,13 +32,16 @@ def wants_page(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
-async def error_page(request: Request, status: int) -> Response:
+async def error_page(request: Request, status: int, reason: str = "") -> Response:
+    """`reason`: the error's `details.reason` when the page has words of its own for it."""
     try:
         viewer = await viewer_for(request)
     except Exception:  # the page must render even when the session lookup is what failed
         viewer = None
     template = "parts/error.html" if request.headers.get("hx-request") else "error.html"
-    return render(request, template, viewer=viewer, status=status, page_id="error", status_code=status)
+    return render(
+        request, template, viewer=viewer, status=status, page_id="error", status_code=status, reason=reason
+    )
 
 
 def install(app: FastAPI) -> None:
@@ -52,7 +55,8 @@ def install(app: FastAPI) -> None:
             code = status(exc)
             if code >= 500:
                 log.exception("page failed", exc_info=exc)
-            return await error_page(request, code)
+            details = exc.details if isinstance(exc, e.AutocreaError) else {}
+            return await error_page(request, code, str(details.get("reason", "")))
 
         app.add_exception_handler(cls, handler)
 

@@ -38,6 +38,7 @@ class Viewer:
     user: User
     csrf_token: str
     balance: Balance
+    admin: bool = False  # AUTOCREA_ADMIN_EMAILS: the header links to /admin
 
 
 @cache
@@ -108,7 +109,8 @@ async def viewer_for(request: Request) -> Viewer | None:
         return None
     request.state.user_id = principal.user.id  # for the request's log line
     balance = await credits.balance(svc.sessions, user_id=principal.user.id)
-    return Viewer(user=principal.user, csrf_token=principal.csrf_token, balance=balance)
+    admin = svc.settings.is_admin(principal.user.email)
+    return Viewer(user=principal.user, csrf_token=principal.csrf_token, balance=balance, admin=admin)
 
 
 def safe_next(raw: str | None) -> str:

@@ -18,10 +18,15 @@ export function describe(err) {
       actions: [{ href: "/pricing", label: t("action.pricing") }],
     };
   }
+  if (err.code === "credit_conflict" && Number.isFinite(details.available) && Number.isFinite(details.asked)) {
+    // An administrator's take-back of more than is available (billing/clawback.py): nothing changed.
+    return { text: t("err.take_back", { available: details.available, asked: details.asked }), actions: [] };
+  }
   if (err.code === "rate_limited") return { text: t("err.rate_limited", { seconds: err.retryAfter || 60 }), actions: [] };
   if (err.code === "unauthorized") {
     return { text: t("err.unauthorized"), actions: [{ href: `/login?next=${here}`, label: t("action.login") }] };
   }
+  if (err.code === "forbidden" && details.reason === "account_disabled") return { text: t("err.account_disabled"), actions: [] };
   if (err.code === "forbidden") return { text: t("err.forbidden"), actions: [{ reload: true, label: t("action.reload") }] };
   if (err.code === "network") return { text: t("err.network"), actions: [] };
   if (err.code === "prompt_too_long" && Number.isFinite(details.length) && Number.isFinite(details.limit)) {
