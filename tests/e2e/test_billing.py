@@ -78,6 +78,19 @@ def test_a_user_with_no_credits_buys_a_pack_through_checkout_and_sees_them(
     b.shot("billing-success", full_page=False)
     assert b.api("/api/credits")["entries"][0]["amount"] == 250
 
+    # The billing page tells the story in words, newest first, each line with what it changed.
+    page.get_by_test_id("credits-available").click()
+    expect(page).to_have_url(b.url("/billing"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Facturación")
+    rows = page.get_by_test_id("history").locator("tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.nth(0)).to_contain_text("Compraste un paquete de 250 créditos")
+    expect(rows.nth(0).locator("td.num")).to_have_text("+250")
+    expect(rows.nth(1).locator("td.num")).to_have_text("-100")
+    expect(rows.nth(2)).to_contain_text("Créditos de bienvenida")
+    expect(page.get_by_test_id("plan")).to_contain_text("Sin plan mensual")
+    b.shot("billing-page")
+
     # A second purchase, cancelled on the checkout page: back on AUTOCREA, nothing charged.
     page.goto(b.url("/pricing"))
     page.locator("button.buy[data-kind=pack][data-item='1000']").click()
@@ -105,9 +118,20 @@ def test_a_subscriber_sees_the_plan_its_renewals_and_the_portal(
     expect(page.get_by_test_id("credits-available")).to_have_text("2100")
     expect(page.get_by_text("Tu plan: Pro (activo).")).to_be_visible()
 
-    page.get_by_role("button", name="Gestionar plan y facturas").click()
+    page.goto(b.url("/billing"))
+    plan = page.get_by_test_id("plan")
+    expect(plan).to_contain_text("Pro")
+    expect(plan).to_contain_text("1000 créditos cada mes.")
+    expect(page.get_by_test_id("renewal")).to_contain_text("Se renueva el")
+    expect(page.get_by_test_id("history").locator("tr[data-what=plan]")).to_have_count(2)
+
+    page.get_by_role("button", name="Gestionar plan, tarjeta y facturas").click()
     expect(page.get_by_role("heading", name="Your plan")).to_be_visible()
     page.get_by_role("button", name="Cancel plan").click()
     expect(page.get_by_text("Pro: active (ends at period end)")).to_be_visible()
     world.settle()
     assert b.api("/api/billing")["subscriptions"][0]["cancel_at_period_end"] is True
+    page.goto(b.url("/billing"))
+    expect(page.get_by_test_id("renewal")).to_contain_text("Termina el")
+    page.goto(b.url("/pricing"))
+    expect(page.get_by_role("button", name="Gestionar plan y facturas")).to_be_visible()

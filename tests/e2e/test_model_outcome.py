@@ -53,8 +53,13 @@ def start(b: Browsing, *, fallback: bool) -> None:
     page.get_by_label("Describe what you want to build").fill("A todo app with tasks and due dates")
     expect(page.locator("#fallback")).to_be_hidden()  # the Blueprint needs no fallback
     expect(page.locator("#cost")).to_have_text("20 credits")
+    expect(page.get_by_test_id("estimate")).to_be_hidden()  # the Blueprint costs credits, no money
     page.locator("#model").select_option("openai:gpt-4o-mini")
     expect(page.locator("#cost")).to_have_text("50 credits")
+    # Before the run: what the model would be sent and may cost, at the catalog's prices.
+    estimate = page.get_by_test_id("estimate")
+    expect(estimate).to_contain_text(re.compile(r"With the model: ≈[\d,]+ tokens sent and answers of up to 24,384"))
+    expect(estimate).to_contain_text(re.compile(r"at most \$0\.\d+ at gpt-4o-mini's prices"))
     box = page.get_by_label(re.compile("If the chosen AI fails"))
     expect(box).to_be_checked()
     if not fallback:
@@ -78,6 +83,12 @@ def test_a_model_that_cannot_keep_the_format_is_said_to_have_failed(browsing: Br
     architect_log = page.locator('.step[data-step="architect"] .step-log')
     expect(architect_log).to_contain_text("it is dropped for the rest of the run")
     expect(page.get_by_test_id("balance")).to_have_text("80 credits")  # the offline price, 30 returned
+    # What the model really used before it was dropped: the architect's answers, priced.
+    usage = page.get_by_test_id("usage")
+    expect(usage.locator("caption")).to_have_text("Model usage")
+    expect(usage.locator("tbody tr")).to_have_count(1)
+    expect(usage.locator("tbody tr")).to_contain_text("Architect")
+    expect(usage.locator("tfoot")).to_contain_text(re.compile(r"Total\s*[\d,]+\s*[\d,]+\s*\$0\.\d+"))
     b.shot("chat-built-offline", full_page=False)
     page.get_by_role("link", name="Open project").click()
     expect(page.get_by_test_id("built-offline")).to_have_text(
@@ -101,3 +112,4 @@ def test_with_the_fallback_unticked_the_run_fails_and_says_why(browsing: Browsin
         "not to fall back to the Blueprint, so it stopped."
     )
     expect(page.get_by_test_id("balance")).to_have_text("100 credits")
+    expect(page.get_by_test_id("usage").locator("tbody tr")).to_contain_text("Architect")

@@ -55,7 +55,7 @@ _ANSWER_AGAIN = {
 }
 
 
-def _messages(prompt: str, spec_format: str) -> list[ChatMessage]:
+def architect_messages(prompt: str, spec_format: str) -> list[ChatMessage]:
     if spec_format == "compact":
         system = load_prompt("architect_compact")
     else:
@@ -115,7 +115,7 @@ async def design_with_model(
     (rejected key, spend limit, nothing at the address) raises: the run cannot succeed."""
     use = model if isinstance(model, RunModel) else RunModel(model)
     spec_format = use.capabilities.spec_format
-    messages = _messages(prompt, spec_format)
+    messages = architect_messages(prompt, spec_format)
     usages: list[Usage] = []
     until = use.deadline()  # the re-asks share it: a slow model costs one deadline, not three
     try:

@@ -67,7 +67,7 @@ def repair_task(failure: str) -> str:
     )
 
 
-def _messages(
+def role_messages(
     *, role: str, prompt: str, spec: AppSpec, context: str, edit_format: str, task: str
 ) -> list[ChatMessage]:
     protocol = SEARCH_REPLACE if edit_format == "search_replace" else WHOLE_FILES
@@ -109,7 +109,7 @@ async def extend_with_model(
     the refusal's words) and needs a change (`change_required`: "NO CHANGES" is then unusable too,
     since the request asked for one). `instead`: what the step does once the model is dropped."""
     use = model if isinstance(model, RunModel) else RunModel(model)
-    messages = _messages(
+    messages = role_messages(
         role=role,
         prompt=prompt,
         spec=spec,
@@ -192,8 +192,6 @@ async def refine(
         log=functools.partial(ctx.log, role),
         task=task,
     )
-    for usage in changes.usages:
-        ctx.record_usage(role, usage)
     changed = {**files, **changes.files}
     ctx.remember_blueprint(files, changed)
     return changed

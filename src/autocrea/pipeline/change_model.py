@@ -119,8 +119,6 @@ async def ask_for_change(ctx: RunContext, *, settings: RoleSettings) -> dict[str
         change_required=True,
         instead="the offline engine makes the change if it can map the request",
     )
-    for usage in changes.usages:
-        ctx.record_usage(ROLE, usage)
     # What the tester's repair rounds may touch, and what a failed change had changed.
     ctx.remember_blueprint(briefing.shown, {**briefing.shown, **changes.files})
     return changes.files

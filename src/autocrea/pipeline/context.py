@@ -16,6 +16,7 @@ from autocrea.errors import UnsafePath
 from autocrea.pipeline.evidence import Evidence
 from autocrea.pipeline.run_model import DEFAULT_ANSWER_SECONDS, RunModel
 from autocrea.pipeline.steps import StepBoard
+from autocrea.providers.catalog import load_catalog
 from autocrea.providers.protocol import Usage
 from autocrea.providers.resilience import ResilientModel
 from autocrea.sandbox.protocol import Sandbox
@@ -51,7 +52,12 @@ class RunContext:
 
     def __post_init__(self) -> None:
         if self.llm is not None:
-            self.model_use = RunModel(self.llm, answer_seconds=self.answer_seconds, fallback=self.fallback)
+            self.model_use = RunModel(
+                self.llm,
+                answer_seconds=self.answer_seconds,
+                fallback=self.fallback,
+                on_usage=self.record_usage,
+            )
 
     def require_spec(self) -> AppSpec:
         if self.spec is None:
@@ -68,6 +74,13 @@ class RunContext:
             )
             self.evidence.prompt_tokens += usage.prompt_tokens
             self.evidence.completion_tokens += usage.completion_tokens
+            self.evidence.role_cost[role] = self.evidence.role_cost.get(role, 0.0) + load_catalog().cost(
+                provider=usage.provider,
+                model=usage.model,
+                prompt_tokens=usage.prompt_tokens,
+                completion_tokens=usage.completion_tokens,
+            )
+            self.evidence.tokens_estimated |= usage.estimated
 
     def remember_blueprint(self, before: Mapping[str, str], after: Mapping[str, str]) -> None:
         with self._lock:

@@ -80,6 +80,8 @@ class Evidence(Tally):
     completion_tokens: int = 0
     model_seconds: dict[str, float] = field(default_factory=dict)  # per role, time spent in model calls
     role_tokens: dict[str, tuple[int, int]] = field(default_factory=dict)  # per role: prompt, completion
+    role_cost: dict[str, float] = field(default_factory=dict)  # per role: USD at models.yml prices
+    tokens_estimated: bool = False  # a server reported no usage: some counts are ≈4 characters a token
     timings: dict[str, float] = field(default_factory=dict)
 
     def unmet(self) -> list[str]:
@@ -115,5 +117,16 @@ class Evidence(Tally):
             "commits": len(self.commits),
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
+            "cost_usd": round(sum(self.role_cost.values()), 6),
+            "tokens_estimated": self.tokens_estimated,
+            "roles": {
+                role: {
+                    "prompt_tokens": prompt,
+                    "completion_tokens": completion,
+                    "cost_usd": round(self.role_cost.get(role, 0.0), 6),
+                    "seconds": round(self.model_seconds.get(role, 0.0), 3),
+                }
+                for role, (prompt, completion) in self.role_tokens.items()
+            },
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }

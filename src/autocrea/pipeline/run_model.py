@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, NoReturn
 
@@ -33,7 +33,7 @@ from autocrea.errors import AutocreaError, ModelFailed, ProviderError
 from autocrea.pipeline.logline import LogLine
 from autocrea.providers.catalog import ModelCapabilities
 from autocrea.providers.classify import configuration_failure
-from autocrea.providers.protocol import ChatMessage, Clock, Completion, OnChunk
+from autocrea.providers.protocol import ChatMessage, Clock, Completion, OnChunk, Usage
 from autocrea.providers.resilience import ResilientModel
 
 DEFAULT_ANSWER_SECONDS = 60.0
@@ -117,6 +117,7 @@ class RunModel:
         answer_seconds: float = DEFAULT_ANSWER_SECONDS,
         fallback: bool = True,
         clock: Clock = time.monotonic,
+        on_usage: Callable[[str, Usage], None] | None = None,
     ) -> None:
         if answer_seconds <= 0:
             raise ValueError("answer_seconds must be positive")
@@ -129,6 +130,9 @@ class RunModel:
         self.used_by: list[str] = []  # roles that got a usable answer from the model
         self.answered_by: list[str] = []  # provider:model of every usable answer (a chain may differ)
         self._clock = clock
+        # Told of every answer as it comes, usable or not: what a run paid for is counted even when
+        # the role then fails (a re-asked spec, a model dropped with no fallback).
+        self._on_usage = on_usage
         self._gone = asyncio.Event()
         self._told = False
 
@@ -185,6 +189,8 @@ class RunModel:
             error = answer.exception()
             if error is None:
                 completion = answer.result()
+                if self._on_usage is not None:
+                    self._on_usage(role, completion.usage)
                 self.answered_by.append(_spec(completion.usage.provider, completion.usage.model))
                 return completion
             if isinstance(error, ProviderError):

@@ -60,6 +60,15 @@ class Catalog(BaseModel):
     def default_model(self, provider: ProviderName) -> str:
         return self.defaults.get(provider, provider)
 
+    def cost(self, *, provider: str, model: str, prompt_tokens: int, completion_tokens: int) -> float:
+        """USD for one answer at this catalog's prices; 0 for a provider it does not know (a model
+        served by no provider of ours costs us nothing we could price)."""
+        for known in PROVIDERS:
+            if known == provider:
+                prices = self.lookup(provider=known, model=model)
+                return prices.cost(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
+        return 0.0
+
 
 def parse_catalog(data: Any) -> Catalog:
     """Validate a catalog document; a broken models.yml fails loudly at load, not mid-run."""

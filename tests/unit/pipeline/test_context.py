@@ -66,3 +66,34 @@ def test_usage_is_counted_per_role_and_in_total(tmp_path: Path) -> None:
     assert ctx.evidence.role_tokens == {"backend": (2400, 400), "tester": (1200, 400)}
     assert (ctx.evidence.prompt_tokens, ctx.evidence.completion_tokens) == (3600, 800)
     assert ctx.evidence.model_seconds == {"backend": 2.0, "tester": 1.0}
+
+
+def test_usage_is_priced_per_role_from_the_catalog(tmp_path: Path) -> None:
+    ctx = make_ctx(tmp_path, [])
+    ctx.record_usage(
+        "architect", Usage(2000, 1000, model="gpt-4o-mini", provider="openai", seconds=1.0, ttft=0.2)
+    )
+    ctx.record_usage("backend", Usage(10_000, 4000, model="gpt-4o", provider="openai", seconds=2.0, ttft=0.2))
+    ctx.record_usage(
+        "frontend",
+        Usage(500, 100, model="joxcoder", provider="joxcoder", seconds=1.0, ttft=0.2, estimated=True),
+    )
+    summary = ctx.evidence.summary()
+    roles = summary["roles"]
+    assert isinstance(roles, dict)
+    # gpt-4o-mini: 0.00015 / 0.0006 per 1k; gpt-4o: 0.0025 / 0.01; a self-hosted JoxCoder costs nothing.
+    assert roles["architect"] == {
+        "prompt_tokens": 2000,
+        "completion_tokens": 1000,
+        "cost_usd": 0.0009,
+        "seconds": 1.0,
+    }
+    assert roles["backend"]["cost_usd"] == pytest.approx(0.065)
+    assert roles["frontend"]["cost_usd"] == 0.0
+    assert summary["cost_usd"] == pytest.approx(0.0659)
+    assert summary["tokens_estimated"] is True
+
+
+def test_an_offline_run_reports_no_model_usage(tmp_path: Path) -> None:
+    summary = make_ctx(tmp_path, []).evidence.summary()
+    assert (summary["roles"], summary["cost_usd"], summary["tokens_estimated"]) == ({}, 0.0, False)

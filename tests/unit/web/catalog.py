@@ -109,6 +109,13 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route("GET", "/api/credits", "user", _fixed("/api/credits"), 200),
     Route("GET", "/api/billing", "user", _fixed("/api/billing"), 200),
+    Route(
+        "POST",
+        "/api/billing/estimate",
+        "user",
+        _fixed("/api/billing/estimate", {"prompt": "a library with books", "model": "openai:gpt-4o-mini"}),
+        200,
+    ),
     # The matrix's server has no Stripe keys: buying answers 409 payments_not_configured (the
     # payments themselves are walked in tests/integration/test_stripe_payments.py).
     Route(
@@ -282,6 +289,7 @@ PAGES: tuple[Page, ...] = (
     Page("/chat", "user", lambda ids: f"/chat?run={ids.run}"),
     Page("/projects", "user", lambda _: "/projects"),
     Page("/settings", "user", lambda _: "/settings"),
+    Page("/billing", "user", lambda _: "/billing"),
     Page("/billing/success", "user", lambda _: "/billing/success?session_id=cs_test_x"),
     Page("/billing/cancel", "user", lambda _: "/billing/cancel"),
     Page("/admin", "admin", lambda _: "/admin?q=example"),

@@ -33,8 +33,6 @@ class Architect:
             on_chunk=lambda c: ctx.events("step.token", self.name, text=c.text, attempt=c.attempt),
             log=functools.partial(ctx.log, self.name),
         )
-        for usage in result.usages:
-            ctx.record_usage(self.name, usage)
         return result.spec, tuple(result.notes)
 
     async def run(self, ctx: RunContext) -> Summary:

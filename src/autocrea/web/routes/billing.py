@@ -3,15 +3,22 @@ the user has bought. With no Stripe keys every call but the read answers 409 pay
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from autocrea.billing import credits as credits_ledger
 from autocrea.billing import payments as ledger
+from autocrea.domain.prompt import MAX_PROMPT_CHARS, clean_prompt
 from autocrea.errors import Conflict, InvalidInput, PaymentsNotConfigured
+from autocrea.jobs.launch import price_for
 from autocrea.payments import webhook
+from autocrea.pipeline.estimate import estimate_generation
+from autocrea.providers.catalog import load_catalog
+from autocrea.providers.select import parse_model
 from autocrea.web.auth import Auth, Svc
 from autocrea.web.payments import Payments, catalog
 from autocrea.web.services import Services
@@ -55,6 +62,34 @@ class BillingOut(BaseModel):
     subscriptions: list[SubscriptionOut]
 
 
+class EstimateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    prompt: str = Field(max_length=MAX_PROMPT_CHARS + 1000, description="the description to generate")
+    model: str = Field(default="blueprint", max_length=200, description="as POST /api/projects takes it")
+
+
+class RoleEstimateOut(BaseModel):
+    role: str
+    prompt_tokens: int
+    max_completion_tokens: int
+
+
+class ModelEstimateOut(BaseModel):
+    provider: str
+    model: str
+    prompt_tokens: int = Field(description="≈4 characters a token, what the roles would send")
+    max_completion_tokens: int = Field(description="every role's answer at its limit")
+    cost_usd_max: float = Field(description="USD at models.yml prices for one answer per role")
+    complete: bool = Field(description="false: only the architect's call could be counted")
+    roles: list[RoleEstimateOut]
+
+
+class EstimateOut(BaseModel):
+    credits: int = Field(description="held when the run starts; returned if it fails")
+    available: int
+    model: ModelEstimateOut | None = Field(description="null for the offline Blueprint engine")
+
+
 class WebhookOut(BaseModel):
     received: bool
     handled: bool = Field(description="false for an event type AUTOCREA does not act on, or a repeat")
@@ -85,6 +120,35 @@ async def billing(principal: Auth, svc: Svc) -> BillingOut:
             )
             for s in plans
         ],
+    )
+
+
+@router.post("/estimate", response_model=EstimateOut)
+async def estimate(body: EstimateIn, principal: Auth, svc: Svc) -> EstimateOut:
+    """What a generation of this description with this model will cost, before it starts."""
+    prompt = clean_prompt(body.prompt)
+    choice = parse_model(body.model)
+    credits = price_for(
+        str(choice), model_cost=svc.settings.generation_cost, offline_cost=svc.settings.offline_cost
+    )
+    balance = await credits_ledger.balance(svc.sessions, user_id=principal.user.id)
+    if choice.engine == "blueprint":
+        return EstimateOut(credits=credits, available=balance.available, model=None)
+    guess = await asyncio.to_thread(
+        estimate_generation, prompt, provider=choice.engine, model=choice.model, catalog=load_catalog()
+    )
+    return EstimateOut(
+        credits=credits,
+        available=balance.available,
+        model=ModelEstimateOut(
+            provider=guess.provider,
+            model=guess.model,
+            prompt_tokens=guess.prompt_tokens,
+            max_completion_tokens=guess.max_completion_tokens,
+            cost_usd_max=round(guess.cost_usd_max, 6),
+            complete=guess.complete,
+            roles=[RoleEstimateOut(**vars(c)) for c in guess.calls],
+        ),
     )
 
 
@@ -125,7 +189,7 @@ async def portal(principal: Auth, svc: Svc) -> UrlOut:
     if customer is None:
         raise Conflict("You have bought nothing through Stripe yet, so there is no portal to open.")
     base = svc.settings.public_url.rstrip("/")
-    return UrlOut(url=await payments.gateway.portal(customer=customer, return_url=f"{base}/pricing"))
+    return UrlOut(url=await payments.gateway.portal(customer=customer, return_url=f"{base}/billing"))
 
 
 @router.post(

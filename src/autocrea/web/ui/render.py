@@ -55,6 +55,7 @@ def _environment() -> Environment:
     env.globals["failure_words"] = failure_words
     env.filters["iso"] = lambda when: _utc(when).isoformat()
     env.filters["when"] = lambda when: _utc(when).strftime("%Y-%m-%d %H:%M UTC")
+    env.filters["day"] = lambda when: _utc(when).strftime("%Y-%m-%d")
     return env
 
 

@@ -1,6 +1,6 @@
 // The live run: one row per DAG step with its status, timing, log, files and test results, an overall
 // progress bar (the share of DAG steps done, as the server computes it) and the final result card.
-import { clock, h, seconds } from "../lib/dom.js";
+import { clock, h, money, number, seconds } from "../lib/dom.js";
 import { t } from "../lib/i18n.js";
 import { builtOffline, failureText, logParams, sentence } from "./outcome.js";
 
@@ -12,6 +12,32 @@ const MAX_TOKENS = 6000;
 
 function roleText(name, part, fallback) {
   return TITLED.has(name) ? t(`step.${name}.${part}`) : fallback;
+}
+
+/** What the model really used, per role and in total, with its price: a table, or "" offline. */
+function usageTable(summary) {
+  const roles = Object.entries(summary.roles || {});
+  if (!roles.length) return "";
+  const row = (cells, header = false) => h("tr", {}, ...cells.map((c, i) => h(i === 0 || header ? "th" : "td", i === 0 && !header ? { scope: "row" } : header ? { scope: "col" } : {}, c)));
+  const total = roles.reduce((sum, [, r]) => [sum[0] + r.prompt_tokens, sum[1] + r.completion_tokens], [0, 0]);
+  return h(
+    "div",
+    { class: "usage", "data-testid": "usage" },
+    h(
+      "table",
+      { class: "table compact" },
+      h("caption", {}, t("usage.title")),
+      h("thead", {}, row([t("usage.role"), t("usage.sent"), t("usage.received"), t("usage.cost")], true)),
+      h(
+        "tbody",
+        {},
+        ...roles.map(([role, r]) => row([roleText(role, "title", role), number(r.prompt_tokens), number(r.completion_tokens), money(r.cost_usd)])),
+      ),
+      h("tfoot", {}, row([t("usage.total"), number(total[0]), number(total[1]), money(summary.cost_usd || 0)])),
+    ),
+    h("p", { class: "small muted" }, t("usage.prices")),
+    summary.tokens_estimated ? h("p", { class: "small muted" }, t("usage.estimated")) : "",
+  );
 }
 
 // A finished step's line in the page's language, from the facts the server sends beside its English
@@ -300,6 +326,7 @@ export class RunView {
           stat(s.findings ?? 0, t("run.stat.findings")),
           stat(clock(s.seconds ?? event.ts - (this.startedAt ?? event.ts)), t("run.stat.time")),
         ),
+        usageTable(s),
         h(
           "div",
           { class: "row" },
@@ -318,6 +345,7 @@ export class RunView {
           h("p", {}, h("strong", {}, failed ? t("run.failed") : t("run.cancelled")), " ", failureText(data.code, data.details) || data.error || ""),
           h("p", {}, t("run.refunded", { cost })),
           failed ? h("p", {}, t("run.next_failed")) : null,
+          usageTable(data.summary || {}),
           h(
             "div",
             { class: "actions" },

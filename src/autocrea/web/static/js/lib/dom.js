@@ -46,3 +46,9 @@ export function localizeTimes(root = document) {
     if (!Number.isNaN(when.getTime())) el.textContent = format.format(when);
   }
 }
+
+/** US dollars in the page's language; cents of a cent shown for what a model run costs. */
+export function money(usd) {
+  const digits = usd > 0 && usd < 1 ? 4 : 2;
+  return new Intl.NumberFormat(lang, { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: digits }).format(usd);
+}

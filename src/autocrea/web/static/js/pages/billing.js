@@ -1,14 +1,17 @@
-// Back from Stripe: after a payment the credits come with Stripe's webhook, a moment later, so the
-// page looks at the balance every second (for up to a minute) and says when they have arrived.
+// The billing pages. The overview opens Stripe's portal (plan, card, invoices). Back from Stripe:
+// after a payment the credits come with Stripe's webhook, a moment later, so the page looks at the
+// balance every second (for up to a minute) and says when they have arrived.
 import "../lib/common.js";
 import { refreshCredits } from "../lib/common.js";
+import { api } from "../lib/api.js";
+import { showError } from "../lib/errors.js";
 import { t } from "../lib/i18n.js";
 
 const box = document.getElementById("billing-result");
-const shown = document.getElementById("billing-available");
-const status = document.getElementById("billing-status");
 
 async function watch() {
+  const shown = document.getElementById("billing-available");
+  const status = document.getElementById("billing-status");
   const start = Number(box.dataset.start);
   for (let i = 0; i < 60; i += 1) {
     const credits = await refreshCredits();
@@ -22,4 +25,18 @@ async function watch() {
   status.textContent = t("billing.slow");
 }
 
-if (box.dataset.outcome === "success") watch();
+if (box?.dataset.outcome === "success") watch();
+
+const portal = document.getElementById("portal");
+portal?.addEventListener("click", async () => {
+  const alertBox = document.getElementById("billing-alert");
+  portal.disabled = true;
+  try {
+    const { url } = await api("POST", "/api/billing/portal");
+    location.assign(url);
+  } catch (err) {
+    alertBox.hidden = false;
+    showError(alertBox, err);
+    portal.disabled = false;
+  }
+});

@@ -9,6 +9,7 @@ import { follow } from "../chat/stream.js";
 import { RunView } from "../chat/run-view.js";
 import { PromptBox } from "../chat/prompt-box.js";
 import { ShareSwitch } from "../chat/share.js";
+import { Estimate } from "../chat/estimate.js";
 
 const form = document.getElementById("generate-form");
 const promptBox = document.getElementById("prompt");
@@ -26,9 +27,11 @@ const shareSwitch = new ShareSwitch(document.getElementById("share-switch"));
 let stop = null;
 let current = null; // {runId, projectId, prompt, name, model}
 let running = false;
+const estimate = new Estimate(document.getElementById("estimate"));
 // Generate stays disabled while the description is over the limit (and the submit refuses it too).
 const description = new PromptBox(promptBox, document.getElementById("prompt-count"), document.getElementById("prompt-error"), (box) => {
   if (!running) button.disabled = box.over;
+  if (!box.over) estimate.update(promptBox.value, model.value);
 });
 
 function busy(on) {
@@ -59,6 +62,7 @@ function showModel() {
   const offline = model.value === "blueprint";
   document.getElementById("fallback-field").hidden = offline;
   document.getElementById("fallback-hint").hidden = offline;
+  estimate.update(description.over ? "" : promptBox.value, model.value);
 }
 model.addEventListener("change", showModel);
 showModel();
