@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
+from autocrea.blueprint.architect import design
 from autocrea.testing import FakeModelServer, ModelScript, Reply
 from tests.e2e.conftest import Browsing, open_page
 from tests.served import Served, serve
@@ -58,7 +59,9 @@ def start(b: Browsing, *, fallback: bool) -> None:
     expect(page.locator("#cost")).to_have_text("50 credits")
     # Before the run: what the model would be sent and may cost, at the catalog's prices.
     estimate = page.get_by_test_id("estimate")
-    expect(estimate).to_contain_text(re.compile(r"With the model: ≈[\d,]+ tokens sent and answers of up to 24,384"))
+    expect(estimate).to_contain_text(
+        re.compile(r"With the model: ≈[\d,]+ tokens sent and answers of up to 24,384")
+    )
     expect(estimate).to_contain_text(re.compile(r"at most \$0\.\d+ at gpt-4o-mini's prices"))
     box = page.get_by_label(re.compile("If the chosen AI fails"))
     expect(box).to_be_checked()
@@ -113,3 +116,35 @@ def test_with_the_fallback_unticked_the_run_fails_and_says_why(browsing: Browsin
     )
     expect(page.get_by_test_id("balance")).to_have_text("100 credits")
     expect(page.get_by_test_id("usage").locator("tbody tr")).to_contain_text("Architect")
+
+
+def test_a_model_run_shows_its_usage_and_a_change_its_estimate(
+    browsing: Browsing, model_server: FakeModelServer
+) -> None:
+    spec = design("A todo app with tasks and due dates").spec.model_dump_json()
+    model_server.reset(ModelScript({"architect": Reply(spec)}, default=Reply("NO CHANGES")), api_key=KEY)
+    try:
+        b = browsing
+        page = b.page
+        b.sign_up()
+        page.goto(b.url("/chat?lang=en"))
+        start(b, fallback=True)
+        expect(page.locator("#run-status")).to_have_text("App ready and verified!", timeout=180_000)
+        rows = page.get_by_test_id("usage").locator("tbody tr")
+        expect(rows).to_have_count(5)  # architect, backend, frontend, devops, tester
+        expect(rows.first).to_contain_text("Architect")
+        b.shot("chat-model-usage")
+
+        page.get_by_role("link", name="Open project").click()
+        # The page's scripts are running once the thread has loaded.
+        expect(page.get_by_test_id("thread").get_by_test_id("msg-generation")).to_be_visible()
+        estimate = page.get_by_test_id("change-estimate")
+        page.locator("#change-request").fill("add a priority field to the tasks")
+        # The project's builder would make it: its tokens and money, at most.
+        expect(estimate).to_contain_text(
+            re.compile(r"With the model: ≈[\d,]+ tokens sent and answers of up to 4,096")
+        )
+        page.locator("#change-model").select_option("blueprint")
+        expect(estimate).to_be_hidden()
+    finally:
+        model_server.reset(ModelScript(default=GARBAGE), api_key=KEY)

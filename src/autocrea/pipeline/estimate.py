@@ -14,10 +14,14 @@ from dataclasses import dataclass
 
 from autocrea.blueprint.architect import design
 from autocrea.blueprint.render import render_backend, render_devops, render_frontend, render_tests
+from autocrea.domain.appspec import AppSpec
 from autocrea.errors import PromptRejected
 from autocrea.pipeline.architect_model import architect_messages
 from autocrea.pipeline.briefing import role_context
 from autocrea.pipeline.builder_model import KEEP_WORKING, role_messages
+from autocrea.pipeline.change_model import FULL_TEXT_CHARS, MAP_CHARS, TASK
+from autocrea.pipeline.change_model import ROLE as CHANGE_ROLE
+from autocrea.pipeline.revision import Change
 from autocrea.pipeline.roles.architect import Architect
 from autocrea.pipeline.roles.builders import Backend, Devops, Frontend
 from autocrea.pipeline.roles.tester import Tester
@@ -63,6 +67,21 @@ def _tokens(messages: list[ChatMessage]) -> int:
     return sum(estimate_tokens(m.content) for m in messages)
 
 
+def _priced(
+    calls: list[CallEstimate], *, provider: ProviderName, model: str, catalog: Catalog, complete: bool
+) -> Estimate:
+    cost = sum(
+        catalog.cost(
+            provider=provider,
+            model=model,
+            prompt_tokens=c.prompt_tokens,
+            completion_tokens=c.max_completion_tokens,
+        )
+        for c in calls
+    )
+    return Estimate(provider=provider, model=model, calls=tuple(calls), cost_usd_max=cost, complete=complete)
+
+
 def estimate_generation(prompt: str, *, provider: ProviderName, model: str, catalog: Catalog) -> Estimate:
     """Tokens and money for a generation of `prompt` by `model`, before it runs (pure, ~0.2 s)."""
     caps = catalog.lookup(provider=provider, model=model)
@@ -90,13 +109,21 @@ def estimate_generation(prompt: str, *, provider: ProviderName, model: str, cata
                 task=KEEP_WORKING,
             )
             calls.append(CallEstimate(role, _tokens(messages), min(limit, caps.max_output_tokens)))
-    cost = sum(
-        catalog.cost(
-            provider=provider,
-            model=model,
-            prompt_tokens=c.prompt_tokens,
-            completion_tokens=c.max_completion_tokens,
-        )
-        for c in calls
+    return _priced(calls, provider=provider, model=model, catalog=catalog, complete=complete)
+
+
+def estimate_change(
+    request: str, spec: AppSpec, *, provider: ProviderName, model: str, catalog: Catalog
+) -> Estimate:
+    """A change by `model`: the request, the spec, and the project's map and files at their limits
+    (which files retrieval picks is known only when the run asks), so the prompt is an upper bound
+    too; a repair round after a failing change costs more."""
+    caps = catalog.lookup(provider=provider, model=model)
+    # The briefing's two parts at their size limits, with the words around them.
+    context = "x" * (MAP_CHARS + FULL_TEXT_CHARS + 400)
+    messages = role_messages(
+        role=CHANGE_ROLE, prompt=request, spec=spec, context=context, edit_format=caps.edit_format, task=TASK
     )
-    return Estimate(provider=provider, model=model, calls=tuple(calls), cost_usd_max=cost, complete=complete)
+    limit = min(Change.settings.max_output_tokens, caps.max_output_tokens)
+    calls = [CallEstimate(CHANGE_ROLE, _tokens(messages), limit)]
+    return _priced(calls, provider=provider, model=model, catalog=catalog, complete=True)

@@ -232,6 +232,13 @@ ROUTES: tuple[Route, ...] = (
         _project("/changes", {"request": "make it prettier"}),
         400,
     ),
+    Route(
+        "POST",
+        "/api/projects/{project_id}/changes/estimate",
+        "owned",
+        _project("/changes/estimate", {"request": "make it prettier"}),
+        200,
+    ),
     Route("POST", "/api/projects/{project_id}/undo", "owned", _project("/undo"), 409),  # no change yet
     Route("POST", "/api/projects/{project_id}/preview", "owned", _project("/preview", {}), 201),
     Route("GET", "/api/projects/{project_id}/preview", "owned", _project("/preview"), 200),

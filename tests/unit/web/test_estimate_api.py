@@ -163,3 +163,31 @@ def test_the_run_then_reports_what_each_role_really_used_and_it_matches_the_esti
     assert run["summary"]["cost_usd"] == pytest.approx(sum(r["cost_usd"] for r in roles.values()), abs=1e-5)
     assert run["summary"]["cost_usd"] < estimate["model"]["cost_usd_max"]
     assert run["summary"]["tokens_estimated"] is False
+
+
+def test_a_change_is_estimated_for_the_engine_that_would_make_it_and_bounds_what_it_sends(
+    web: Platform,
+) -> None:
+    eve = web.register()
+    built = web.wait_run(eve, web.generate(eve, PROMPT, model=MODEL)["run"]["id"])
+    assert built["status"] == "succeeded", built
+    project = built["project_id"]
+    url = f"/api/projects/{project}/changes/estimate"
+    request = "add a priority field to the tasks"
+    # No model named: the project's builder (the model) would make it.
+    body = web.request("POST", url, eve, json={"request": request}).json()
+    assert body["credits"] == web.settings.change_cost and body["model"]["model"] == "gpt-4o-mini"
+    [change] = body["model"]["roles"]
+    assert change["role"] == "change" and change["max_completion_tokens"] == 4096
+    offline = web.request("POST", url, eve, json={"request": request, "model": "blueprint"}).json()
+    assert offline["model"] is None and offline["credits"] == web.settings.change_cost
+    # The change itself then sends no more than was said.
+    asked = web.request("POST", f"/api/projects/{project}/changes", eve, json={"request": request})
+    assert asked.status_code == 202, asked.text
+    run = web.wait_run(eve, asked.json()["run"]["id"])
+    sent = run["summary"]["roles"]["change"]["prompt_tokens"]
+    assert 0 < sent <= change["prompt_tokens"]
+    # Bad input, and another user's project.
+    assert web.request("POST", url, eve, json={"request": ""}).json()["error"]["code"] == "prompt_rejected"
+    assert web.request("POST", url, eve, json={"request": request, "model": "nope"}).status_code == 400
+    assert web.request("POST", url, web.register(), json={"request": request}).status_code == 404

@@ -16,7 +16,7 @@ from autocrea.domain.prompt import MAX_PROMPT_CHARS, clean_prompt
 from autocrea.errors import Conflict, InvalidInput, PaymentsNotConfigured
 from autocrea.jobs.launch import price_for
 from autocrea.payments import webhook
-from autocrea.pipeline.estimate import estimate_generation
+from autocrea.pipeline.estimate import Estimate, estimate_generation
 from autocrea.providers.catalog import load_catalog
 from autocrea.providers.select import parse_model
 from autocrea.web.auth import Auth, Svc
@@ -123,23 +123,12 @@ async def billing(principal: Auth, svc: Svc) -> BillingOut:
     )
 
 
-@router.post("/estimate", response_model=EstimateOut)
-async def estimate(body: EstimateIn, principal: Auth, svc: Svc) -> EstimateOut:
-    """What a generation of this description with this model will cost, before it starts."""
-    prompt = clean_prompt(body.prompt)
-    choice = parse_model(body.model)
-    credits = price_for(
-        str(choice), model_cost=svc.settings.generation_cost, offline_cost=svc.settings.offline_cost
-    )
-    balance = await credits_ledger.balance(svc.sessions, user_id=principal.user.id)
-    if choice.engine == "blueprint":
-        return EstimateOut(credits=credits, available=balance.available, model=None)
-    guess = await asyncio.to_thread(
-        estimate_generation, prompt, provider=choice.engine, model=choice.model, catalog=load_catalog()
-    )
+def estimate_out(*, credits: int, available: int, guess: Estimate | None) -> EstimateOut:
+    if guess is None:
+        return EstimateOut(credits=credits, available=available, model=None)
     return EstimateOut(
         credits=credits,
-        available=balance.available,
+        available=available,
         model=ModelEstimateOut(
             provider=guess.provider,
             model=guess.model,
@@ -150,6 +139,24 @@ async def estimate(body: EstimateIn, principal: Auth, svc: Svc) -> EstimateOut:
             roles=[RoleEstimateOut(**vars(c)) for c in guess.calls],
         ),
     )
+
+
+@router.post("/estimate", response_model=EstimateOut)
+async def estimate(body: EstimateIn, principal: Auth, svc: Svc) -> EstimateOut:
+    """What a generation of this description with this model will cost, before it starts (a
+    change's: POST /api/projects/{id}/changes/estimate)."""
+    prompt = clean_prompt(body.prompt)
+    choice = parse_model(body.model)
+    credits = price_for(
+        str(choice), model_cost=svc.settings.generation_cost, offline_cost=svc.settings.offline_cost
+    )
+    balance = await credits_ledger.balance(svc.sessions, user_id=principal.user.id)
+    guess = None
+    if choice.engine != "blueprint":
+        guess = await asyncio.to_thread(
+            estimate_generation, prompt, provider=choice.engine, model=choice.model, catalog=load_catalog()
+        )
+    return estimate_out(credits=credits, available=balance.available, guess=guess)
 
 
 @router.post("/checkout", response_model=UrlOut, responses=OFF_RESPONSE)

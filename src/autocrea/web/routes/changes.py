@@ -21,12 +21,16 @@ from fastapi import APIRouter, BackgroundTasks, Header
 from pydantic import BaseModel, ConfigDict, Field
 
 from autocrea.billing import credits
-from autocrea.domain.prompt import MAX_PROMPT_CHARS
+from autocrea.domain.prompt import MAX_PROMPT_CHARS, clean_prompt
 from autocrea.domain.run import ACTIVE
-from autocrea.errors import AutocreaError
-from autocrea.jobs.changes import start_change, undo_change
+from autocrea.errors import AutocreaError, InvalidInput
+from autocrea.jobs.changes import NO_SPEC, change_model, start_change, undo_change
 from autocrea.jobs.launch import check_idempotency_key
 from autocrea.jobs.models import check_model_for_user
+from autocrea.pipeline.change import spec_at_head
+from autocrea.pipeline.estimate import estimate_change
+from autocrea.providers.catalog import load_catalog
+from autocrea.providers.select import parse_model
 from autocrea.storage import changes as store
 from autocrea.storage.git import ProjectRepo
 from autocrea.storage.runs import get_project
@@ -34,6 +38,7 @@ from autocrea.storage.tables import Run, Undo
 from autocrea.storage.verification import VERIFY
 from autocrea.web.auth import Auth, Svc
 from autocrea.web.ids import Id
+from autocrea.web.routes.billing import EstimateOut, estimate_out
 from autocrea.web.routes.files import user_author
 from autocrea.web.routes.projects import RunOut, run_out
 
@@ -261,6 +266,42 @@ async def ask_for_change(
         fallback=body.fallback,
     )
     return StartedOut(run=run_out(run), message=run_message(run, held=await _held(svc, run)))
+
+
+class ChangeEstimateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    request: str = Field(max_length=MAX_PROMPT_CHARS + 1000, description="the change, as it would be asked")
+    model: str | None = Field(default=None, max_length=250, description="as POST .../changes takes it")
+
+
+@router.post("/changes/estimate", response_model=EstimateOut)
+async def estimate_change_cost(
+    project_id: Id, body: ChangeEstimateIn, principal: Auth, svc: Svc
+) -> EstimateOut:
+    """What this change would cost before it is asked: its credits and, when a model would make it,
+    the tokens and money at most (the engine chosen as for the change itself)."""
+    user_id = principal.user.id
+    project = await get_project(svc.sessions, user_id=user_id, project_id=project_id)
+    request = clean_prompt(body.request)
+
+    async def check_model(spec: str) -> None:
+        await check_model_for_user(
+            spec, svc.models, sessions=svc.sessions, fernet=svc.fernet, user_id=user_id
+        )
+
+    choice = parse_model(await change_model(body.model, project=project, check_model=check_model))
+    balance = await credits.balance(svc.sessions, user_id=user_id)
+    guess = None
+    if choice.engine != "blueprint":
+        path = svc.jobs.projects_root / project_id
+        if not (path / ".git").exists():
+            raise InvalidInput(NO_SPEC, details={"reason": "no_spec"})
+        repo = await asyncio.to_thread(ProjectRepo.open, path)
+        spec = await asyncio.to_thread(spec_at_head, repo)
+        guess = await asyncio.to_thread(
+            estimate_change, request, spec, provider=choice.engine, model=choice.model, catalog=load_catalog()
+        )
+    return estimate_out(credits=svc.settings.change_cost, available=balance.available, guess=guess)
 
 
 @router.get("/changes", response_model=ThreadOut)

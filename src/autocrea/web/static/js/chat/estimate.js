@@ -1,5 +1,6 @@
-// Before a run with a model: what it will send and may cost (POST /api/billing/estimate), asked
-// again a moment after the description or the model changes. The offline engine costs credits only.
+// Before a run with a model: what it will send and may cost (POST /api/billing/estimate, or a
+// project's changes/estimate), asked again a moment after the text or the model changes. The
+// offline engine costs credits only, so nothing is shown for it.
 import { api } from "../lib/api.js";
 import { describe } from "../lib/errors.js";
 import { t } from "../lib/i18n.js";
@@ -8,8 +9,10 @@ import { money, number } from "../lib/dom.js";
 const WAIT_MS = 600;
 
 export class Estimate {
-  constructor(box) {
+  /** `ask(text, model)` gives the {url, body} of the question. */
+  constructor(box, ask = (prompt, model) => ({ url: "/api/billing/estimate", body: { prompt, model } })) {
     this.box = box;
+    this.question = ask;
     this.timer = null;
     this.asked = 0; // answers to older questions are dropped
   }
@@ -30,7 +33,8 @@ export class Estimate {
     this.box.dataset.state = "asking";
     let body;
     try {
-      body = await api("POST", "/api/billing/estimate", { prompt, model });
+      const { url, body: question } = this.question(prompt, model);
+      body = await api("POST", url, question);
     } catch (err) {
       if (mine !== this.asked) return;
       this.box.dataset.state = "error";
@@ -38,7 +42,11 @@ export class Estimate {
       this.box.hidden = false;
       return;
     }
-    if (mine !== this.asked || !body.model) return;
+    if (mine !== this.asked) return;
+    if (!body.model) {
+      this.box.hidden = true;
+      return;
+    }
     const m = body.model;
     const parts = [
       t("estimate.tokens", { sent: number(m.prompt_tokens), answers: number(m.max_completion_tokens) }),

@@ -11,6 +11,7 @@ import { t } from "../lib/i18n.js";
 import { follow } from "../chat/stream.js";
 import { RunView } from "../chat/run-view.js";
 import { PromptBox } from "../chat/prompt-box.js";
+import { Estimate } from "../chat/estimate.js";
 
 const ACTIVE = new Set(["queued", "running"]);
 // Refusals whose server message is meant for the user as it is (in the app's language).
@@ -44,11 +45,22 @@ export class ChangeChat {
     this.stop = null;
     this.busy = false;
     this.generating = this.root.dataset.generating === "true";
+    const model = document.getElementById("change-model");
+    // Asked only when a model would make the change ("": the project's builder, decided by the server).
+    this.estimate = new Estimate(document.getElementById("change-estimate"), (request, chosen) => ({
+      url: `${this.base}/changes/estimate`,
+      body: chosen ? { request, model: chosen } : { request },
+    }));
+    const reestimate = () => this.estimate.update(this.request && !this.request.over ? this.box.value : "", model?.value ?? "");
+    model?.addEventListener("change", reestimate);
     this.request = new PromptBox(
       this.box,
       document.getElementById("change-count"),
       document.getElementById("change-error"),
-      () => this.sync(),
+      () => {
+        this.sync();
+        reestimate();
+      },
       { tooLong: (length, limit) => t("change.err.too_long", { length: number(length), limit: number(limit) }) },
     );
     this.form.addEventListener("submit", (event) => {
