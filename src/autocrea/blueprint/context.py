@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from functools import cache
 
 from autocrea.blueprint.columns import Column
+from autocrea.blueprint.integrations import PRICE_WORDS, UNIT_PRICE_WORDS
 from autocrea.domain.appspec import AppSpec, ChartSpec, EntitySpec, PageSpec, RelationSpec
 from autocrea.domain.naming import snake
 
 # Query parameters every list endpoint already has, and names the filter function itself uses
 # (`conditions`, `models`, `search`); a filter with one of these names is left out.
 LIST_PARAMS = frozenset({"page", "page_size", "q", "sort", "session", "conditions", "models", "search"})
-_PRICE_WORDS = ("price", "precio", "amount", "importe", "cost", "coste", "total")
 CHECKOUT_MODEL = "CheckoutPayment"
 CHECKOUT_TABLE = "checkout_payments"
 
@@ -278,9 +278,13 @@ def _contact_entity(spec: AppSpec, by_name: dict[str, EntityView]) -> EntityView
 
 
 def _checkout(entities: tuple[EntityView, ...]) -> Checkout:
-    for word in _PRICE_WORDS:
+    for word in PRICE_WORDS:
         for entity in entities:
             for column in entity.columns:
-                if column.type == "decimal" and word in column.name and column.required:
+                if (
+                    column.type == "decimal"
+                    and word in column.name
+                    and (column.required or word in UNIT_PRICE_WORDS)
+                ):
                     return Checkout(product=entity, price=column)
     return Checkout(product=None, price=None)

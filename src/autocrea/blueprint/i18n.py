@@ -275,8 +275,58 @@ _ES: dict[str, str] = {
     "layout_tests": "pruebas con pytest",
 }
 
+# A shop's cart and Stripe Checkout (apps with a priced product).
+_PAYMENTS_EN: dict[str, str] = {
+    "add_to_cart": "Add to cart",
+    "cart": "Cart",
+    "cart_empty": "The cart is empty: add products from the list.",
+    "cart_total": "Total",
+    "cart_email": "E-mail for the receipt (optional)",
+    "cart_pay": "Pay",
+    "cart_remove": "Remove",
+    "cart_quantity": "Quantity of {name}",
+    "cart_added": "{name} added to the cart.",
+    "cart_paying": "Taking you to the payment page…",
+    "order_paid": "Order #{id} is paid. Thank you!",
+    "order_waiting": "Order #{id}: waiting for the payment's confirmation…",
+    "order_unpaid": "Order #{id} is recorded, unpaid.",
+    "api_payments_off": (
+        "Payments are not configured (no STRIPE_SECRET_KEY): the order was recorded, unpaid."
+    ),
+    "api_pay_on_stripe": "Pay on Stripe's page to complete the order.",
+    "api_no_price": "{name} has no price yet, so it cannot be bought.",
+    "api_provider_error": "The payment provider could not start the payment: {error}",
+    "api_webhook_off": "Payments are not configured (no STRIPE_WEBHOOK_SECRET): the event was not read.",
+    "api_bad_signature": "The Stripe-Signature header is missing, wrong or too old.",
+}
+_PAYMENTS_ES: dict[str, str] = {
+    "add_to_cart": "Añadir al carrito",
+    "cart": "Carrito",
+    "cart_empty": "El carrito está vacío: añade productos desde la lista.",
+    "cart_total": "Total",
+    "cart_email": "Correo para el recibo (opcional)",
+    "cart_pay": "Pagar",
+    "cart_remove": "Quitar",
+    "cart_quantity": "Cantidad de {name}",
+    "cart_added": "{name} añadido al carrito.",
+    "cart_paying": "Te llevamos a la página de pago…",
+    "order_paid": "El pedido n.º {id} está pagado. ¡Gracias!",
+    "order_waiting": "Pedido n.º {id}: esperando la confirmación del pago…",
+    "order_unpaid": "El pedido n.º {id} está registrado, sin pagar.",
+    "api_payments_off": (
+        "Los pagos no están configurados (falta STRIPE_SECRET_KEY): el pedido se ha guardado sin pagar."
+    ),
+    "api_pay_on_stripe": "Paga en la página de Stripe para completar el pedido.",
+    "api_no_price": "{name} todavía no tiene precio, así que no se puede comprar.",
+    "api_provider_error": "El proveedor de pagos no pudo iniciar el pago: {error}",
+    "api_webhook_off": (
+        "Los pagos no están configurados (falta STRIPE_WEBHOOK_SECRET): el evento no se ha leído."
+    ),
+    "api_bad_signature": "La cabecera Stripe-Signature falta, es incorrecta o es demasiado antigua.",
+}
+
 STRINGS: Mapping[Language, Mapping[str, str]] = MappingProxyType(
-    {"en": MappingProxyType(_EN), "es": MappingProxyType(_ES)}
+    {"en": MappingProxyType({**_EN, **_PAYMENTS_EN}), "es": MappingProxyType({**_ES, **_PAYMENTS_ES})}
 )
 
 

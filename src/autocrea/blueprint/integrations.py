@@ -33,8 +33,26 @@ IMPLIED_REQUESTS: dict[Feature, str] = {
 }
 # Features the renderer does not build: the request they imply is always recorded, as a stub.
 STUBBED_FEATURES: frozenset[Feature] = frozenset({"auth", "file_upload"})
+# A decimal field with one of these names is a price (in this order of preference): its entity is
+# what a shop sells, and the app takes payments for it (blueprint/context.py). A total or an amount
+# only when required; a unit price even when optional (a product without one cannot be bought).
+PRICE_WORDS = ("price", "precio", "amount", "importe", "cost", "coste", "total")
+UNIT_PRICE_WORDS = frozenset({"price", "precio"})
+
+
+def sells(entities: Sequence[EntitySpec]) -> bool:
+    """Whether some entity has a price the generated app can charge through Stripe Checkout."""
+    return any(
+        f.type == "decimal" and word in f.name and (f.required or word in UNIT_PRICE_WORDS)
+        for word in PRICE_WORDS
+        for e in entities
+        for f in e.fields
+    )
+
+
 # Conditions an integration text may depend on (`when` in integrations.yml).
 CONDITIONS: dict[str, Callable[[Sequence[EntitySpec]], bool]] = {
+    "priced": sells,
     "url_fields": lambda entities: any(f.type == "url" for e in entities for f in e.fields),
     "message_table": lambda entities: any("message" in e.table or "mensaje" in e.table for e in entities),
 }
@@ -71,10 +89,11 @@ def requested_features(tokens: Sequence[Token], lexicon: Lexicon) -> tuple[Featu
     return tuple(f for f in _ORDER if f in found)
 
 
-def _provided(rule: IntegrationRule, entities: Sequence[EntitySpec]) -> str:
+def _provided(rule: IntegrationRule, entities: Sequence[EntitySpec]) -> tuple[str, str]:
+    """The kind and text of what the app provides for `rule`, given its entities."""
     if rule.when is None or CONDITIONS[rule.when](entities):
-        return rule.provided
-    return rule.otherwise
+        return rule.kind, rule.provided
+    return rule.otherwise_kind, rule.otherwise
 
 
 def _feature_words(tokens: Sequence[Token], lexicon: Lexicon, feature: Feature) -> str | None:
@@ -106,11 +125,12 @@ def detect(
     out: list[IntegrationSpec] = []
     for index, (_, note) in sorted(chosen.items(), key=lambda item: item[1][0]):
         rule = rules[index]
+        kind, provided = _provided(rule, entities)
         out.append(
             IntegrationSpec(
                 requested=rule.requested,
-                kind=cast(Literal["substitution", "stub"], rule.kind),
-                provided=_provided(rule, entities),
+                kind=cast(Literal["substitution", "stub"], kind),
+                provided=provided,
                 note=note[:400],
             )
         )

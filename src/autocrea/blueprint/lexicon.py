@@ -108,6 +108,7 @@ class IntegrationRule:
     provided: str
     when: str | None = None  # a condition on the entities under which `provided` is true
     otherwise: str = ""  # what is provided when `when` does not hold
+    otherwise_kind: str = ""  # and its kind (default: `kind`)
 
 
 @dataclass(frozen=True)
@@ -234,6 +235,7 @@ def _integrations(raw: Mapping[str, Any]) -> tuple[tuple[IntegrationRule, ...], 
                 provided=provided["provided"],
                 when=provided.get("when"),
                 otherwise=provided.get("otherwise", ""),
+                otherwise_kind=provided.get("otherwise_kind", provided["kind"]),
             )
         )
         for phrase in _strs(spec["words"]):

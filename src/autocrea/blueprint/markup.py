@@ -22,13 +22,17 @@ SCRIPT_STRINGS = (
     "err_too_long", "err_choice", "err_integer", "err_number", "err_min", "err_boolean",
     "err_date", "err_datetime", "live", "live_paused",
 )  # fmt: skip
+# What the cart on a shop's product page says.
+CART_STRINGS = (
+    "add_to_cart", "cart_remove", "cart_quantity", "cart_added", "cart_paying", "order_paid",
+    "order_waiting", "order_unpaid",
+)  # fmt: skip
 # Pages whose data refreshes by polling when the spec asks for real-time updates.
 LIVE_PAGES = frozenset({"entity", "dashboard"})
 
 
 def entity_config(ctx: Context, entity: EntityView) -> dict[str, Any]:
     """What the browser needs to list, show and edit rows of `entity`."""
-    checkout = ctx.checkout
     return {
         "api": f"/api/{entity.table}",
         "label": entity.label,
@@ -54,11 +58,22 @@ def entity_config(ctx: Context, entity: EntityView) -> dict[str, Any]:
             for link in entity.links
         ],
         "checkout": (
-            {"api": "/api/checkout", "field": f"{entity.snake}_id"}
-            if checkout is not None and checkout.product is not None and checkout.product.name == entity.name
+            # A priced product goes in a cart paid through Stripe Checkout (app/routers/checkout.py).
+            {
+                "api": "/api/checkout",
+                "field": f"{entity.snake}_id",
+                "quote": "/api/checkout/quote",
+                "cart": True,
+            }
+            if _sells(ctx, entity)
             else None
         ),
     }
+
+
+def _sells(ctx: Context, entity: EntityView) -> bool:
+    checkout = ctx.checkout
+    return checkout is not None and checkout.product is not None and checkout.product.name == entity.name
 
 
 def page_config(ctx: Context, page: PageView) -> dict[str, Any]:
@@ -71,6 +86,8 @@ def page_config(ctx: Context, page: PageView) -> dict[str, Any]:
     }
     if page.entity is not None:
         config["entity"] = entity_config(ctx, page.entity)
+        if _sells(ctx, page.entity):
+            config["strings"].update({key: i18n.STRINGS[language][key] for key in CART_STRINGS})
     if page.kind == "contact" and ctx.contact is not None:
         config["entity"] = entity_config(ctx, ctx.contact)
     return config

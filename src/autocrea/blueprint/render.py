@@ -72,14 +72,15 @@ def render_backend(spec: AppSpec) -> dict[str, str]:
         "app/models.py": _code("app/models.py.j2", values),
         "app/schemas.py": _code("app/schemas.py.j2", values),
         "app/routers/__init__.py": _code("app/routers/__init__.py.j2", values),
-        "requirements.txt": "".join(pin(name) + "\n" for name in RUNTIME_PACKAGES),
+        "requirements.txt": "".join(pin(name) + "\n" for name in _packages(ctx)),
     }
     for entity in ctx.entities:
         files[f"app/routers/{entity.table}.py"] = _code(
             "app/routers/entity.py.j2", {**values, **_entity_values(entity, ctx.spec.has("export"))}
         )
     if ctx.checkout is not None:
-        files["app/routers/checkout.py"] = _code("app/routers/checkout.py.j2", values)
+        template = "app/routers/checkout_stripe.py.j2" if values["stripe"] else "app/routers/checkout.py.j2"
+        files["app/routers/checkout.py"] = _code(template, values)
     if ctx.charts:
         files["app/stats.py"] = _code("app/stats.py.j2", values)
     if spec.has("export"):
@@ -140,7 +141,11 @@ def render_tests(spec: AppSpec) -> dict[str, str]:
     if ctx.charts:
         files["tests/test_stats.py"] = _code("tests/test_stats.py.j2", values)
     if ctx.checkout is not None:
-        files["tests/test_checkout.py"] = _code("tests/test_checkout.py.j2", values)
+        if values["stripe"]:
+            files["tests/test_checkout.py"] = _code("tests/test_checkout_stripe.py.j2", values)
+            files["tests/fake_stripe.py"] = _code("tests/fake_stripe.py.j2", values)
+        else:
+            files["tests/test_checkout.py"] = _code("tests/test_checkout.py.j2", values)
     for entity in ctx.entities:
         path = f"tests/test_{entity.table}.py"
         if path in files:  # a table named "pages": its tests must not replace the pages' tests
@@ -185,7 +190,9 @@ def _values(ctx: Context) -> dict[str, Any]:
         "live": spec.has("realtime"),
         "t": lambda key, **kw: i18n.text(language, key, **kw),
         "msg": lambda key, **kw: i18n.message(language, key, **kw),
-        "uses_dt": bool(column_types & {"date", "datetime"}),
+        "uses_dt": bool(column_types & {"date", "datetime"}) or _takes_payments(ctx),
+        "stripe": _takes_payments(ctx),
+        "cart_page": _cart_page(ctx),
         "patterns": patterns,
         "enum_aliases": [
             (choice_alias(e, c), c.choices) for e in ctx.entities for c in e.columns if c.type == "enum"
@@ -201,6 +208,26 @@ def _values(ctx: Context) -> dict[str, Any]:
         "psycopg": pin("psycopg[binary]"),
         "stats_factories": sorted({f"create_{chart.entity.snake}" for chart in ctx.charts}),
     }
+
+
+def _cart_page(ctx: Context) -> str | None:
+    """The path of the page that lists the products (the cart lives there, and Stripe returns to it)."""
+    if not _takes_payments(ctx):
+        return None
+    assert ctx.checkout is not None and ctx.checkout.product is not None
+    product = ctx.checkout.product.name
+    return next((p.path for p in ctx.pages if p.entity is not None and p.entity.name == product), "/")
+
+
+def _packages(ctx: Context) -> tuple[str, ...]:
+    """What the project installs: the runtime, and Stripe's SDK for a shop that takes payments."""
+    return RUNTIME_PACKAGES + (("stripe",) if _takes_payments(ctx) else ())
+
+
+def _takes_payments(ctx: Context) -> bool:
+    """A priced product to buy: the cart, Stripe Checkout and its webhook. Without one the
+    checkout stays the stub that records what was asked (nothing to price on the server)."""
+    return ctx.checkout is not None and ctx.checkout.product is not None
 
 
 def _router_modules(ctx: Context) -> list[str]:

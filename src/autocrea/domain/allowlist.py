@@ -19,6 +19,8 @@ ALLOWED_PACKAGES: Mapping[str, str] = MappingProxyType(
         # Starlette's TestClient prefers httpx2 (with plain httpx it warns of a deprecation).
         "httpx2": "2.16.2",
         "httpx": "0.28.1",
+        # Shops with priced products take payments through Stripe Checkout with the official SDK.
+        "stripe": "16.1.0",
         # Optional: the PostgreSQL driver, installed by hand when DATABASE_URL points at PostgreSQL.
         "psycopg[binary]": "3.3.9",
     }

@@ -138,18 +138,29 @@ class StripeObjects:
                 if not str(params.get(url) or "").startswith(("http://", "https://")):
                     raise StripeFailure(400, f"Not a valid URL: {url}", param=url)
             lines = params.get("line_items") or []
-            if len(lines) != 1:
+            # A payment may buy several things (a shop's cart); a subscription is one plan.
+            if not lines or (mode == "subscription" and len(lines) != 1):
                 raise StripeFailure(
-                    400, "The local Stripe sells one line item per session.", param="line_items"
+                    400, "The local Stripe sells one plan per subscription session.", param="line_items"
                 )
             customer = params.get("customer")
             if customer and customer not in self.customers:
                 raise missing("customer", str(customer), "customer")
-            price = self._price_of(lines[0])
-            if (mode == "subscription") != bool(price.get("recurring")):
-                raise StripeFailure(
-                    400, f"The price {price['id']} does not fit mode {mode}.", param="line_items[0]"
-                )
+            prices = [self._price_of(line) for line in lines]
+            price = prices[0]
+            for index, each in enumerate(prices):
+                if (mode == "subscription") != bool(each.get("recurring")):
+                    raise StripeFailure(
+                        400, f"The price {each['id']} does not fit mode {mode}.", param=f"line_items[{index}]"
+                    )
+                if each["currency"] != price["currency"]:
+                    raise StripeFailure(
+                        400, "Every line item must be in one currency.", param=f"line_items[{index}]"
+                    )
+            total = sum(
+                int(each["unit_amount"]) * int(line.get("quantity") or 1)
+                for each, line in zip(prices, lines, strict=True)
+            )
             session_id = new_id("cs")
             session = {
                 "id": session_id,
@@ -163,7 +174,7 @@ class StripeObjects:
                 "customer": customer,
                 "client_reference_id": params.get("client_reference_id"),
                 "metadata": dict(params.get("metadata") or {}),
-                "amount_total": int(price["unit_amount"]) * int(lines[0].get("quantity") or 1),
+                "amount_total": total,
                 "currency": price["currency"],
                 "payment_intent": None,
                 "subscription": None,

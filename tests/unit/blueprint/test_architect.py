@@ -116,10 +116,18 @@ def test_seed_prompts(prompt: str, entities: list[str], feature: str, integratio
         assert any(integration in note for note in blueprint.notes)
 
 
-def test_stripe_is_stubbed_and_mongodb_substituted() -> None:
+def test_stripe_is_built_for_a_shop_stubbed_without_prices_and_mongodb_substituted() -> None:
     stripe = design("Crear e-commerce con pagos Stripe").spec.integrations
-    assert [(i.requested, i.kind) for i in stripe] == [("Stripe", "stub")]
-    assert "charges nothing" in stripe[0].provided and "connect Stripe" in stripe[0].provided
+    assert [(i.requested, i.kind) for i in stripe] == [("Stripe", "substitution")]
+    assert "Stripe Checkout with the official SDK" in stripe[0].provided
+    assert "STRIPE_SECRET_KEY" in stripe[0].provided
+    paypal = design("Tienda de bicicletas con productos con precio y pagos con PayPal").spec.integrations
+    assert [(i.requested, i.kind) for i in paypal] == [("PayPal", "substitution")]
+    assert paypal[0].provided.startswith("Stripe Checkout instead of PayPal")
+    # Nothing with a price to charge: the checkout stays a stub that says so.
+    donation = design("A donation page with payments").spec.integrations
+    assert [(i.requested, i.kind) for i in donation] == [("Payments", "stub")]
+    assert "charges nothing" in donation[0].provided
     mongo = design("API REST con MongoDB").spec.integrations
     assert [(i.requested, i.kind) for i in mongo] == [("MongoDB", "substitution")]
     assert "SQLite" in mongo[0].provided

@@ -75,6 +75,25 @@ def test_optional_parts_follow_the_spec() -> None:
     assert "app/export.py" not in render_backend(shop())
 
 
+def test_a_priced_product_gets_a_cart_and_stripe_checkout() -> None:
+    files = render_project(shop())  # products with a price, payments asked for
+    assert "stripe==16.1.0" in files["requirements.txt"].splitlines()
+    router = files["app/routers/checkout.py"]
+    assert "import stripe" in router and "stripe.Webhook.construct_event" in router
+    assert 'CART_PAGE = "/productos"' in router and '@router.post("/webhook")' in router
+    assert "FakeStripe" in files["tests/fake_stripe.py"] and "fake_stripe" in files["tests/test_checkout.py"]
+    page = files["app/templates/productos.html"]
+    assert 'id="cart"' in page and "Carrito" in page and '"cart": true' in page and '"add_to_cart": ' in page
+    assert 'id="cart"' not in files["app/templates/clientes.html"]
+    assert "STRIPE_SECRET_KEY" in files[".env.example"] and "/api/checkout/webhook" in files["README.md"]
+    # Payments with nothing priced (the edge app): the stub that records what was asked, no SDK.
+    edge_files = render_project(edge())
+    assert "stripe" not in edge_files["requirements.txt"] and "tests/fake_stripe.py" not in edge_files
+    assert "import stripe" not in edge_files["app/routers/checkout.py"]
+    # No payments at all: neither.
+    assert "stripe" not in render_project(library())["requirements.txt"]
+
+
 def test_export_and_live_refresh_follow_the_spec() -> None:
     files = render_project(library())  # export and realtime
     books = files["app/templates/libros.html"]
