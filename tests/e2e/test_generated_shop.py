@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
-import time
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -20,9 +18,9 @@ from playwright.sync_api import Browser, expect
 
 from autocrea.blueprint.render import render_project
 from autocrea.sandbox.runtime import RuntimeCache
-from autocrea.testing.ports import free_port
 from autocrea.testing.stripe_server import FakeStripe
 from tests.fixtures.specs import shop
+from tests.generated_app import serving, write_project
 
 SPEC = shop()
 
@@ -47,18 +45,11 @@ def stripe() -> Iterator[FakeStripe]:
 def app_url(
     tmp_path_factory: pytest.TempPathFactory, runtimes: RuntimeCache, stripe: FakeStripe
 ) -> Iterator[str]:
-    project = tmp_path_factory.mktemp("shop")
     files = render_project(SPEC)
-    for path, text in files.items():
-        target = project / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+    project = write_project(tmp_path_factory.mktemp("shop"), files)
     # Playwright's sync API runs an event loop on this thread: the pip install gets a thread of its own.
     with ThreadPoolExecutor(1) as pool:
         runtime = pool.submit(asyncio.run, runtimes.ensure(files["requirements.txt"])).result().path
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    stripe.webhooks.url = f"{url}/api/checkout/webhook"
     env = {
         "PATH": os.environ["PATH"],
         "HOME": os.environ.get("HOME", "/tmp"),
@@ -67,25 +58,9 @@ def app_url(
         "STRIPE_WEBHOOK_SECRET": stripe.webhook_secret,
         "STRIPE_API_BASE": stripe.url,
     }
-    command = [str(runtime / "bin" / "python"), "-m", "uvicorn", "app.main:app", "--port", str(port)]
-    server = subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                _call("GET", f"{url}/health")
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    output = server.stdout.read().decode() if server.stdout else ""
-                    pytest.fail(f"the generated shop did not start:\n{output}")
-                time.sleep(0.2)
+    with serving(project, runtime, env) as url:
+        stripe.webhooks.url = f"{url}/api/checkout/webhook"
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        if server.stdout:
-            server.stdout.close()
 
 
 def _product(url: str, name: str, price: float) -> dict[str, Any]:

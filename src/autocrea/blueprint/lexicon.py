@@ -235,7 +235,7 @@ def _integrations(raw: Mapping[str, Any]) -> tuple[tuple[IntegrationRule, ...], 
                 provided=provided["provided"],
                 when=provided.get("when"),
                 otherwise=provided.get("otherwise", ""),
-                otherwise_kind=provided.get("otherwise_kind", provided["kind"]),
+                otherwise_kind=str(provided.get("otherwise_kind", provided["kind"])),
             )
         )
         for phrase in _strs(spec["words"]):

@@ -23,8 +23,8 @@ import pytest
 from autocrea.blueprint.render import render_project
 from autocrea.domain.appspec import AppSpec
 from autocrea.sandbox.runtime import RuntimeCache
-from autocrea.testing.ports import free_port
 from tests.fixtures.specs import ALL, edge, library
+from tests.generated_app import serving, write_project
 
 pytestmark = pytest.mark.slow
 
@@ -45,11 +45,7 @@ def runtime(runtimes: RuntimeCache) -> Path:
 
 
 def _write(root: Path, spec: AppSpec) -> Path:
-    for path, text in render_project(spec).items():
-        target = root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    return root
+    return write_project(root, render_project(spec))
 
 
 @pytest.mark.parametrize("name", sorted(SPECS))
@@ -83,27 +79,7 @@ def _get(url: str) -> tuple[int, str, str]:
 def test_generated_app_boots_and_serves_every_page(runtime: Path, tmp_path: Path) -> None:
     spec = library()
     project = _write(tmp_path / "app", spec)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    uvicorn = [str(runtime / "bin" / "python"), "-m", "uvicorn", "app.main:app"]
-    server = subprocess.Popen(
-        [*uvicorn, "--host", "127.0.0.1", "--port", str(port)],
-        cwd=project,
-        env=_clean_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if _get(f"{base}/health")[0] == 200:
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    output = server.stdout.read().decode() if server.stdout else ""
-                    pytest.fail(f"the generated app did not start:\n{output}")
-                time.sleep(0.2)
+    with serving(project, runtime, _clean_env()) as base:
         for page in spec.pages:
             status, content_type, body = _get(base + page.path)
             assert status == 200, page.path
@@ -115,15 +91,6 @@ def test_generated_app_boots_and_serves_every_page(runtime: Path, tmp_path: Path
         for asset in ("app.js", "charts.js", "styles.css"):
             assert _get(f"{base}/static/{asset}")[0] == 200
         assert (project / "data" / "app.db").exists(), "the default SQLite file is created on start"
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        if server.stdout:
-            server.stdout.close()
 
 
 def test_generated_projects_hold_no_secrets(tmp_path: Path) -> None:

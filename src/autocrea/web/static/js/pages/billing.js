@@ -3,8 +3,7 @@
 // balance every second (for up to a minute) and says when they have arrived.
 import "../lib/common.js";
 import { refreshCredits } from "../lib/common.js";
-import { api } from "../lib/api.js";
-import { showError } from "../lib/errors.js";
+import { portalButton } from "../lib/portal.js";
 import { t } from "../lib/i18n.js";
 
 const box = document.getElementById("billing-result");
@@ -27,16 +26,4 @@ async function watch() {
 
 if (box?.dataset.outcome === "success") watch();
 
-const portal = document.getElementById("portal");
-portal?.addEventListener("click", async () => {
-  const alertBox = document.getElementById("billing-alert");
-  portal.disabled = true;
-  try {
-    const { url } = await api("POST", "/api/billing/portal");
-    location.assign(url);
-  } catch (err) {
-    alertBox.hidden = false;
-    showError(alertBox, err);
-    portal.disabled = false;
-  }
-});
+portalButton(document.getElementById("portal"), document.getElementById("billing-alert"));

@@ -5,6 +5,7 @@ import { api } from "../lib/api.js";
 import { showError } from "../lib/errors.js";
 import { t } from "../lib/i18n.js";
 import { toast } from "../lib/dom.js";
+import { portalButton } from "../lib/portal.js";
 
 const page = document.getElementById("pricing");
 const alertBox = document.getElementById("pricing-alert");
@@ -35,13 +36,4 @@ for (const button of document.querySelectorAll("button.buy")) {
   button.addEventListener("click", () => buy(button));
 }
 
-document.getElementById("portal")?.addEventListener("click", async (event) => {
-  try {
-    const { url } = await api("POST", "/api/billing/portal");
-    location.assign(url);
-  } catch (err) {
-    alertBox.hidden = false;
-    showError(alertBox, err);
-  }
-  event.preventDefault();
-});
+portalButton(document.getElementById("portal"), alertBox);
