@@ -144,7 +144,19 @@ def test_a_model_run_shows_its_usage_and_a_change_its_estimate(
         expect(estimate).to_contain_text(
             re.compile(r"With the model: ≈[\d,]+ tokens sent and answers of up to 4,096")
         )
+        fallback = page.get_by_label(re.compile("If the model fails, let the Blueprint make the change"))
+        expect(fallback).to_be_checked()
         page.locator("#change-model").select_option("blueprint")
         expect(estimate).to_be_hidden()
+        expect(fallback).to_be_hidden()  # the Blueprint has nothing to fall back from
+        # Back to the builder, without the fallback: the change run is asked for exactly that.
+        page.locator("#change-model").select_option("")
+        expect(fallback).to_be_visible()
+        fallback.uncheck()
+        page.get_by_role("button", name="Send change").click()
+        project = page.url.split("/projects/")[1].split("?")[0].split("#")[0]
+        expect(page.get_by_test_id("thread").get_by_test_id("msg-change")).to_be_visible()
+        change = b.api(f"/api/projects/{project}/runs")[0]
+        assert (change["kind"], change["fallback"]) == ("change", False)
     finally:
         model_server.reset(ModelScript(default=GARBAGE), api_key=KEY)

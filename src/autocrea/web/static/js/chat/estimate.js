@@ -9,10 +9,12 @@ import { money, number } from "../lib/dom.js";
 const WAIT_MS = 600;
 
 export class Estimate {
-  /** `ask(text, model)` gives the {url, body} of the question. */
-  constructor(box, ask = (prompt, model) => ({ url: "/api/billing/estimate", body: { prompt, model } })) {
+  /** `ask(text, model)` gives the {url, body} of the question; `onAnswer(body)` hears each answer
+   * (null when nothing is asked: the offline engine, or no text). */
+  constructor(box, ask = (prompt, model) => ({ url: "/api/billing/estimate", body: { prompt, model } }), onAnswer = () => {}) {
     this.box = box;
     this.question = ask;
+    this.onAnswer = onAnswer;
     this.timer = null;
     this.asked = 0; // answers to older questions are dropped
   }
@@ -23,6 +25,7 @@ export class Estimate {
     if (model === "blueprint" || !prompt.trim()) {
       this.asked += 1;
       this.box.hidden = true;
+      this.onAnswer(null);
       return;
     }
     this.timer = setTimeout(() => this.ask(prompt, model), WAIT_MS);
@@ -43,6 +46,7 @@ export class Estimate {
       return;
     }
     if (mine !== this.asked) return;
+    this.onAnswer(body);
     if (!body.model) {
       this.box.hidden = true;
       return;

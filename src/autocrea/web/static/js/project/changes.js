@@ -47,10 +47,15 @@ export class ChangeChat {
     this.generating = this.root.dataset.generating === "true";
     const model = document.getElementById("change-model");
     // Asked only when a model would make the change ("": the project's builder, decided by the server).
-    this.estimate = new Estimate(document.getElementById("change-estimate"), (request, chosen) => ({
-      url: `${this.base}/changes/estimate`,
-      body: chosen ? { request, model: chosen } : { request },
-    }));
+    // A model would make the change: whether the Blueprint may make it when the model fails.
+    this.fallbackField = document.getElementById("change-fallback-field");
+    this.estimate = new Estimate(
+      document.getElementById("change-estimate"),
+      (request, chosen) => ({ url: `${this.base}/changes/estimate`, body: chosen ? { request, model: chosen } : { request } }),
+      (answer) => {
+        this.fallbackField.hidden = !(answer && answer.model);
+      },
+    );
     const reestimate = () => this.estimate.update(this.request && !this.request.over ? this.box.value : "", model?.value ?? "");
     model?.addEventListener("change", reestimate);
     this.request = new PromptBox(
@@ -253,6 +258,7 @@ export class ChangeChat {
       const body = { request: text };
       const model = document.getElementById("change-model")?.value; // "": the server's default
       if (model) body.model = model;
+      if (!this.fallbackField.hidden) body.fallback = document.getElementById("change-fallback").checked;
       const started = await api("POST", `${this.base}/changes`, body, { "Idempotency-Key": crypto.randomUUID() });
       this.box.value = "";
       this.request.update();
