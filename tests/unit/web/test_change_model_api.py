@@ -151,6 +151,7 @@ def test_a_model_change_is_one_verified_commit_at_the_change_price_shown_with_it
     assert web.credits(project.owner)["spent"] == project.credits["spent"] + COST
     message = project.last_message()
     assert message["made_by"] == MODEL and message["commit"] == project.head() != head
+    assert message["offline"] is None
     assert {f["path"] for f in message["files"]} == {"app/main.py", "tests/test_version.py"}
     assert "/version" in project.file("app/main.py")
     assert message["evidence"]["tests_failed"] == 0 and message["evidence"]["tests_passed"] > 0
@@ -199,6 +200,8 @@ def test_an_unusable_model_is_replaced_by_the_blueprint_when_it_can_map_the_requ
     label = f"built offline: {MODEL} failed (its answers were not in the required format)"
     message = project.last_message()
     assert message["made_by"] == label and run["summary"]["model"]["fell_back"] is True
+    # What a page needs to say it in its own language.
+    assert message["offline"] == {"model": MODEL, "reason": "format"}
     assert message["changes"] == ["add the field Location to Tasks"]
     assert web.credits(project.owner)["spent"] == project.credits["spent"] + COST  # the same price
     # With fallback off, the same answer fails the run and refunds it.

@@ -90,6 +90,11 @@ class CreditsOut(BaseModel):
     returned: int | None
 
 
+class OfflineOut(BaseModel):
+    model: str = Field(description="the model that was asked for")
+    reason: str | None = Field(description="why it was dropped: format, slow, broken, unavailable, rejected")
+
+
 class MessageOut(BaseModel):
     kind: Literal["generation", "change", "undo"]
     id: str = Field(description="the run's id; for an undo, the undo's own id")
@@ -112,6 +117,10 @@ class MessageOut(BaseModel):
         default=None,
         description="what made it: the model, 'blueprint', or 'built offline: <model> failed (<reason>)' "
         "when the model failed and the Blueprint did the work; while a run is queued, the model asked for",
+    )
+    offline: OfflineOut | None = Field(
+        default=None,
+        description="the model failed and the Blueprint did the work: which, and why (for words)",
     )
     undone_by: str | None = Field(default=None, description="a change: the undo that took it back")
     undoes: str | None = Field(default=None, description="an undo: the change run it took back")
@@ -172,6 +181,13 @@ def run_message(run: Run, *, held: int | None, undone_by: str | None = None) -> 
     else:
         money = CreditsOut(held=held, charged=None, returned=None) if held is not None else None
     failure = summary.get("failure") or {}
+    model = summary.get("model") or {}
+    offline = None
+    if model.get("fell_back"):
+        reason = (model.get("failed") or {}).get("reason")
+        offline = OfflineOut(
+            model=str(model.get("chosen") or run.model), reason=str(reason) if reason else None
+        )
     return MessageOut(
         kind="change" if change else "generation",
         id=run.id,
@@ -188,7 +204,8 @@ def run_message(run: Run, *, held: int | None, undone_by: str | None = None) -> 
         error=run.error,
         error_code=str(failure["code"]) if failure.get("code") else None,
         events_url=f"/api/runs/{run.id}/events",
-        made_by=str((summary.get("model") or {}).get("label") or run.model),
+        made_by=str(model.get("label") or run.model),
+        offline=offline,
         undone_by=undone_by,
     )
 

@@ -12,6 +12,7 @@ import { follow } from "../chat/stream.js";
 import { RunView } from "../chat/run-view.js";
 import { PromptBox } from "../chat/prompt-box.js";
 import { Estimate } from "../chat/estimate.js";
+import { builtOffline, sentence } from "../chat/outcome.js";
 
 const ACTIVE = new Set(["queued", "running"]);
 // Refusals whose server message is meant for the user as it is (in the app's language).
@@ -197,9 +198,11 @@ export class ChangeChat {
       m.changes.length ? h("ul", { class: "change-list", "data-testid": "change-list" }, m.changes.map((c) => h("li", {}, c))) : null,
       outcome,
       // Who made the version, when a model was asked ("built offline: <model> failed (…)" included).
-      m.status === "succeeded" && m.made_by && m.made_by !== "blueprint"
-        ? h("p", { class: "small muted made-by" }, t("change.made_by", { model: m.made_by }))
-        : null,
+      m.status === "succeeded" && m.offline
+        ? h("p", { class: "small muted made-by" }, sentence(builtOffline({ fell_back: true, chosen: m.offline.model, failed: { reason: m.offline.reason } })))
+        : m.status === "succeeded" && m.made_by && m.made_by !== "blueprint"
+          ? h("p", { class: "small muted made-by" }, t("change.made_by", { model: m.made_by }))
+          : null,
       files,
       evidence,
       credits ? h("p", { class: "credits-line small muted" }, credits) : null,
