@@ -18,18 +18,13 @@ pay a session without a browser (`POST /_fake/sessions/{id}/pay`).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import html
 import json
 import re
 import secrets
-import socket
-import threading
 import time
-from types import TracebackType
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -38,9 +33,9 @@ from starlette.routing import Route
 from autocrea.testing.stripe_objects import StripeFailure, StripeObjects, missing, new_id
 from autocrea.testing.stripe_shapes import Obj
 from autocrea.testing.stripe_webhooks import Deliverer, signature
+from autocrea.testing.threaded import ThreadedServer
 
 __all__ = ["FakeStripe", "signature"]
-_START_TIMEOUT = 10.0
 _HEAD = (
     '<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">'
     "<title>{title}</title></head>"
@@ -81,80 +76,26 @@ def _money(amount: int, currency: str) -> str:
     return f"{amount / 100:.2f} {currency.upper()}"
 
 
-class FakeStripe:
+class FakeStripe(ThreadedServer):
+    thread_name = "fake-stripe"
+
     def __init__(
         self,
         *,
         api_key: str = "sk_test_local",
         webhook_secret: str | None = None,
         webhook_url: str | None = None,
-        host: str = "127.0.0.1",
     ) -> None:
         self.api_key = api_key
         self.webhook_secret = webhook_secret or f"whsec_{secrets.token_hex(24)}"
         self.webhooks = Deliverer(url=webhook_url, secret=self.webhook_secret)
         self.objects = StripeObjects(self.webhooks.send)
         self.portals: dict[str, Obj] = {}
-        self._host = host
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._socket: socket.socket | None = None
         self.app = Starlette(routes=self._routes())
+        super().__init__()
 
-    # -- running ------------------------------------------------------------------------------------
-    @property
-    def url(self) -> str:
-        if self._socket is None:
-            raise RuntimeError("FakeStripe is not running; call start() first")
-        host, port = self._socket.getsockname()[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> None:
-        if self._thread is not None:
-            raise RuntimeError("FakeStripe is already running")
-        config = uvicorn.Config(self.app, lifespan="off", log_config=None, access_log=False)
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind((self._host, 0))
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._socket]}, name="fake-stripe", daemon=True
-        )
-        self._thread.start()
-        deadline = time.monotonic() + _START_TIMEOUT
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("FakeStripe did not start")
-            time.sleep(0.005)
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=_START_TIMEOUT)
-        if self._socket is not None:
-            with contextlib.suppress(OSError):
-                self._socket.close()
-        self._server = self._thread = self._socket = None
-
-    def __enter__(self) -> FakeStripe:
-        self.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    async def __aenter__(self) -> FakeStripe:
-        await asyncio.to_thread(self.start)
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await asyncio.to_thread(self.stop)
+    def asgi_app(self) -> Starlette:
+        return self.app
 
     # -- what tests call ----------------------------------------------------------------------------
     @property
