@@ -83,6 +83,20 @@ class Browsing:
         assert response.ok, response.text()
         return response.json()
 
+    def generate(self, description: str) -> str:
+        """Build an app from the Spanish generate page with the Blueprint, open its project page;
+        returns the project id."""
+        from playwright.sync_api import expect
+
+        page = self.page
+        page.goto(self.url("/chat"))
+        page.get_by_label("Describe qué quieres crear").fill(description)
+        page.get_by_role("button", name="Generar aplicación").click()
+        expect(page.locator("#run-status")).to_have_text("¡Aplicación lista y verificada!", timeout=180_000)
+        page.get_by_role("link", name="Abrir proyecto").click()
+        page.wait_for_url(re.compile(r"/projects/[0-9a-f]+$"))
+        return page.url.rsplit("/", 1)[1]
+
 
 # Package scope: Playwright's sync API runs an event loop on this thread while it is open, which
 # would break every later test that calls asyncio.run; close it when the browser tests are done.

@@ -21,17 +21,6 @@ EDITORIAL = "añade un campo editorial a los libros"
 STEPS = ["change", "tester", "security", "version"]
 
 
-def generate(b: Browsing) -> str:
-    page = b.page
-    page.goto(b.url("/chat"))
-    page.get_by_label("Describe qué quieres crear").fill(LIBRARY)
-    page.get_by_role("button", name="Generar aplicación").click()
-    expect(page.locator("#run-status")).to_have_text("¡Aplicación lista y verificada!", timeout=180_000)
-    page.get_by_role("link", name="Abrir proyecto").click()
-    page.wait_for_url(re.compile(r"/projects/[0-9a-f]+$"))
-    return page.url.rsplit("/", 1)[1]
-
-
 def book_fields(b: Browsing, frame_url: str) -> Any:
     """The Book schema's fields as the running preview's own API describes them."""
     # The iframe's src changes a moment before its frame navigates there: wait for the frame.
@@ -60,7 +49,7 @@ def test_a_change_from_the_project_chat_is_verified_paid_shown_and_undone(browsi
     b = browsing
     page = b.page
     b.sign_up()
-    project_id = generate(b)
+    project_id = b.generate(LIBRARY)
     thread = page.get_by_test_id("thread")
     expect(thread.get_by_test_id("msg-generation")).to_contain_text(LIBRARY)
     expect(thread).to_contain_text("App generada y verificada.")
@@ -175,7 +164,7 @@ def test_preview_records_and_hand_edits_outlive_a_change_and_a_clash_is_refused_
     b = browsing
     page = b.page
     b.sign_up()
-    project_id = generate(b)
+    project_id = b.generate(LIBRARY)
     files = f"/api/projects/{project_id}/files"
     commits = f"/api/projects/{project_id}/commits?limit=1"
 

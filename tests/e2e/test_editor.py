@@ -14,17 +14,6 @@ from tests.e2e.conftest import Browsing
 LIBRARY = "Biblioteca con libros y socios"
 
 
-def generate(b: Browsing) -> str:
-    page = b.page
-    page.goto(b.url("/chat"))
-    page.get_by_label("Describe qué quieres crear").fill(LIBRARY)
-    page.get_by_role("button", name="Generar aplicación").click()
-    expect(page.locator("#run-status")).to_have_text("¡Aplicación lista y verificada!", timeout=180_000)
-    page.get_by_role("link", name="Abrir proyecto").click()
-    page.wait_for_url(re.compile(r"/projects/[0-9a-f]+$"))
-    return page.url.rsplit("/", 1)[1]
-
-
 def tree_file(page: Page, path: str) -> object:
     return page.locator(f'#file-tree .tree-file[data-path="{path}"]')
 
@@ -64,7 +53,7 @@ def test_files_and_folders_tabs_unsaved_guard_and_verify_after_an_edit(browsing:
     page = b.page
     b.sign_up()
     b.console.expect(r"status of 409")  # the rename onto a taken name, refused on purpose
-    project_id = generate(b)
+    project_id = b.generate(LIBRARY)
     badge = page.get_by_test_id("project-status")
     expect(badge).to_have_text("Verificada")
     generated = b.api(f"/api/projects/{project_id}/verification")["commit"]

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from autocrea.testing.git_server import GitServer, backend_path
 from tests.conftest import need
 from tests.e2e.conftest import Browsing
-from tests.e2e.test_change_chat import generate
+from tests.e2e.test_change_chat import LIBRARY
 
 USER, TOKEN = "ana", "t0ken-for-pushing-9f3c"
 
@@ -31,7 +31,7 @@ def test_a_project_is_pushed_to_its_own_remote_from_the_git_panel(browsing: Brow
     b = browsing
     page = b.page
     b.sign_up()
-    project_id = generate(b)
+    project_id = b.generate(LIBRARY)
     panel = page.get_by_test_id("push-box")
     panel.locator("summary").click()
     status = page.get_by_test_id("push-status")
