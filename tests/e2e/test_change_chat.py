@@ -219,8 +219,11 @@ def test_preview_records_and_hand_edits_outlive_a_change_and_a_clash_is_refused_
     models = b.api(f"{files}/app/models.py")["content"]
     anchor = next(line for line in models.splitlines() if line.strip().startswith("editorial:"))
     edited = models.replace(anchor, anchor + "\n    shelf: Mapped[str | None] = mapped_column(sa.String(20))")
+    before_edit = frame.get_attribute("src") or ""
     status, saved = call(b, "PUT", f"{files}/app/models.py", {"content": edited})
     assert status == 200, saved
+    # Saved outside this page, it restarted the preview: the page follows the app that now runs.
+    expect(frame).not_to_have_attribute("src", before_edit, timeout=30_000)
     head = b.api(commits)[0]["sha"]
     credits = b.api("/api/auth/me")["credits"]
     messages = b.api(f"/api/projects/{project_id}/changes")["messages"]

@@ -26,6 +26,20 @@ export class Preview {
     this.buttons.reload.addEventListener("click", () => {
       this.frame.src = this.url; // cross-origin: reload by navigating again (the pass is set)
     });
+    // A save from elsewhere (another tab, the API) restarts the app on a new origin: follow it.
+    setInterval(() => this.watch(), 3000);
+  }
+
+  /** While an app is shown and nothing here is busy: if the server now runs another one (a hand
+   * edit saved elsewhere restarted it), show that one instead of a frame on a stopped origin. */
+  async watch() {
+    if (!this.url || this.busy || document.hidden) return;
+    try {
+      const current = await api("GET", this.base);
+      if (current.url !== this.url && !this.busy) this.show(current);
+    } catch {
+      // 404 between an old app stopping and its successor answering; the next tick sees it.
+    }
   }
 
   show(preview) {
@@ -49,6 +63,7 @@ export class Preview {
   }
 
   setBusy(text) {
+    this.busy = Boolean(text);
     this.state.textContent = text;
     this.state.classList.remove("running");
     for (const button of Object.values(this.buttons)) button.disabled = Boolean(text);
