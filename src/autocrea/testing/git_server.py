@@ -94,7 +94,7 @@ class GitServer:
                 owner._serve(self)
 
             def log_message(self, format: str, *args: object) -> None:
-                pass  # quiet: tests read `requests`
+                """Quiet: tests read `requests`, not a log."""
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True

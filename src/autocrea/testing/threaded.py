@@ -8,6 +8,7 @@ import contextlib
 import socket
 import threading
 import time
+from abc import ABC, abstractmethod
 from types import TracebackType
 from typing import Any, Self
 
@@ -16,7 +17,7 @@ import uvicorn
 START_TIMEOUT = 10.0
 
 
-class ThreadedServer:
+class ThreadedServer(ABC):
     """Subclasses give the app (`asgi_app`) and may add uvicorn options (`uvicorn_options`)."""
 
     thread_name = "local-server"
@@ -26,8 +27,9 @@ class ThreadedServer:
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
 
+    @abstractmethod
     def asgi_app(self) -> Any:
-        raise NotImplementedError
+        """The ASGI app this server runs."""
 
     def uvicorn_options(self) -> dict[str, Any]:
         return {}
