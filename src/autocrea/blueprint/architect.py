@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from autocrea.blueprint import colours, features, integrations, notes, titles
+from autocrea.blueprint import colours, features, i18n, integrations, notes, titles
 from autocrea.blueprint.attributes import AttributeList, attribute, find_lists
 from autocrea.blueprint.entities import Draft, add_attributes, draft_for
 from autocrea.blueprint.language import detect, foreign
@@ -255,8 +255,8 @@ def _tool_stub(tool: str | None) -> tuple[IntegrationSpec, ...]:
         IntegrationSpec(
             requested=tool.capitalize()[:80],
             kind="stub",
-            provided=f"not generated offline: the {tool} itself needs a model; this app keeps its records",
-            note=f'asked for as "{tool}"',
+            provided=i18n.text("en", "integration_tool", tool=tool),
+            note=i18n.text("en", "integration_asked", words=tool),
         ),
     )
 

@@ -325,8 +325,45 @@ _PAYMENTS_ES: dict[str, str] = {
     "api_bad_signature": "La cabecera Stripe-Signature falta, es incorrecta o es demasiado antigua.",
 }
 
+# Validation messages the API itself sends (app/errors.py maps pydantic's error types to them), and
+# the notes of what a request asked for; `{names}` come from the error's ctx.
+_VALIDATION_EN: dict[str, str] = {
+    "err_text": "Enter text.",
+    "err_greater": "Enter a number greater than {gt}.",
+    "err_max": "Enter {le} or less.",
+    "err_less": "Enter a number less than {lt}.",
+    "err_too_few": "Send at least {min_length} item(s).",
+    "err_json": "The request body is not valid JSON.",
+    "err_object": "Send a JSON object.",
+    "err_list": "Send a list.",
+    "err_invalid": "This value is not valid.",
+    "integration_asked": 'asked for as "{words}"',
+    "integration_implied": "implied by the kind of app",
+    "integration_tool": "not generated offline: the {tool} itself needs a model; this app keeps its records",
+}
+_VALIDATION_ES: dict[str, str] = {
+    "err_text": "Introduce un texto.",
+    "err_greater": "Introduce un número mayor que {gt}.",
+    "err_max": "Introduce {le} o menos.",
+    "err_less": "Introduce un número menor que {lt}.",
+    "err_too_few": "Envía al menos {min_length} elemento(s).",
+    "err_json": "El cuerpo de la petición no es JSON válido.",
+    "err_object": "Envía un objeto JSON.",
+    "err_list": "Envía una lista.",
+    "err_invalid": "Este valor no es válido.",
+    "integration_asked": "pedido como «{words}»",
+    "integration_implied": "implícito en el tipo de app",
+    "integration_tool": (
+        "no incluido en la generación offline: «{tool}» en sí necesita un modelo; "
+        "esta app guarda sus registros"
+    ),
+}
+
 STRINGS: Mapping[Language, Mapping[str, str]] = MappingProxyType(
-    {"en": MappingProxyType({**_EN, **_PAYMENTS_EN}), "es": MappingProxyType({**_ES, **_PAYMENTS_ES})}
+    {
+        "en": MappingProxyType({**_EN, **_PAYMENTS_EN, **_VALIDATION_EN}),
+        "es": MappingProxyType({**_ES, **_PAYMENTS_ES, **_VALIDATION_ES}),
+    }
 )
 
 

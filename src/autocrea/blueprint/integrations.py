@@ -5,17 +5,20 @@ group the most specific request wins (Stripe over "payments"), whatever order th
 Nothing is claimed falsely either: a substitute the renderer builds switches its feature on (a PDF
 request gets the CSV export), every feature the renderer does not build (accounts, uploads) is
 recorded as a stub, and a text that only holds for some entities ("files referenced by URL fields")
-is replaced when they are missing.
+is replaced when they are missing. Specs keep the lexicon's English texts; `in_language` gives
+them as a Spanish app shows them (integrations.yml holds both).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Literal, cast, get_args
 
-from autocrea.blueprint.lexicon import IntegrationRule, Lexicon
+from autocrea.blueprint import i18n
+from autocrea.blueprint.lexicon import IntegrationRule, Lexicon, lexicon
 from autocrea.blueprint.text import Token
-from autocrea.domain.appspec import EntitySpec, Feature, IntegrationSpec
+from autocrea.domain.appspec import EntitySpec, Feature, IntegrationSpec, Language
 
 # Groups whose substitute is a feature the renderer builds: asking for one switches the feature on.
 GROUP_FEATURES: dict[str, Feature] = {
@@ -113,14 +116,14 @@ def detect(
     """The requests of the prompt and of its `features`, with what the generated app provides."""
     rules = lexicon.integrations
     asked = _requests(tokens, lexicon)
-    chosen = {index: (start, f'asked for as "{words}"') for index, (start, words) in asked.items()}
+    chosen = {index: (start, _asked(words)) for index, (start, words) in asked.items()}
     groups = {rules[i].group for i in chosen}
     covered = {GROUP_FEATURES[g] for g in groups if g in GROUP_FEATURES}
     for feature, requested in IMPLIED_REQUESTS.items():
         index = next(i for i, r in enumerate(rules) if r.requested == requested)
         if feature in features and feature not in covered and rules[index].group not in groups:
             words = _feature_words(tokens, lexicon, feature)
-            note = f'asked for as "{words}"' if words else "implied by the kind of app"
+            note = _asked(words) if words else i18n.text("en", "integration_implied")
             chosen[index] = (len(tokens), note)
     out: list[IntegrationSpec] = []
     for index, (_, note) in sorted(chosen.items(), key=lambda item: item[1][0]):
@@ -135,3 +138,38 @@ def detect(
             )
         )
     return tuple(out)
+
+
+def _asked(words: str) -> str:
+    return i18n.text("en", "integration_asked", words=words)
+
+
+def _english(key: str, name: str) -> re.Pattern[str]:
+    """What the English text of `key` matches, its `{name}` captured."""
+    return re.compile(
+        re.escape(i18n.STRINGS["en"][key]).replace(re.escape("{" + name + "}"), f"(?P<{name}>.+)")
+    )
+
+
+_ASKED = _english("integration_asked", "words")
+_TOOL = _english("integration_tool", "tool")
+
+
+def in_language(integration: IntegrationSpec, language: Language) -> IntegrationSpec:
+    """`integration` as an app in `language` shows it. Specs keep the lexicon's English texts (they
+    name its rules, whatever the app's language); a text no rule has (a model's) stays as written."""
+    if language == "en":
+        return integration
+    rule = next((r for r in lexicon().integrations if r.requested == integration.requested), None)
+    requested, provided, note = integration.requested, integration.provided, integration.note
+    if rule is not None:
+        requested = rule.requested_es or requested
+        spanish = {rule.provided: rule.provided_es, rule.otherwise: rule.otherwise_es}
+        provided = spanish.get(provided) or provided
+    elif tool := _TOOL.fullmatch(provided):
+        provided = i18n.text(language, "integration_tool", tool=tool["tool"])
+    if asked := _ASKED.fullmatch(note):
+        note = i18n.text(language, "integration_asked", words=asked["words"])
+    elif note == i18n.text("en", "integration_implied"):
+        note = i18n.text(language, "integration_implied")
+    return integration.model_copy(update={"requested": requested, "provided": provided, "note": note})

@@ -109,6 +109,10 @@ class IntegrationRule:
     when: str | None = None  # a condition on the entities under which `provided` is true
     otherwise: str = ""  # what is provided when `when` does not hold
     otherwise_kind: str = ""  # and its kind (default: `kind`)
+    # The texts in Spanish, shown by Spanish apps (a proper name has no `requested_es`).
+    requested_es: str = ""
+    provided_es: str = ""
+    otherwise_es: str = ""
 
 
 @dataclass(frozen=True)
@@ -223,6 +227,7 @@ def _integrations(raw: Mapping[str, Any]) -> tuple[tuple[IntegrationRule, ...], 
     for i, spec in enumerate(raw["requests"]):
         provided = dict(raw["provided"][spec["group"]])
         provided["provided"] = spec.get("provided", provided["provided"])
+        provided["es"] = spec.get("provided_es", provided.get("es", ""))
         if ("when" in provided) != ("otherwise" in provided):
             raise ValueError(f"integrations.yml: {spec['group']}: `when` and `otherwise` go together")
         rules.append(
@@ -236,6 +241,9 @@ def _integrations(raw: Mapping[str, Any]) -> tuple[tuple[IntegrationRule, ...], 
                 when=provided.get("when"),
                 otherwise=provided.get("otherwise", ""),
                 otherwise_kind=str(provided.get("otherwise_kind", provided["kind"])),
+                requested_es=str(spec.get("es", "")),
+                provided_es=str(provided["es"]),
+                otherwise_es=str(provided.get("otherwise_es", "")),
             )
         )
         for phrase in _strs(spec["words"]):

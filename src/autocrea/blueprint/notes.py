@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from autocrea.blueprint import integrations
 from autocrea.domain.appspec import AppSpec, Language
 
 _TEXT: dict[str, dict[str, str]] = {
@@ -61,7 +62,7 @@ def describe(spec: AppSpec, language: Language) -> list[str]:
     out.append(line(language, "features", items=items(list(spec.features)) or "—"))
     if spec.charts:
         out.append(line(language, "charts", items=items([c.title for c in spec.charts])))
-    for integration in spec.integrations:
+    for integration in (integrations.in_language(i, language) for i in spec.integrations):
         out.append(
             line(
                 language,

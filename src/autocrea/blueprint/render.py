@@ -16,7 +16,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from autocrea.blueprint import i18n
+from autocrea.blueprint import i18n, integrations
 from autocrea.blueprint.annotations import choice_alias, not_null_fields, read_type, schema_field
 from autocrea.blueprint.context import Context, EntityView, build_context
 from autocrea.blueprint.literals import (
@@ -204,6 +204,8 @@ def _values(ctx: Context) -> dict[str, Any]:
         "payment_integrations": [
             i for i in spec.integrations if re.search(r"pay|pag|stripe|checkout|cobro", i.requested, re.I)
         ],
+        # What was asked for and what stands in for it, worded in the app's language.
+        "integrations": [integrations.in_language(i, language) for i in spec.integrations],
         "css": css_variables(spec.theme),
         "psycopg": pin("psycopg[binary]"),
         "stats_factories": sorted({f"create_{chart.entity.snake}" for chart in ctx.charts}),

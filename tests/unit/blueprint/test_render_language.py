@@ -1,0 +1,96 @@
+"""A Spanish app is Spanish everywhere its user looks, an English app English: the integration notes
+of the home page and README, the run notes and the API's validation messages. Fast checks on the
+rendered text; test_render_generated_language.py boots the apps."""
+
+from __future__ import annotations
+
+import pytest
+
+from autocrea.blueprint.architect import design
+from autocrea.blueprint.integrations import in_language
+from autocrea.blueprint.lexicon import lexicon
+from autocrea.blueprint.render import render_project
+from autocrea.domain.appspec import IntegrationSpec
+
+
+def test_the_stub_note_of_a_spanish_blog_is_spanish() -> None:
+    blueprint = design("Blog con CMS y autenticación")
+    files = render_project(blueprint.spec)
+    for text in (files["app/templates/index.html"], files["README.md"]):
+        assert "Cuentas e inicio de sesión" in text
+        assert "la API generada está abierta; añade autenticación antes de ponerla en producción" in text
+        assert "pedido como «autenticacion»" in text
+    assert any(note.startswith("Cuentas e inicio de sesión → no incluido") for note in blueprint.notes)
+
+
+def test_the_stub_note_of_an_english_blog_stays_english() -> None:
+    blueprint = design("A blog with posts and comments where users log in")
+    home = render_project(blueprint.spec)["app/templates/index.html"]
+    assert "Accounts/login" in home
+    assert "the generated API is open; add authentication before production" in home
+    assert "asked for as &#34;log in&#34;" in home
+
+
+@pytest.mark.parametrize(
+    ("prompt", "requested", "provided"),
+    [
+        ("API REST con MongoDB", "MongoDB", "SQLite con SQLAlchemy (DATABASE_URL cambia a PostgreSQL)"),
+        (
+            "Dashboard con gráficos en tiempo real",
+            "Actualizaciones en tiempo real",
+            "las listas y el panel se actualizan cada 5 segundos por sondeo",
+        ),
+        (
+            "Tienda de bicicletas con productos con precio y pagos con PayPal",
+            "PayPal",
+            "Stripe Checkout en lugar de PayPal",
+        ),
+        ("El juego del ahorcado con jugadores y partidas", "Juego", "«juego» en sí necesita un modelo"),
+    ],
+)
+def test_spanish_prompts_get_spanish_integration_notes(prompt: str, requested: str, provided: str) -> None:
+    spec = design(prompt).spec
+    shown = [in_language(i, spec.language) for i in spec.integrations]
+    assert any(i.requested == requested and provided in i.provided for i in shown), shown
+
+
+def test_every_integration_text_has_its_spanish() -> None:
+    for rule in lexicon().integrations:
+        texts = {rule.provided: rule.provided_es, rule.otherwise: rule.otherwise_es}
+        for english, spanish in texts.items():
+            if not english:
+                continue
+            integration = IntegrationSpec(requested=rule.requested, kind="stub", provided=english)
+            assert spanish and in_language(integration, "es").provided == spanish, rule
+            assert in_language(integration, "en") == integration
+
+
+def test_a_text_no_rule_has_is_shown_as_written() -> None:
+    written = IntegrationSpec(requested="Pagos con Stripe", kind="stub", provided="Checkout simulado.")
+    assert in_language(written, "es") == written
+
+
+@pytest.mark.parametrize(
+    ("prompt", "required", "too_long", "invalid"),
+    [
+        (
+            "Blog con CMS y autenticación",
+            "Este campo es obligatorio.",
+            "Usa como máximo {max_length} caracteres.",
+            "Este valor no es válido.",
+        ),
+        (
+            "A blog with posts",
+            "This field is required.",
+            "Use at most {max_length} characters.",
+            "This value is not valid.",
+        ),
+    ],
+)
+def test_the_error_handler_words_validation_errors_in_the_app_language(
+    prompt: str, required: str, too_long: str, invalid: str
+) -> None:
+    errors = render_project(design(prompt).spec)["app/errors.py"]
+    assert f'"missing": "{required}",' in errors
+    assert f'"string_too_long": "{too_long}",' in errors
+    assert f'INVALID_MESSAGE = "{invalid}"' in errors
