@@ -332,13 +332,18 @@ def make_query(request: str, tree: Mapping[str, bytes]) -> Query:
     for label, target in _spec_aliases(tree):
         if _phrase_in(label, said):
             implied += words(target, stemmed=False)
+    translated: set[str] = set()
     for phrase, expansion in GLOSSARY.items():
         if _phrase_in(phrase, said):
             implied += expansion.split()
+            translated.update(phrase)
     if any(word in _COLOUR_WORDS for word in said):
         implied += _COLOUR.split()
     implied = [w for w in dict.fromkeys(implied) if stem(w) not in _STOP]
-    terms = tuple(dict.fromkeys([*(w for w in own if w not in _STOP), *(stem(w) for w in implied)]))
+    # A word the glossary translated is looked for by its translation: "campo" names what the code
+    # calls a field, and in a Spanish app it is otherwise found only in messages about fields.
+    kept = (w for w in own if w not in _STOP and w not in translated)
+    terms = tuple(dict.fromkeys([*kept, *(stem(w) for w in implied)]))
     mentioned = set(words(plain, stemmed=False))
     extra = " ".join(w for w in implied if w not in mentioned)
     plain = " ".join(plain.split())
