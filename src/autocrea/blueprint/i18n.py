@@ -54,7 +54,7 @@ _EN: dict[str, str] = {
     "fix_errors": "Please correct the marked fields.",
     "buy": "Buy",
     "export_csv": "Export CSV",
-    "live": "Live: refreshes every 5 s",
+    "live": "Live: updates as data changes",
     "live_paused": "Live updates paused",
     # dashboard
     "dashboard_empty": "There are no charts yet.",
@@ -124,7 +124,10 @@ _EN: dict[str, str] = {
         "`GET /api/<table>/export.csv` downloads every row the list matches (same `q`, filters and "
         "`sort`, no pages) as a CSV file."
     ),
-    "readme_live": "List and dashboard pages refresh their data every 5 seconds (polling).",
+    "readme_live": (
+        "List and dashboard pages update the moment data changes: the app announces every change as "
+        "a Server-Sent Event on `/api/live` (one server process; see app/events.py)."
+    ),
     "readme_integrations": "Integrations and substitutions",
     "readme_integrations_intro": "What was asked for and what this project provides instead:",
     "readme_stub": "stub",
@@ -186,7 +189,7 @@ _ES: dict[str, str] = {
     "fix_errors": "Corrige los campos marcados.",
     "buy": "Comprar",
     "export_csv": "Exportar CSV",
-    "live": "En directo: se actualiza cada 5 s",
+    "live": "En directo: se actualiza al momento",
     "live_paused": "Actualización en pausa",
     "dashboard_empty": "Todavía no hay gráficos.",
     "chart_no_data": "Todavía no hay datos.",
@@ -253,7 +256,11 @@ _ES: dict[str, str] = {
         "`GET /api/<tabla>/export.csv` descarga todas las filas que encuentra la lista (mismos `q`, "
         "filtros y `sort`, sin páginas) como fichero CSV."
     ),
-    "readme_live": "Las páginas de listas y el panel actualizan sus datos cada 5 segundos (sondeo).",
+    "readme_live": (
+        "Las páginas de listas y el panel se actualizan en cuanto cambian los datos: la app anuncia "
+        "cada cambio como Server-Sent Event en `/api/live` (un solo proceso de servidor; ver "
+        "app/events.py)."
+    ),
     "readme_integrations": "Integraciones y sustituciones",
     "readme_integrations_intro": "Lo que se pidió y lo que este proyecto ofrece en su lugar:",
     "readme_stub": "simulación",

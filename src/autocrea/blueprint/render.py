@@ -55,6 +55,7 @@ _MAIN_NAMES = frozenset(
         "install_error_handlers",
         "pages_router",
         "stats_router",
+        "events_router",
     }
 )
 
@@ -85,6 +86,8 @@ def render_backend(spec: AppSpec) -> dict[str, str]:
         files["app/stats.py"] = _code("app/stats.py.j2", values)
     if spec.has("export"):
         files["app/export.py"] = _code("app/export.py.j2", values)
+    if values["live"]:
+        files["app/events.py"] = _code("app/events.py.j2", values)
     return _sorted(files)
 
 
@@ -140,6 +143,8 @@ def render_tests(spec: AppSpec) -> dict[str, str]:
     }
     if ctx.charts:
         files["tests/test_stats.py"] = _code("tests/test_stats.py.j2", values)
+    if values["live"]:
+        files["tests/test_live.py"] = _code("tests/test_live.py.j2", values)
     if ctx.checkout is not None:
         if values["stripe"]:
             files["tests/test_checkout.py"] = _code("tests/test_checkout_stripe.py.j2", values)

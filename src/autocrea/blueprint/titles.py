@@ -39,14 +39,14 @@ _FEATURE_WORDS: dict[str, dict[Feature, str]] = {
         "dashboard": "charts",
         "contact_form": "a contact form",
         "payments": "a simulated checkout",
-        "realtime": "pages that refresh every 5 seconds",
+        "realtime": "pages that update as data changes",
         "export": "CSV export",
     },
     "es": {
         "dashboard": "gráficos",
         "contact_form": "formulario de contacto",
         "payments": "pago simulado",
-        "realtime": "páginas que se actualizan cada 5 segundos",
+        "realtime": "páginas que se actualizan al momento",
         "export": "exportación a CSV",
     },
 }

@@ -58,8 +58,8 @@ RESERVED_FIELDS = frozenset({"id", "created_at", "updated_at", "metadata", "regi
 # Class names that would shadow what the generated app imports or defines (the payments stub's model).
 RESERVED_ENTITIES = frozenset({"Base", "Session", "Page", "Settings", "App", "CheckoutPayment"})
 # Tables (and so URL and module names) the generated app uses itself: the payments stub's table and
-# its /api/checkout router, and the dashboard's /api/stats.
-RESERVED_TABLES = frozenset({"checkout_payments", "checkout", "stats"})
+# its /api/checkout router, the dashboard's /api/stats, and the live updates' stream /api/live.
+RESERVED_TABLES = frozenset({"checkout_payments", "checkout", "stats", "live"})
 
 
 class _Strict(BaseModel):

@@ -122,5 +122,6 @@ class RedisBus:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reader
         with contextlib.suppress(RedisError, OSError):
-            await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+            # Untyped in some redis releases (5.x-7.x), typed in 8.x: either way is fine.
+            await self._pubsub.aclose()  # type: ignore[no-untyped-call, unused-ignore]
         await self._client.aclose()

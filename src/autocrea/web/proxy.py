@@ -13,6 +13,7 @@ stays host-only on its preview host, so it cannot toss one onto AUTOCREA's paren
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
@@ -136,9 +137,7 @@ class PreviewProxy:
             out.append((b"content-security-policy", f"frame-ancestors {self._frame_origin}".encode()))
             out.append((b"x-robots-tag", b"noindex"))
             await send({"type": "http.response.start", "status": response.status_code, "headers": out})
-            async for chunk in response.aiter_raw():
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            await _relay(response, receive, send)
         finally:
             await response.aclose()
 
@@ -161,6 +160,30 @@ class PreviewProxy:
         ]
         await send({"type": "http.response.start", "status": 303, "headers": headers})
         await send({"type": "http.response.body", "body": b""})
+
+
+async def _relay(response: httpx.Response, receive: Receive, send: Send) -> None:
+    """The app's body, chunk by chunk as it comes (a live page's event stream never ends), until it
+    ends or the browser goes away: then the app's connection is closed too, not left open."""
+
+    async def body() -> None:
+        async for chunk in response.aiter_raw():
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def gone() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+    tasks = [asyncio.ensure_future(body()), asyncio.ensure_future(gone())]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    for task in done:
+        task.result()  # an error of the app's stream is raised, as before
 
 
 def request_headers(scope_headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[str, str]]:

@@ -286,10 +286,10 @@ def test_a_pdf_request_gets_the_csv_export_it_is_promised() -> None:
 
 
 @pytest.mark.parametrize("prompt", ["A chat app with messages", "A team directory with a websocket feed"])
-def test_chat_and_websockets_switch_the_polling_refresh_on(prompt: str) -> None:
+def test_chat_and_websockets_switch_the_live_updates_on(prompt: str) -> None:
     spec = design(prompt).spec
     assert "realtime" in spec.features
-    assert any("every 5 seconds by polling" in i.provided for i in spec.integrations)
+    assert any("by Server-Sent Events" in i.provided for i in spec.integrations)
 
 
 def test_accounts_and_uploads_are_recorded_as_stubs_never_claimed() -> None:

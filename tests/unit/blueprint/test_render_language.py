@@ -38,7 +38,7 @@ def test_the_stub_note_of_an_english_blog_stays_english() -> None:
         (
             "Dashboard con gráficos en tiempo real",
             "Actualizaciones en tiempo real",
-            "las listas y el panel se actualizan cada 5 segundos por sondeo",
+            "las listas y el panel se actualizan en cuanto cambian los datos",
         ),
         (
             "Tienda de bicicletas con productos con precio y pagos con PayPal",
