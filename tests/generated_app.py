@@ -3,15 +3,19 @@ the app itself running (pages, a browser, a local Stripe)."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from autocrea.sandbox.runtime import RuntimeCache
 from autocrea.testing.ports import free_port
 
 
@@ -61,3 +65,23 @@ def serving(
             server.wait()
         if server.stdout:
             server.stdout.close()
+
+
+@contextmanager
+def serving_files(
+    root: Path, files: Mapping[str, str], runtimes: RuntimeCache, env: Mapping[str, str] | None = None
+) -> Iterator[str]:
+    """`files` written to `root`, their runtime installed and the app served on a SQLite file in
+    `root` (`env` adds to or overrides its environment); yields its base URL. For browser tests:
+    the install runs on a thread of its own, since Playwright's sync API runs an event loop on this
+    one."""
+    project = write_project(root, files)
+    with ThreadPoolExecutor(1) as pool:
+        runtime = pool.submit(asyncio.run, runtimes.ensure(files["requirements.txt"])).result().path
+    base = {
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "DATABASE_URL": f"sqlite:///{project / 'app.db'}",
+    }
+    with serving(project, runtime, {**base, **(env or {})}) as url:
+        yield url

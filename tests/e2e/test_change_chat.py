@@ -4,7 +4,7 @@ changes, files and evidence, pay 10 credits, find the field in the files and in 
 preview, look at the diff, Undo it; a request the engine cannot map costs nothing. Then the preview's
 own data: a book added in it before a change is still listed after it (with the new field), a hand
 edit outlives a later change, a change that clashes with a hand edit is refused whole, and Reset
-data empties the preview."""
+data brings the preview back to its sample records alone."""
 
 from __future__ import annotations
 
@@ -175,6 +175,11 @@ def test_preview_records_and_hand_edits_outlive_a_change_and_a_clash_is_refused_
     expect(frame).to_be_visible(timeout=90_000)
     app = page.frame_locator("#preview-frame")
     app.get_by_role("navigation").get_by_role("link", name="Libros").click()
+    # The app started with its sample records: their titles (the first column), newest first.
+    sample_titles = app.locator("#rows tr:not(:has(td.empty)) td:first-child")
+    expect(sample_titles.first).to_be_visible()
+    samples = sample_titles.all_inner_texts()
+    assert samples and "Rayuela" not in samples
     app.get_by_role("button", name="Nuevo: Libro").click()
     app.locator("#field-title").fill("Rayuela")
     app.get_by_role("button", name="Guardar").click()
@@ -245,12 +250,13 @@ def test_preview_records_and_hand_edits_outlive_a_change_and_a_clash_is_refused_
     app.get_by_role("navigation").get_by_role("link", name="Libros").click()
     expect(app.locator("#rows")).to_contain_text("Rayuela")
 
-    # "Borrar datos" (after a confirm) empties them: the app starts again, same version, no records.
+    # "Borrar datos" (after a confirm) empties them: the app starts again, same version, with its
+    # sample records alone.
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Borrar datos").click()
     expect(page.get_by_text("Datos de la vista previa borrados.")).to_be_visible(timeout=90_000)
     expect(page.locator("#preview-state")).to_have_text("En marcha", timeout=90_000)
     app.get_by_role("navigation").get_by_role("link", name="Libros").click()
     expect(app.locator("#rows")).not_to_contain_text("Rayuela")
-    expect(app.locator("#rows")).to_contain_text("Todavía no hay nada aquí.")
+    expect(sample_titles).to_have_text(samples)
     b.shot("preview-data-reset", full_page=False)

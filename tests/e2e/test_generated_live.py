@@ -3,13 +3,10 @@ an open list without a reload, through the app's change stream, and idle pages s
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 import time
 import urllib.request
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -18,7 +15,7 @@ from playwright.sync_api import Browser, Page, Request, expect
 from autocrea.blueprint.render import render_project
 from autocrea.sandbox.runtime import RuntimeCache
 from tests.fixtures.specs import library
-from tests.generated_app import serving, write_project
+from tests.generated_app import serving_files
 
 SPEC = library()
 IDLE_SECONDS = 7  # longer than the pages' fallback check (app.js REFRESH_MS = 5 s)
@@ -34,18 +31,9 @@ def _post(url: str, body: Any) -> Any:
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory: pytest.TempPathFactory, runtimes: RuntimeCache) -> Iterator[str]:
-    files = render_project(SPEC)
-    project = write_project(tmp_path_factory.mktemp("live"), files)
-    # Playwright's sync API runs an event loop on this thread: the pip install gets a thread of its own.
-    with ThreadPoolExecutor(1) as pool:
-        runtime = pool.submit(asyncio.run, runtimes.ensure(files["requirements.txt"])).result().path
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": os.environ.get("HOME", "/tmp"),
-        "DATABASE_URL": f"sqlite:///{project / 'live.db'}",
-        "SAMPLE_DATA": "0",  # start empty: every row on screen is one this test saved
-    }
-    with serving(project, runtime, env) as url:
+    # Start empty: every row on screen is one this test saved.
+    env = {"SAMPLE_DATA": "0"}
+    with serving_files(tmp_path_factory.mktemp("live"), render_project(SPEC), runtimes, env) as url:
         yield url
 
 

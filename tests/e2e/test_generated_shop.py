@@ -4,12 +4,9 @@ once although Stripe delivers the webhook twice at once."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 import urllib.request
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +17,7 @@ from autocrea.blueprint.render import render_project
 from autocrea.sandbox.runtime import RuntimeCache
 from autocrea.testing.stripe_server import FakeStripe
 from tests.fixtures.specs import shop
-from tests.generated_app import serving, write_project
+from tests.generated_app import serving_files
 
 SPEC = shop()
 
@@ -45,20 +42,12 @@ def stripe() -> Iterator[FakeStripe]:
 def app_url(
     tmp_path_factory: pytest.TempPathFactory, runtimes: RuntimeCache, stripe: FakeStripe
 ) -> Iterator[str]:
-    files = render_project(SPEC)
-    project = write_project(tmp_path_factory.mktemp("shop"), files)
-    # Playwright's sync API runs an event loop on this thread: the pip install gets a thread of its own.
-    with ThreadPoolExecutor(1) as pool:
-        runtime = pool.submit(asyncio.run, runtimes.ensure(files["requirements.txt"])).result().path
     env = {
-        "PATH": os.environ["PATH"],
-        "HOME": os.environ.get("HOME", "/tmp"),
-        "DATABASE_URL": f"sqlite:///{project / 'shop.db'}",
         "STRIPE_SECRET_KEY": stripe.api_key,
         "STRIPE_WEBHOOK_SECRET": stripe.webhook_secret,
         "STRIPE_API_BASE": stripe.url,
     }
-    with serving(project, runtime, env) as url:
+    with serving_files(tmp_path_factory.mktemp("shop"), render_project(SPEC), runtimes, env) as url:
         stripe.webhooks.url = f"{url}/api/checkout/webhook"
         yield url
 

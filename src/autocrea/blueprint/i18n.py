@@ -56,6 +56,42 @@ _EN: dict[str, str] = {
     "export_csv": "Export CSV",
     "live": "Live: updates as data changes",
     "live_paused": "Live updates paused",
+    "auth_login": "Log in",
+    "record_breadcrumbs": "You are here",
+    "record_back": "Back",
+    "record_page_title": "Record",
+    "upload_choose": "Or upload a file (photo or PDF)",
+    "uploading": "Uploading…",
+    "uploaded": "Uploaded. Save to keep it.",
+    "upload_too_large": "The file is too large: at most {limit} MB.",
+    "upload_unsupported": "Only PNG, JPEG, GIF or WebP images and PDF documents can be uploaded.",
+    "upload_empty": "The file is empty.",
+    "upload_not_found": "There is no such file.",
+    "readme_uploads": (
+        "Uploads: photo and document fields take a file (PNG, JPEG, GIF, WebP or PDF, at most "
+        "`UPLOAD_MAX_BYTES`, 5 MB by default), stored in `UPLOAD_DIR` (`./data/uploads`) and served "
+        "so that it can never run as a page or a script (app/uploads.py)."
+    ),
+    "record_missing": "This record does not exist (any more).",
+    "auth_logout": "Log out",
+    "auth_register": "Create an account",
+    "auth_email": "E-mail",
+    "auth_password": "Password",
+    "auth_name": "Name",
+    "auth_password_hint": "At least 8 characters.",
+    "auth_intro": "Log in to add records and to change your own. Anyone can read them.",
+    "auth_page_title": "Log in",
+    "auth_login_required": "Log in to do this.",
+    "auth_not_yours": "Only its author or an administrator can change this.",
+    "auth_bad_csrf": "This request lacks the page's security token. Reload the page and try again.",
+    "auth_email_taken": "There is already an account with this e-mail.",
+    "auth_bad_login": "Wrong e-mail or password.",
+    "readme_auth": (
+        "Accounts: register and log in at `/login` (e-mail and password, hashed with Argon2). The "
+        "first account is the administrator. Anyone may read the records; only their author or an "
+        "administrator may change or delete them. Sessions are HttpOnly cookies; changes carry a CSRF "
+        "token (app/accounts.py)."
+    ),
     # dashboard
     "dashboard_empty": "There are no charts yet.",
     "chart_no_data": "No data yet.",
@@ -69,6 +105,7 @@ _EN: dict[str, str] = {
     # validation messages shown by the UI, keyed by the API's error `type`
     "err_missing": "This field is required.",
     "err_too_long": "Use at most {max_length} characters.",
+    "err_too_short": "Use at least {min_length} characters.",
     "err_choice": "Choose one of the options.",
     "err_integer": "Enter a whole number.",
     "err_number": "Enter a number.",
@@ -109,6 +146,13 @@ _EN: dict[str, str] = {
         "SQLAlchemy URL of the database. Default: a SQLite file in `./data/`. "
         "For PostgreSQL install `{psycopg}` and use `postgresql+psycopg://<user>:<password>@<host>/<db>`."
     ),
+    "readme_sample_data": (
+        "`1` (default) or `0`. On its first start, with every table empty, the app adds a few sample "
+        "records so it is never empty (app/sample_data.py). They are added once: delete them and they "
+        "do not come back. `0` (or `false`, `off`) starts empty."
+    ),
+    "sample_title": "Sample {label} {n}",
+    "sample_value": "{label} {n}",
     "readme_pages": "Pages",
     "readme_entities": "Data",
     "readme_column_entity": "Entity",
@@ -143,6 +187,7 @@ _EN: dict[str, str] = {
     "layout_routers": "one API module per entity",
     "layout_stats": "numbers behind the dashboard charts",
     "layout_export": "CSV export of the lists",
+    "layout_sample_data": "sample records added on the first start",
     "layout_pages": "HTML pages",
     "layout_templates": "the pages' HTML",
     "layout_static": "app.js, charts.js, styles.css",
@@ -191,6 +236,46 @@ _ES: dict[str, str] = {
     "export_csv": "Exportar CSV",
     "live": "En directo: se actualiza al momento",
     "live_paused": "Actualización en pausa",
+    "auth_login": "Entrar",
+    "record_breadcrumbs": "Estás aquí",
+    "record_back": "Volver",
+    "record_page_title": "Registro",
+    "upload_choose": "O sube un fichero (foto o PDF)",
+    "uploading": "Subiendo…",
+    "uploaded": "Subido. Guarda para conservarlo.",
+    "upload_too_large": "El fichero es demasiado grande: como máximo {limit} MB.",
+    "upload_unsupported": "Solo se pueden subir imágenes PNG, JPEG, GIF o WebP y documentos PDF.",
+    "upload_empty": "El fichero está vacío.",
+    "upload_not_found": "No existe ese fichero.",
+    "readme_uploads": (
+        "Subidas: los campos de foto y de documento admiten un fichero (PNG, JPEG, GIF, WebP o PDF, "
+        "como máximo `UPLOAD_MAX_BYTES`, 5 MB por defecto), guardado en `UPLOAD_DIR` "
+        "(`./data/uploads`) y servido de forma que nunca pueda ejecutarse como página ni como script "
+        "(app/uploads.py)."
+    ),
+    "record_missing": "Este registro no existe (o ya no existe).",
+    "auth_logout": "Salir",
+    "auth_register": "Crear una cuenta",
+    "auth_email": "Correo electrónico",
+    "auth_password": "Contraseña",
+    "auth_name": "Nombre",
+    "auth_password_hint": "Al menos 8 caracteres.",
+    "auth_intro": "Entra para añadir registros y cambiar los tuyos. Cualquiera puede leerlos.",
+    "auth_page_title": "Entrar",
+    "auth_login_required": "Entra con tu cuenta para hacer esto.",
+    "auth_not_yours": "Solo su autor o un administrador puede cambiar esto.",
+    "auth_bad_csrf": (
+        "A esta petición le falta el token de seguridad de la página. Recarga la página y vuelve a "
+        "intentarlo."
+    ),
+    "auth_email_taken": "Ya hay una cuenta con este correo.",
+    "auth_bad_login": "Correo o contraseña incorrectos.",
+    "readme_auth": (
+        "Cuentas: registro y entrada en `/login` (correo y contraseña, guardada como hash Argon2). La "
+        "primera cuenta es la de administración. Cualquiera puede leer los registros; solo su autor o "
+        "un administrador puede cambiarlos o borrarlos. Las sesiones son cookies HttpOnly; los cambios "
+        "llevan un token CSRF (app/accounts.py)."
+    ),
     "dashboard_empty": "Todavía no hay gráficos.",
     "chart_no_data": "Todavía no hay datos.",
     "chart_data": "Datos",
@@ -201,6 +286,7 @@ _ES: dict[str, str] = {
     "contact_sent": "¡Gracias! Tu mensaje se ha enviado.",
     "err_missing": "Este campo es obligatorio.",
     "err_too_long": "Usa como máximo {max_length} caracteres.",
+    "err_too_short": "Usa al menos {min_length} caracteres.",
     "err_choice": "Elige una de las opciones.",
     "err_integer": "Introduce un número entero.",
     "err_number": "Introduce un número.",
@@ -241,6 +327,13 @@ _ES: dict[str, str] = {
         "URL de SQLAlchemy de la base de datos. Por defecto: un fichero SQLite en `./data/`. "
         "Para PostgreSQL instala `{psycopg}` y usa `postgresql+psycopg://<usuario>:<clave>@<host>/<bd>`."
     ),
+    "readme_sample_data": (
+        "`1` (por defecto) o `0`. En su primer arranque, con todas las tablas vacías, la app añade unos "
+        "registros de ejemplo para no estar nunca vacía (app/sample_data.py). Se añaden una sola vez: si "
+        "los borras, no vuelven. `0` (o `false`, `off`) arranca vacía."
+    ),
+    "sample_title": "{label} de ejemplo {n}",
+    "sample_value": "{label} {n}",
     "readme_pages": "Páginas",
     "readme_entities": "Datos",
     "readme_column_entity": "Entidad",
@@ -276,6 +369,7 @@ _ES: dict[str, str] = {
     "layout_routers": "un módulo de API por entidad",
     "layout_stats": "los números de los gráficos del panel",
     "layout_export": "exportación a CSV de las listas",
+    "layout_sample_data": "registros de ejemplo del primer arranque",
     "layout_pages": "páginas HTML",
     "layout_templates": "el HTML de las páginas",
     "layout_static": "app.js, charts.js, styles.css",

@@ -18,7 +18,7 @@ from typing import Literal, cast, get_args
 from autocrea.blueprint import i18n
 from autocrea.blueprint.lexicon import IntegrationRule, Lexicon, lexicon
 from autocrea.blueprint.text import Token
-from autocrea.domain.appspec import EntitySpec, Feature, IntegrationSpec, Language
+from autocrea.domain.appspec import EntitySpec, Feature, IntegrationSpec, Language, upload_fields
 
 # Groups whose substitute is a feature the renderer builds: asking for one switches the feature on.
 GROUP_FEATURES: dict[str, Feature] = {
@@ -31,11 +31,8 @@ GROUP_FEATURES: dict[str, Feature] = {
 IMPLIED_REQUESTS: dict[Feature, str] = {
     "payments": "Payments",
     "realtime": "Real-time updates",
-    "auth": "Accounts/login",
     "file_upload": "File uploads",
 }
-# Features the renderer does not build: the request they imply is always recorded, as a stub.
-STUBBED_FEATURES: frozenset[Feature] = frozenset({"auth", "file_upload"})
 # A decimal field with one of these names is a price (in this order of preference): its entity is
 # what a shop sells, and the app takes payments for it (blueprint/context.py). A total or an amount
 # only when required; a unit price even when optional (a product without one cannot be bought).
@@ -119,6 +116,8 @@ def detect(
     chosen = {index: (start, _asked(words)) for index, (start, words) in asked.items()}
     groups = {rules[i].group for i in chosen}
     covered = {GROUP_FEATURES[g] for g in groups if g in GROUP_FEATURES}
+    if upload_fields(entities):
+        covered.add("file_upload")  # built: the app's photo and file fields take uploads
     for feature, requested in IMPLIED_REQUESTS.items():
         index = next(i for i, r in enumerate(rules) if r.requested == requested)
         if feature in features and feature not in covered and rules[index].group not in groups:

@@ -39,6 +39,11 @@ def toml_str(value: str) -> str:
     return py_str(value, double=True)
 
 
+def py_value(value: str | int | float | bool | None) -> str:
+    """A Python literal of a plain value: text, a number, a boolean or None."""
+    return py_str(value) if isinstance(value, str) else repr(value)
+
+
 def md_text(value: str) -> str:
     """One line of Markdown text: no line breaks, table pipes and HTML brackets escaped."""
     flat = " ".join(value.split())

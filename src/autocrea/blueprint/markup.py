@@ -20,7 +20,8 @@ SCRIPT_STRINGS = (
     "page_of", "results", "loading", "no_results", "error_generic", "error_network", "form_new",
     "form_edit", "fix_errors", "buy", "chart_no_data", "contact_sent", "err_missing",
     "err_too_long", "err_choice", "err_integer", "err_number", "err_min", "err_boolean",
-    "err_date", "err_datetime", "live", "live_paused",
+    "err_date", "err_datetime", "live", "live_paused", "auth_login", "auth_logout", "record_missing",
+    "uploading", "uploaded",
 )  # fmt: skip
 # What the cart on a shop's product page says.
 CART_STRINGS = (
@@ -31,10 +32,21 @@ CART_STRINGS = (
 LIVE_PAGES = frozenset({"entity", "dashboard"})
 
 
+def page_path(ctx: Context, entity_name: str) -> str | None:
+    """The path of the page that lists `entity_name` (its records' pages are under it), if any."""
+    return next(
+        (p.path for p in ctx.pages if p.kind == "entity" and p.entity and p.entity.name == entity_name),
+        None,
+    )
+
+
 def entity_config(ctx: Context, entity: EntityView) -> dict[str, Any]:
-    """What the browser needs to list, show and edit rows of `entity`."""
+    """What the browser needs to list, show and edit rows of `entity`, and to link each to its page
+    and to the records it points at and that point at it."""
     return {
         "api": f"/api/{entity.table}",
+        "path": page_path(ctx, entity.name),
+        "label_plural": entity.label_plural,
         "label": entity.label,
         "display": entity.display.name,
         "columns": [
@@ -54,8 +66,20 @@ def entity_config(ctx: Context, entity: EntityView) -> dict[str, Any]:
                 "required": link.required,
                 "api": f"/api/{link.target.table}",
                 "display": link.target.display_field,
+                "path": page_path(ctx, link.target.name),
             }
             for link in entity.links
+        ],
+        # Records of other entities that point at this one (a book's loans), for its read page.
+        "related": [
+            {
+                "label": usage.entity.label_plural,
+                "api": f"/api/{usage.entity.table}",
+                "field": usage.field,
+                "display": usage.entity.display_field,
+                "path": page_path(ctx, usage.entity.name),
+            }
+            for usage in entity.used_by
         ],
         "checkout": (
             # A priced product goes in a cart paid through Stripe Checkout (app/routers/checkout.py).
@@ -83,6 +107,7 @@ def page_config(ctx: Context, page: PageView) -> dict[str, Any]:
         "language": language,
         "strings": {key: i18n.STRINGS[language][key] for key in SCRIPT_STRINGS},
         "live": ctx.spec.has("realtime") and page.kind in LIVE_PAGES,
+        "auth": ctx.spec.has("auth"),
     }
     if page.entity is not None:
         config["entity"] = entity_config(ctx, page.entity)
@@ -91,6 +116,18 @@ def page_config(ctx: Context, page: PageView) -> dict[str, Any]:
     if page.kind == "contact" and ctx.contact is not None:
         config["entity"] = entity_config(ctx, ctx.contact)
     return config
+
+
+def login_config(ctx: Context) -> dict[str, Any]:
+    """The login page's config: it has no entity, only the strings every page has."""
+    language = ctx.spec.language
+    return {
+        "kind": "login",
+        "language": language,
+        "strings": {key: i18n.STRINGS[language][key] for key in SCRIPT_STRINGS},
+        "live": False,
+        "auth": True,
+    }
 
 
 def render_page(env: Environment, ctx: Context, page: PageView, values: Mapping[str, Any]) -> str:

@@ -27,12 +27,14 @@ from autocrea.blueprint.literals import (
     py_def,
     py_import,
     py_str,
+    py_value,
     pydoc,
     pystr_wrap,
     sentence,
     toml_str,
 )
-from autocrea.blueprint.markup import render_page
+from autocrea.blueprint.markup import login_config, render_page
+from autocrea.blueprint.samples import sample_records
 from autocrea.blueprint.theme import css_variables
 from autocrea.domain.allowlist import RUNTIME_PACKAGES, pin
 from autocrea.domain.appspec import AppSpec, Feature
@@ -42,7 +44,7 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 # Features the generated app implements. The others (accounts, uploads) are not built offline: the
 # architect records each as a stub integration, so they are never claimed.
 RENDERED_FEATURES: frozenset[Feature] = frozenset(
-    {"search", "filters", "dashboard", "contact_form", "payments", "export", "realtime"}
+    {"search", "filters", "dashboard", "contact_form", "payments", "export", "realtime", "auth"}
 )
 # Names bound in app/main.py; a router module with one of these names is imported under an alias.
 _MAIN_NAMES = frozenset(
@@ -52,10 +54,13 @@ _MAIN_NAMES = frozenset(
         "lifespan",
         "health",
         "init_db",
+        "get_engine",
+        "load_on_start",
         "install_error_handlers",
         "pages_router",
         "stats_router",
         "events_router",
+        "uploads_router",
     }
 )
 
@@ -72,6 +77,7 @@ def render_backend(spec: AppSpec) -> dict[str, str]:
         "app/crud.py": _code("app/crud.py.j2", values),
         "app/models.py": _code("app/models.py.j2", values),
         "app/schemas.py": _code("app/schemas.py.j2", values),
+        "app/sample_data.py": _code("app/sample_data.py.j2", {**values, "samples": sample_records(spec)}),
         "app/routers/__init__.py": _code("app/routers/__init__.py.j2", values),
         "requirements.txt": "".join(pin(name) + "\n" for name in _packages(ctx)),
     }
@@ -88,6 +94,11 @@ def render_backend(spec: AppSpec) -> dict[str, str]:
         files["app/export.py"] = _code("app/export.py.j2", values)
     if values["live"]:
         files["app/events.py"] = _code("app/events.py.j2", values)
+    if values["uploads"]:
+        files["app/uploads.py"] = _code("app/uploads.py.j2", values)
+    if values["auth"]:
+        files["app/accounts.py"] = _code("app/accounts.py.j2", values)
+        files["app/routers/auth.py"] = _code("app/routers/auth.py.j2", values)
     return _sorted(files)
 
 
@@ -103,6 +114,17 @@ def render_frontend(spec: AppSpec) -> dict[str, str]:
     }
     for page in ctx.pages:
         files[f"app/templates/{page.file}"] = _tidy(render_page(_html_env(), ctx, page, values))
+    if any(page.kind == "entity" for page in ctx.pages):
+        # One read page for the records of every entity: app/pages.py gives it the list's config.
+        record = {"title": values["t"]("record_page_title"), "path": None}
+        template = _html_env().get_template("app/templates/record.html.j2")
+        files["app/templates/record.html"] = _tidy(template.render(**values, page=record, config={}))
+    if values["auth"]:
+        login = {"title": values["t"]("auth_page_title"), "path": "/login"}
+        template = _html_env().get_template("app/templates/login.html.j2")
+        files["app/templates/login.html"] = _tidy(
+            template.render(**values, page=login, config=login_config(ctx))
+        )
     return _sorted(files)
 
 
@@ -136,6 +158,7 @@ def render_tests(spec: AppSpec) -> dict[str, str]:
         "tests/conftest.py": _code("tests/conftest.py.j2", values),
         "tests/factories.py": _code("tests/factories.py.j2", values),
         "tests/test_pages.py": _code("tests/test_pages.py.j2", values),
+        "tests/test_sample_data.py": _code("tests/test_sample_data.py.j2", values),
         "tests/test_database.py": _code(
             "tests/test_database.py.j2",
             {**values, "first": _first(spec)},
@@ -145,6 +168,10 @@ def render_tests(spec: AppSpec) -> dict[str, str]:
         files["tests/test_stats.py"] = _code("tests/test_stats.py.j2", values)
     if values["live"]:
         files["tests/test_live.py"] = _code("tests/test_live.py.j2", values)
+    if values["owned"]:
+        files["tests/test_accounts.py"] = _code("tests/test_accounts.py.j2", values)
+    if values["uploads"]:
+        files["tests/test_uploads.py"] = _code("tests/test_uploads.py.j2", values)
     if ctx.checkout is not None:
         if values["stripe"]:
             files["tests/test_checkout.py"] = _code("tests/test_checkout_stripe.py.j2", values)
@@ -193,9 +220,15 @@ def _values(ctx: Context) -> dict[str, Any]:
         "checkout": ctx.checkout,
         "export": spec.has("export"),
         "live": spec.has("realtime"),
+        "auth": spec.has("auth"),
+        # URL fields named for a file (image_url, cv_url) take uploads when the app asks for them.
+        "uploads": bool(spec.upload_fields),
+        "upload_fields": sorted({field for _, field in spec.upload_fields}),
+        # With accounts, records belong to their author; a contact form's messages are anyone's.
+        "owned": [e for e in ctx.entities if spec.has("auth") and e is not ctx.contact],
         "t": lambda key, **kw: i18n.text(language, key, **kw),
         "msg": lambda key, **kw: i18n.message(language, key, **kw),
-        "uses_dt": bool(column_types & {"date", "datetime"}) or _takes_payments(ctx),
+        "uses_dt": bool(column_types & {"date", "datetime"}) or _takes_payments(ctx) or spec.has("auth"),
         "stripe": _takes_payments(ctx),
         "cart_page": _cart_page(ctx),
         "patterns": patterns,
@@ -227,8 +260,13 @@ def _cart_page(ctx: Context) -> str | None:
 
 
 def _packages(ctx: Context) -> tuple[str, ...]:
-    """What the project installs: the runtime, and Stripe's SDK for a shop that takes payments."""
-    return RUNTIME_PACKAGES + (("stripe",) if _takes_payments(ctx) else ())
+    """What the project installs: the runtime, Stripe's SDK for a shop that takes payments, and
+    pwdlib (Argon2 password hashes) for an app with accounts."""
+    return (
+        RUNTIME_PACKAGES
+        + (("stripe",) if _takes_payments(ctx) else ())
+        + (("pwdlib[argon2]",) if ctx.spec.has("auth") else ())
+    )
 
 
 def _takes_payments(ctx: Context) -> bool:
@@ -239,6 +277,7 @@ def _takes_payments(ctx: Context) -> bool:
 
 def _router_modules(ctx: Context) -> list[str]:
     modules = [e.table for e in ctx.entities] + (["checkout"] if ctx.checkout is not None else [])
+    modules += ["auth"] if ctx.spec.has("auth") else []
     if _MAIN_NAMES.intersection(modules):
         return [f"{module} as {module}_api" for module in modules]
     return modules
@@ -320,6 +359,7 @@ def _entity_values(entity: EntityView, export: bool) -> dict[str, Any]:
 def _configure(env: Environment) -> Environment:
     env.filters.update(
         pystr=py_str,
+        pyvalue=py_value,
         tomlstr=toml_str,
         pydoc=pydoc,
         sentence=sentence,

@@ -21,6 +21,8 @@ ALLOWED_PACKAGES: Mapping[str, str] = MappingProxyType(
         "httpx": "0.28.1",
         # Shops with priced products take payments through Stripe Checkout with the official SDK.
         "stripe": "16.1.0",
+        # Apps with accounts hash passwords with Argon2 through pwdlib.
+        "pwdlib[argon2]": "0.4.2",
         # Optional: the PostgreSQL driver, installed by hand when DATABASE_URL points at PostgreSQL.
         "psycopg[binary]": "3.3.9",
     }

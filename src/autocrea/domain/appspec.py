@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import keyword
 import re
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -42,10 +43,27 @@ Feature = Literal[
     "export",  # CSV export of lists
 ]
 
-# Features no generated app builds yet, on either path (Blueprint or a model): asking for one records
-# a stub integration (blueprint/integrations.py, pipeline/architect_model.py), so it is listed as
-# "not built yet", never as a feature of the app. Every other feature is built.
-STUBBED_FEATURES: frozenset[Feature] = frozenset({"auth", "file_upload"})
+# Features an app may be asked for and not get, on either path (Blueprint or a model): uploads need a
+# URL field named for a file (`upload_fields`) to put the upload in. Without one, asking for them
+# records a stub integration (blueprint/integrations.py, pipeline/architect_model.py), so it is
+# listed as "not built yet", never as a feature of the app. Every other feature is built.
+STUBBED_FEATURES: frozenset[Feature] = frozenset({"file_upload"})
+# A URL field whose name says it holds a file (a photo, a cover, a document) takes uploads.
+_UPLOAD_NAME = re.compile(
+    r"image|imagen|photo|foto|picture|cover|portada|avatar|logo|banner|thumbnail|file|fichero|archivo"
+    r"|attachment|adjunto|document|cv|resume|curriculum"
+)
+
+
+def upload_fields(entities: Sequence[EntitySpec]) -> tuple[tuple[str, str], ...]:
+    """(entity, field) of each URL field that takes uploads when an app asks for them."""
+    return tuple(
+        (e.name, f.name)
+        for e in entities
+        for f in e.fields
+        if f.type == "url" and _UPLOAD_NAME.search(f.name)
+    )
+
 
 Language = Literal["es", "en"]
 
@@ -58,8 +76,22 @@ RESERVED_FIELDS = frozenset({"id", "created_at", "updated_at", "metadata", "regi
 # Class names that would shadow what the generated app imports or defines (the payments stub's model).
 RESERVED_ENTITIES = frozenset({"Base", "Session", "Page", "Settings", "App", "CheckoutPayment"})
 # Tables (and so URL and module names) the generated app uses itself: the payments stub's table and
-# its /api/checkout router, the dashboard's /api/stats, and the live updates' stream /api/live.
-RESERVED_TABLES = frozenset({"checkout_payments", "checkout", "stats", "live"})
+# its /api/checkout router, the dashboard's /api/stats, the live updates' stream /api/live, and
+# the accounts' tables and /api/auth router; sample_data_loads remembers that the sample records
+# were added (app/sample_data.py).
+RESERVED_TABLES = frozenset(
+    {
+        "checkout_payments",
+        "checkout",
+        "stats",
+        "live",
+        "uploads",
+        "auth",
+        "auth_users",
+        "auth_sessions",
+        "sample_data_loads",
+    }
+)
 
 
 class _Strict(BaseModel):
@@ -223,7 +255,16 @@ class AppSpec(_Strict):
         paths = [p.path for p in self.pages]
         if len(set(paths)) != len(paths) or "/" not in paths:
             raise ValueError("pages need unique paths and a home page '/'")
-        reserved_paths = {"/api", "/static", "/docs", "/redoc", "/openapi-json", "/health"}
+        reserved_paths = {
+            "/api",
+            "/static",
+            "/docs",
+            "/redoc",
+            "/openapi-json",
+            "/health",
+            "/uploads",
+            "/login",
+        }
         for page in self.pages:
             if page.path in reserved_paths:
                 raise ValueError(f"page path {page.path!r} is reserved")
@@ -249,14 +290,22 @@ class AppSpec(_Strict):
         return feature in self.features
 
     @property
+    def upload_fields(self) -> tuple[tuple[str, str], ...]:
+        """(entity, field) of the URL fields that take uploads; none unless uploads were asked for."""
+        return upload_fields(self.entities) if "file_upload" in self.features else ()
+
+    def _stubbed(self, feature: Feature) -> bool:
+        return feature in STUBBED_FEATURES and not (feature == "file_upload" and self.upload_fields)
+
+    @property
     def built_features(self) -> tuple[Feature, ...]:
         """The features the generated app really has: what a summary may claim."""
-        return tuple(f for f in self.features if f not in STUBBED_FEATURES)
+        return tuple(f for f in self.features if not self._stubbed(f))
 
     @property
     def stubbed_features(self) -> tuple[Feature, ...]:
         """Features the description asked for that are recorded as stubs, not built."""
-        return tuple(f for f in self.features if f in STUBBED_FEATURES)
+        return tuple(f for f in self.features if self._stubbed(f))
 
     def to_json(self) -> str:
         """Stable JSON, as committed to `autocrea.json`."""

@@ -47,6 +47,7 @@ from autocrea.storage.tables import PreviewRecord
 PREVIEW_LIMITS = Limits(wall_seconds=3600, cpu_seconds=600)
 DATA_CHECK_SECONDS = 2.0  # how often a running preview's data is measured against its cap
 DATABASE_URL = f"sqlite:///{DATA_DIR}/app.db"  # the generated app's own setting, pointed at the kept data
+UPLOAD_DIR = f"{DATA_DIR}/uploads"  # the same for an app's uploaded files: kept, and under the data cap
 BOOT_TIMEOUT = 30.0
 MAX_PREVIEWS = 8  # per server process
 log = logging.getLogger(__name__)
@@ -263,7 +264,11 @@ class Previews:
                     [str(env.python), "-m", "uvicorn", "app.main:app", "--fd", LISTEN_FD],
                     cwd=scratch / "app",
                     mounts=Mounts(writable=(scratch,), readonly=(env.path,), data=kept),
-                    env={"PATH": str(env.python.parent), "DATABASE_URL": DATABASE_URL},
+                    env={
+                        "PATH": str(env.python.parent),
+                        "DATABASE_URL": DATABASE_URL,
+                        "UPLOAD_DIR": UPLOAD_DIR,
+                    },
                     limits=replace(
                         PREVIEW_LIMITS, file_bytes=min(PREVIEW_LIMITS.file_bytes, self._data_bytes)
                     ),

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from autocrea.blueprint.architect import design
-from autocrea.blueprint.integrations import STUBBED_FEATURES
 from autocrea.blueprint.sketch import complete
 from autocrea.domain.appspec import AppSpec, IntegrationSpec, appspec_json_schema
 from autocrea.pipeline.json_repair import load_object
@@ -33,10 +32,6 @@ from autocrea.providers.resilience import ResilientModel
 
 MAX_REASKS = 2
 _STUB_TEXT = {
-    "auth": (
-        "Accounts/login",
-        "not generated yet: the generated API is open; add authentication before production",
-    ),
     "file_upload": ("File uploads", "files cannot be attached yet; reference them by URL fields"),
 }
 
@@ -81,8 +76,8 @@ def finish_spec(data: dict[str, object], *, prompt: str) -> AppSpec:
     covered = {i.requested for i in spec.integrations}
     extra = [
         IntegrationSpec(requested=_STUB_TEXT[f][0], kind="stub", provided=_STUB_TEXT[f][1])
-        for f in spec.features
-        if f in STUBBED_FEATURES and _STUB_TEXT[f][0] not in covered
+        for f in spec.stubbed_features
+        if _STUB_TEXT[f][0] not in covered
     ]
     return spec.model_copy(update={"integrations": (*spec.integrations, *extra)}) if extra else spec
 

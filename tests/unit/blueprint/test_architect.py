@@ -292,24 +292,32 @@ def test_chat_and_websockets_switch_the_live_updates_on(prompt: str) -> None:
     assert any("by Server-Sent Events" in i.provided for i in spec.integrations)
 
 
-def test_accounts_and_uploads_are_recorded_as_stubs_never_claimed() -> None:
+def test_accounts_and_uploads_are_built_and_never_listed_as_stubs() -> None:
     spec = design("A photo gallery where users log in and upload photos").spec
-    assert {"auth", "file_upload"} <= set(spec.features)
+    assert {"auth", "file_upload"} <= set(spec.built_features)
+    assert spec.upload_fields  # a photo field takes the uploads
+    assert not [i for i in spec.integrations if i.kind == "stub"]
+
+
+def test_uploads_with_no_field_to_hold_them_are_a_stub_never_claimed() -> None:
+    spec = design("A job board where candidates upload their CV as a PDF").spec
+    assert "file_upload" in spec.stubbed_features and not spec.upload_fields
     stubs = {i.requested: i for i in spec.integrations if i.kind == "stub"}
-    assert "the generated API is open" in stubs["Accounts/login"].provided
-    assert stubs["Accounts/login"].note == 'asked for as "log in"'
-    assert stubs["File uploads"].provided == "files referenced by URL fields; no upload storage"
-    assert "sign-in" not in spec.summary and "upload" not in spec.summary
+    assert (
+        stubs["File uploads"].provided == "not generated offline: no upload storage; files cannot be attached"
+    )
+    assert "upload" not in spec.summary
     without_links = design("A task list where users upload files").spec
     uploads = next(i for i in without_links.integrations if i.requested == "File uploads")
     assert uploads.provided == "not generated offline: no upload storage; files cannot be attached"
 
 
-def test_social_login_is_a_stub_that_says_the_api_is_open() -> None:
+def test_social_login_is_a_stub_and_accounts_use_e_mail_and_password() -> None:
     spec = design("A blog with posts and Google login").spec
     social = next(i for i in spec.integrations if i.requested == "Social login")
     assert social.kind == "stub"
-    assert "no accounts are generated offline; the API is open" in social.provided
+    assert "no social login; accounts sign in with e-mail and password" in social.provided
+    assert "auth" in spec.built_features
 
 
 def test_reserved_names_never_come_out_of_the_architect() -> None:

@@ -76,15 +76,19 @@ def test_devset_colours_are_understood() -> None:
             assert theme.background_name and theme.primary_name, ident
 
 
-# What the renderer builds; every other feature must come with a stub that says it is not built.
-RENDERED = frozenset({"search", "filters", "dashboard", "contact_form", "payments", "export", "realtime"})
-STUB_FOR = {"auth": "Accounts/login", "file_upload": "File uploads"}
+# What the renderer builds; every other feature must come with a stub that says it is not built
+# (uploads are built when a field can hold them: `AppSpec.upload_fields`).
+RENDERED = frozenset(
+    {"search", "filters", "dashboard", "contact_form", "payments", "export", "realtime", "auth"}
+)
+STUB_FOR = {"file_upload": "File uploads"}
 
 
 def _unkept_promises(prompt: str) -> list[str]:
     spec = design(prompt).spec
     stubs = {i.requested for i in spec.integrations if i.kind == "stub"}
-    missing = [f for f in spec.features if f not in RENDERED and STUB_FOR.get(f) not in stubs]
+    built = set(RENDERED) | set(spec.built_features)
+    missing = [f for f in spec.features if f not in built and STUB_FOR.get(f) not in stubs]
     return [f"{feature}: neither rendered nor stubbed" for feature in missing]
 
 

@@ -12,7 +12,7 @@ from autocrea.blueprint.entities import draft_for
 from autocrea.blueprint.lexicon import DATA_DIR, lexicon
 from autocrea.blueprint.render import RENDERED_FEATURES
 from autocrea.blueprint.text import tokenize
-from autocrea.domain.appspec import EntitySpec, Feature, Language
+from autocrea.domain.appspec import STUBBED_FEATURES, EntitySpec, Feature, Language
 
 
 def test_lexicon_loads_and_is_cached() -> None:
@@ -80,7 +80,7 @@ def test_features_and_integration_groups_point_at_each_other() -> None:
     assert set(integrations.GROUP_FEATURES) <= groups
     requested = {rule.requested: rule for rule in rules}
     assert set(integrations.IMPLIED_REQUESTS.values()) <= set(requested)
-    for feature in integrations.STUBBED_FEATURES:
+    for feature in STUBBED_FEATURES:
         assert requested[integrations.IMPLIED_REQUESTS[feature]].kind == "stub", feature
-    assert RENDERED_FEATURES.isdisjoint(integrations.STUBBED_FEATURES)
-    assert set(get_args(Feature)) == RENDERED_FEATURES | integrations.STUBBED_FEATURES
+    assert RENDERED_FEATURES.isdisjoint(STUBBED_FEATURES)
+    assert set(get_args(Feature)) == RENDERED_FEATURES | STUBBED_FEATURES

@@ -240,8 +240,13 @@ def test_pages_and_nav_cover_every_spec_page(project: tuple[AppSpec, dict[str, s
     pages_py = files["app/pages.py"]
     for page in spec.pages:
         assert f'@router.get("{page.path}")' in pages_py
+    # One HTML file per page, one read page shared by the records of every entity, and the login
+    # page of an app with accounts.
+    entity_pages = [page for page in spec.pages if page.kind == "entity"]
+    for page in entity_pages:
+        assert f'@router.get("{page.path}/{{row_id}}")' in pages_py
     html = [text for path, text in files.items() if path.startswith("app/templates/")]
-    assert len(html) == len(spec.pages)
+    assert len(html) == len(spec.pages) + bool(entity_pages) + spec.has("auth")
     for text in html:
         for page in spec.pages:
             assert f'href="{page.path}"' in text

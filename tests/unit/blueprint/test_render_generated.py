@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from autocrea.blueprint.architect import design
 from autocrea.blueprint.render import render_project
 from autocrea.domain.appspec import AppSpec
 from autocrea.sandbox.runtime import RuntimeCache
@@ -28,7 +29,13 @@ from tests.generated_app import serving, write_project
 
 pytestmark = pytest.mark.slow
 
-SPECS = {**ALL, "edge": edge}
+
+def blog() -> AppSpec:
+    """The seed blog with accounts, as the architect designs it."""
+    return design("Blog con CMS y autenticación").spec
+
+
+SPECS = {**ALL, "edge": edge, "blog": blog}
 
 
 def _clean_env(**extra: str) -> dict[str, str]:

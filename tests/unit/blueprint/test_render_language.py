@@ -13,22 +13,23 @@ from autocrea.blueprint.render import render_project
 from autocrea.domain.appspec import IntegrationSpec
 
 
-def test_the_stub_note_of_a_spanish_blog_is_spanish() -> None:
-    blueprint = design("Blog con CMS y autenticación")
+def test_the_stub_note_of_a_spanish_job_board_is_spanish() -> None:
+    # No field of the app holds a CV, so the upload it asks for is a stub, said in Spanish.
+    blueprint = design("Portal de empleo donde los candidatos suben su CV en PDF")
     files = render_project(blueprint.spec)
     for text in (files["app/templates/index.html"], files["README.md"]):
-        assert "Cuentas e inicio de sesión" in text
-        assert "la API generada está abierta; añade autenticación antes de ponerla en producción" in text
-        assert "pedido como «autenticacion»" in text
-    assert any(note.startswith("Cuentas e inicio de sesión → no incluido") for note in blueprint.notes)
+        assert "Subida de ficheros" in text
+        assert "sin almacenamiento de subidas; no se pueden adjuntar ficheros" in text
+        assert "pedido como «pdf»" in text
+    assert any(note.startswith("Subida de ficheros → no incluido") for note in blueprint.notes)
 
 
-def test_the_stub_note_of_an_english_blog_stays_english() -> None:
-    blueprint = design("A blog with posts and comments where users log in")
+def test_the_stub_note_of_an_english_job_board_stays_english() -> None:
+    blueprint = design("A job board where candidates upload their CV as a PDF")
     home = render_project(blueprint.spec)["app/templates/index.html"]
-    assert "Accounts/login" in home
-    assert "the generated API is open; add authentication before production" in home
-    assert "asked for as &#34;log in&#34;" in home
+    assert "File uploads" in home
+    assert "no upload storage; files cannot be attached" in home
+    assert "asked for as &#34;upload&#34;" in home
 
 
 @pytest.mark.parametrize(

@@ -152,8 +152,13 @@ def test_a_relative_clause_that_lists_attributes_keeps_them(library: AppSpec) ->
 
 
 @pytest.mark.parametrize("request_text", ["añade inicio de sesión", "add user accounts with login"])
+def test_accounts_can_be_switched_on_by_a_change(request_text: str, library: AppSpec) -> None:
+    assert read_request(request_text, library) == [SetFeature(feature="auth", on=True)]
+
+
+@pytest.mark.parametrize("request_text", ["añade subida de fotos", "add file uploads"])
 def test_a_feature_only_stubbed_offline_is_refused_not_claimed(request_text: str, library: AppSpec) -> None:
     with pytest.raises(ChangeNotUnderstood) as refused:
         read_request(request_text, library)
-    assert refused.value.details == {"reason": "needs_model", "features": ["auth"]}
+    assert refused.value.details == {"reason": "needs_model", "features": ["file_upload"]}
     assert "No se ha cobrado nada" in refused.value.message  # the app's language: Spanish

@@ -103,12 +103,12 @@ async def test_repeated_garbage_drops_the_model_and_says_why(serve: Serve) -> No
 async def test_the_model_cannot_change_the_prompt_or_skip_stubs(serve: Serve) -> None:
     data = json.loads(spec_json())
     data["prompt"] = "ignore previous instructions"
-    data["features"] = [*data["features"], "auth"]
+    data["features"] = [*data["features"], "file_upload"]
     data["integrations"] = []
     _, model = serve(Reply(json.dumps(data)))
     result = await design_with_model(prompt=PROMPT, model=model, max_tokens=8000, temperature=0.2)
     assert result.spec.prompt == PROMPT
-    assert any(i.requested == "Accounts/login" and i.kind == "stub" for i in result.spec.integrations)
+    assert any(i.requested == "File uploads" and i.kind == "stub" for i in result.spec.integrations)
 
 
 def system_prompt(server: FakeModelServer, index: int = 0) -> str:

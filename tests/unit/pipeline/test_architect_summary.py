@@ -7,7 +7,6 @@ from typing import get_args
 
 import pytest
 
-from autocrea.blueprint.integrations import STUBBED_FEATURES as BLUEPRINT_STUBS
 from autocrea.blueprint.render import RENDERED_FEATURES
 from autocrea.domain.appspec import STUBBED_FEATURES, Feature
 from autocrea.domain.events import Event, EventStream
@@ -32,20 +31,36 @@ def context(tmp_path: Path, prompt: str) -> RunContext:
 
 
 def test_the_spec_the_renderer_and_the_integrations_agree_on_what_is_stubbed() -> None:
-    # One fact in three places (the spec's words, the renderer, the offline architect's stubs).
-    assert BLUEPRINT_STUBS == STUBBED_FEATURES
+    # One fact in two places (the spec's words, the renderer).
     assert set(get_args(Feature)) - STUBBED_FEATURES == RENDERED_FEATURES
 
 
-@pytest.mark.parametrize("prompt", ["Blog con CMS y autenticación", "Blog with a CMS and authentication"])
-async def test_a_blog_with_login_is_not_said_to_have_accounts(tmp_path: Path, prompt: str) -> None:
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "Portal de empleo donde los candidatos suben su CV en PDF",
+        "A job board where candidates upload their CV as a PDF",
+    ],
+)
+async def test_uploads_with_no_field_to_hold_them_are_not_claimed(tmp_path: Path, prompt: str) -> None:
     ctx = context(tmp_path, prompt)
     summary = await Architect().run(ctx)
-    assert ctx.spec is not None and "auth" in ctx.spec.features  # asked for, and recorded
-    assert any(i.kind == "stub" and i.requested == "Accounts/login" for i in ctx.spec.integrations)
-    built = [f for f in ctx.spec.features if f != "auth"]
-    assert summary.facts["features"] == built and summary.facts["stubs"] == ["auth"]
-    assert summary.text.endswith(f"pages, features: {', '.join(built) or 'none'}; not built yet: auth")
+    assert ctx.spec is not None and "file_upload" in ctx.spec.features  # asked for, and recorded
+    assert any(i.kind == "stub" and i.requested == "File uploads" for i in ctx.spec.integrations)
+    built = [f for f in ctx.spec.features if f != "file_upload"]
+    assert summary.facts["features"] == built and summary.facts["stubs"] == ["file_upload"]
+    assert summary.text.endswith(f"pages, features: {', '.join(built) or 'none'}; not built yet: file_upload")
+
+
+@pytest.mark.parametrize(
+    ("prompt", "feature"),
+    [("Blog con CMS y autenticación", "auth"), ("Galería de fotos con subida de imágenes", "file_upload")],
+)
+async def test_accounts_and_uploads_are_said_to_be_built(tmp_path: Path, prompt: str, feature: str) -> None:
+    ctx = context(tmp_path, prompt)
+    summary = await Architect().run(ctx)
+    assert ctx.spec is not None and feature in summary.facts["features"]
+    assert summary.facts["stubs"] == [] and "not built yet" not in summary.text
 
 
 async def test_an_app_with_nothing_stubbed_says_no_stubs(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
-"""The preview's data lives with the preview, per project, outside the code: the records added in it
-survive a restart, a change (the new field comes in empty) and an Undo; the tester's and the security
-scan's runs never touch it; Reset empties it; its size is capped; deleting the project removes it.
+"""The preview's data lives with the preview, per project, outside the code: the app starts with its
+sample records, and the records added in it survive a restart, a change (the new field comes in
+empty) and an Undo; the tester's and the security scan's runs never touch it; Reset starts it again
+from the sample records alone; its size is capped; deleting the project removes it.
 Real platform, real worker, real bubblewrap sandbox."""
 
 from __future__ import annotations
@@ -115,40 +116,45 @@ def titles(books: list[dict[str, Any]]) -> list[str]:
     return sorted(book["title"] for book in books)
 
 
-def test_records_survive_a_restart_a_change_and_an_undo_and_reset_empties_them(project: Project) -> None:
+def test_records_survive_a_restart_a_change_and_an_undo_and_reset_brings_back_the_samples(
+    project: Project,
+) -> None:
     preview = project.start()
-    assert project.books(preview) == []
+    samples = titles(project.books(preview))
+    assert samples and "Rayuela" not in samples  # a new app starts with its sample records
     project.add_book(preview, "Rayuela")
     project.add_book(preview, "Ficciones")
+    kept = sorted([*samples, "Ficciones", "Rayuela"])
     assert (project.data / "app.db").is_file()  # beside the code, never in it
     assert not list(project.platform.settings.projects_path.glob(f"{project.id}/**/app.db"))
 
     restarted = project.start()  # "Restart app": a new app, the same data
     assert restarted["id"] != preview["id"]
-    assert titles(project.books(restarted)) == ["Ficciones", "Rayuela"]
+    assert titles(project.books(restarted)) == kept  # and no second set of samples
 
     done = project.change(EDITORIAL)  # the running preview restarts at the new version by itself
     changed = project.wait_preview_at(done["commit"])
     books = project.books(changed)
-    assert titles(books) == ["Ficciones", "Rayuela"]
+    assert titles(books) == kept
     assert all("editorial" in book and book["editorial"] is None for book in books)  # new, empty
 
     undone = project.call("POST", "/undo")
     assert undone.status_code == 200, undone.text
     back = project.wait_preview_at(undone.json()["commit"])
-    assert titles(project.books(back)) == ["Ficciones", "Rayuela"]
+    assert titles(project.books(back)) == kept
 
     reset = project.call("DELETE", "/preview/data")
     assert reset.status_code == 204, reset.text
-    fresh = project.call("GET", "/preview").json()  # running again, on empty data, same version
+    fresh = project.call("GET", "/preview").json()  # running again, on fresh data, same version
     assert fresh["id"] != back["id"] and fresh["commit"] == back["commit"]
-    assert project.books(fresh) == []
+    assert titles(project.books(fresh)) == samples  # the sample records alone
 
 
 def test_verification_never_touches_the_data_and_a_fresh_start_at_a_new_version_opens_it(
     project: Project,
 ) -> None:
     preview = project.start()
+    samples = len(project.books(preview))
     project.add_book(preview, "Rayuela")
     assert project.call("DELETE", "/preview").status_code == 204
     before = snapshot(project.data)
@@ -160,17 +166,19 @@ def test_verification_never_touches_the_data_and_a_fresh_start_at_a_new_version_
     started = project.start()
     assert started["commit"] == done["commit"]
     books = project.books(started)
-    assert titles(books) == ["Rayuela"] and books[0]["editorial"] is None
+    assert len(books) == samples + 1 and "Rayuela" in titles(books)
+    assert all(book["editorial"] is None for book in books)  # the new field, empty in the rows kept
     project.add_book(started, "Ficciones")
     with sqlite3.connect(f"file:{project.data / 'app.db'}?mode=ro", uri=True) as db:
         columns = [row[1] for row in db.execute("PRAGMA table_info(books)")]
         rows = db.execute("SELECT title, editorial FROM books ORDER BY id").fetchall()
     assert "editorial" in columns
-    assert rows == [("Rayuela", None), ("Ficciones", None)]
+    assert len(rows) == samples + 2 and rows[-2:] == [("Rayuela", None), ("Ficciones", None)]
 
 
 def test_data_past_the_cap_stops_the_preview_until_it_is_reset(project: Project) -> None:
     preview = project.start()
+    samples = titles(project.books(preview))
     project.add_book(preview, "Rayuela")
     # The app's data grows past the cap (here the host writes it: the rlimit stops the app's own
     # files at the cap, not how many it writes): the preview is stopped within seconds.
@@ -185,7 +193,7 @@ def test_data_past_the_cap_stops_the_preview_until_it_is_reset(project: Project)
 
     assert project.call("DELETE", "/preview/data").status_code == 204
     assert list(project.data.iterdir()) == []
-    assert project.books(project.start()) == []
+    assert titles(project.books(project.start())) == samples  # the sample records alone
 
 
 def test_deleting_the_project_removes_its_preview_data(project: Project) -> None:
