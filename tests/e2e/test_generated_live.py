@@ -66,6 +66,7 @@ def test_a_saved_record_reaches_open_pages_without_a_reload(browser: Browser, ap
     try:
         dashboard = dashboard_context.new_page()
         dashboard.on("pageerror", lambda error: errors.append(str(error)))
+        dashboard.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)  # a 404 too
         stats_calls = _api_calls(dashboard, "/api/stats")
         dashboard.goto(f"{app_url}/dashboard")
         genres = dashboard.locator('[data-chart-table="books-by-genre"]')
@@ -74,6 +75,7 @@ def test_a_saved_record_reaches_open_pages_without_a_reload(browser: Browser, ap
 
         listing = list_context.new_page()
         listing.on("pageerror", lambda error: errors.append(str(error)))
+        listing.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)  # a 404 too
         books_calls = _api_calls(listing, "/api/books")
         listing.goto(f"{app_url}/libros")
         expect(listing.locator("#rows")).to_contain_text("Todavía no hay nada aquí.")
