@@ -100,18 +100,24 @@ def _sells(ctx: Context, entity: EntityView) -> bool:
     return checkout is not None and checkout.product is not None and checkout.product.name == entity.name
 
 
-def page_config(ctx: Context, page: PageView) -> dict[str, Any]:
+def _config(ctx: Context, kind: str) -> dict[str, Any]:
+    """What every page's config has: its kind, the language, the script's strings, the switches."""
     language = ctx.spec.language
-    config: dict[str, Any] = {
-        "kind": page.kind,
+    return {
+        "kind": kind,
         "language": language,
         "strings": {key: i18n.STRINGS[language][key] for key in SCRIPT_STRINGS},
-        "live": ctx.spec.has("realtime") and page.kind in LIVE_PAGES,
+        "live": ctx.spec.has("realtime") and kind in LIVE_PAGES,
         "auth": ctx.spec.has("auth"),
     }
+
+
+def page_config(ctx: Context, page: PageView) -> dict[str, Any]:
+    config = _config(ctx, page.kind)
     if page.entity is not None:
         config["entity"] = entity_config(ctx, page.entity)
         if _sells(ctx, page.entity):
+            language = ctx.spec.language
             config["strings"].update({key: i18n.STRINGS[language][key] for key in CART_STRINGS})
     if page.kind == "contact" and ctx.contact is not None:
         config["entity"] = entity_config(ctx, ctx.contact)
@@ -119,15 +125,8 @@ def page_config(ctx: Context, page: PageView) -> dict[str, Any]:
 
 
 def login_config(ctx: Context) -> dict[str, Any]:
-    """The login page's config: it has no entity, only the strings every page has."""
-    language = ctx.spec.language
-    return {
-        "kind": "login",
-        "language": language,
-        "strings": {key: i18n.STRINGS[language][key] for key in SCRIPT_STRINGS},
-        "live": False,
-        "auth": True,
-    }
+    """The login page's config: it has no entity, only what every page has."""
+    return _config(ctx, "login")
 
 
 def render_page(env: Environment, ctx: Context, page: PageView, values: Mapping[str, Any]) -> str:

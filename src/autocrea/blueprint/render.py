@@ -116,16 +116,20 @@ def render_frontend(spec: AppSpec) -> dict[str, str]:
         files[f"app/templates/{page.file}"] = _tidy(render_page(_html_env(), ctx, page, values))
     if any(page.kind == "entity" for page in ctx.pages):
         # One read page for the records of every entity: app/pages.py gives it the list's config.
-        record = {"title": values["t"]("record_page_title"), "path": None}
-        template = _html_env().get_template("app/templates/record.html.j2")
-        files["app/templates/record.html"] = _tidy(template.render(**values, page=record, config={}))
+        files["app/templates/record.html"] = _app_page(values, "record", "record_page_title", None, {})
     if values["auth"]:
-        login = {"title": values["t"]("auth_page_title"), "path": "/login"}
-        template = _html_env().get_template("app/templates/login.html.j2")
-        files["app/templates/login.html"] = _tidy(
-            template.render(**values, page=login, config=login_config(ctx))
-        )
+        login = _app_page(values, "login", "auth_page_title", "/login", login_config(ctx))
+        files["app/templates/login.html"] = login
     return _sorted(files)
+
+
+def _app_page(
+    values: dict[str, Any], name: str, title_key: str, path: str | None, config: dict[str, Any]
+) -> str:
+    """A page of the app's own that no spec page stands for (a record's, the login page)."""
+    page = {"title": values["t"](title_key), "path": path}
+    template = _html_env().get_template(f"app/templates/{name}.html.j2")
+    return _tidy(template.render(**values, page=page, config=config))
 
 
 def render_devops(spec: AppSpec) -> dict[str, str]:
