@@ -83,7 +83,7 @@ def test_an_author_publishes_and_nobody_else_may_change_the_post(browser: Browse
             """async () => {
               const csrf = document.cookie.split('; ').find((c) => c.startsWith('csrf_token=')).slice(11);
               const response = await fetch('/api/posts/1', {
-                method: 'DELETE', headers: {'X-CSRF-Token': csrf},
+                method: 'DELETE', headers: {'X-App-CSRF': csrf},
               });
               return [response.status, (await response.json()).error.code];
             }"""

@@ -133,7 +133,7 @@ class PreviewProxy:
             await error_response(502, "preview_unavailable", silent)(scope, receive, send)
             return
         try:
-            out = response_headers(response.headers.raw)
+            out = response_headers(response.headers.raw, framed=self._cookie_attributes)
             out.append((b"content-security-policy", f"frame-ancestors {self._frame_origin}".encode()))
             out.append((b"x-robots-tag", b"noindex"))
             await send({"type": "http.response.start", "status": response.status_code, "headers": out})
@@ -209,9 +209,14 @@ def app_cookies(cookie_header: str) -> str:
     return "; ".join(pair for pair in pairs if pair and not _autocrea_cookie(pair))
 
 
-def response_headers(raw: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+def response_headers(
+    raw: Iterable[tuple[bytes, bytes]], *, framed: str | None = None
+) -> list[tuple[bytes, bytes]]:
     """The app's response headers as the browser may see them, each repeated header kept on its own:
-    no hop-by-hop headers, every cookie host-only, none named like one of AUTOCREA's."""
+    no hop-by-hop headers, every cookie host-only, none named like one of AUTOCREA's. With `framed`
+    (the pass cookie's SameSite attributes, preview_pass.cookie_attributes) the app's cookies get
+    those instead of their own: inside AUTOCREA's frame the preview may be a third party, where a
+    browser drops a plain `SameSite=Lax` cookie, and the app's own login would never stick."""
     out: list[tuple[bytes, bytes]] = []
     for raw_name, raw_value in raw:
         name = raw_name.decode("latin-1").lower()
@@ -221,7 +226,8 @@ def response_headers(raw: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, by
             value = raw_value.decode("latin-1")
             if _autocrea_cookie(value.split(";", 1)[0]):
                 continue
-            raw_value = host_only_cookie(value).encode("latin-1")
+            value = host_only_cookie(value)
+            raw_value = (value if framed is None else framed_cookie(value, framed)).encode("latin-1")
         out.append((raw_name, raw_value))
     return out
 
@@ -232,6 +238,14 @@ def host_only_cookie(set_cookie: str) -> str:
     pair, *attributes = set_cookie.split(";")
     kept = [a for a in attributes if a.partition("=")[0].strip().lower() != "domain"]
     return ";".join([pair, *kept])
+
+
+def framed_cookie(set_cookie: str, attributes: str) -> str:
+    """A `Set-Cookie` value whose SameSite, Secure and Partitioned attributes are `attributes`."""
+    pair, *rest = set_cookie.split(";")
+    own = {"samesite", "secure", "partitioned"}
+    kept = [a for a in rest if a.partition("=")[0].strip().lower() not in own]
+    return "; ".join([pair.strip(), *(a.strip() for a in kept if a.strip()), attributes])
 
 
 def _autocrea_cookie(pair: str) -> bool:

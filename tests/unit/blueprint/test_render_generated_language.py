@@ -38,7 +38,7 @@ table, field = sys.argv[1], sys.argv[2]
 with TestClient(app) as client:
     account = {"email": "ana@example.com", "name": "Ana", "password": "a long password"}
     if client.post("/api/auth/register", json=account).status_code == 201:  # an app with accounts
-        client.headers["X-CSRF-Token"] = client.cookies["csrf_token"]
+        client.headers["X-App-CSRF"] = client.cookies["csrf_token"]
     answers = {
         "missing": client.post(f"/api/{table}", json={}).json(),
         "too_long": client.post(f"/api/{table}", json={field: "x" * 300}).json(),

@@ -4,6 +4,7 @@ and cannot set a cookie beyond its own preview host. Each attack has a benign co
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 import time
@@ -17,6 +18,8 @@ import httpx
 import pytest
 import uvicorn
 
+from autocrea.blueprint.architect import design
+from autocrea.blueprint.render import render_project
 from autocrea.jobs.preview import Previews
 from autocrea.sandbox.http import client_for
 from autocrea.web.preview_pass import PreviewPasses
@@ -26,6 +29,7 @@ from autocrea.web.proxy import (
     Scope,
     Send,
     app_cookies,
+    framed_cookie,
     host_only_cookie,
     host_pattern,
     request_headers,
@@ -102,6 +106,17 @@ def test_set_cookies_stay_separate_host_only_and_never_autocrea_s() -> None:
     assert set_cookies(response_headers(sent(("Set-Cookie", "my_autocrea_session=1")))) == [
         "my_autocrea_session=1"
     ]
+
+
+def test_inside_the_frame_an_apps_cookies_get_the_pass_cookies_same_site_attributes() -> None:
+    framed = "SameSite=None; Secure; Partitioned"
+    session = "session=abc; HttpOnly; Path=/; SameSite=lax; Max-Age=60"
+    assert framed_cookie(session, framed) == f"session=abc; HttpOnly; Path=/; Max-Age=60; {framed}"
+    out = response_headers(sent(("Set-Cookie", session + "; Domain=preview.localhost")), framed=framed)
+    assert set_cookies(out) == [f"session=abc; HttpOnly; Path=/; Max-Age=60; {framed}"]
+    # A deletion (Max-Age=0) is rewritten the same way, so it reaches the cookie it set.
+    gone = "session=; Max-Age=0; Path=/; SameSite=lax"
+    assert framed_cookie(gone, "SameSite=Lax") == "session=; Max-Age=0; Path=/; SameSite=Lax"
 
 
 def test_a_non_ascii_header_value_round_trips() -> None:
@@ -291,7 +306,9 @@ async def test_a_hostile_preview_gets_no_autocrea_secret_and_sets_only_host_only
     assert got["cookie"] == "app=1" and got["x-app-header"] == "kept"  # control: the app's own pass
     assert not {"authorization", "x-csrf-token", "x-forwarded-for", "forwarded"} & got.keys()
     assert "s3cret" not in response.text
-    assert response.headers.get_list("set-cookie") == ["a=1; Path=/", "b=2; Path=/"]
+    # Host-only, with the pass cookie's attributes: framed by AUTOCREA, the app's cookies still stick.
+    framed = "SameSite=None; Secure; Partitioned"
+    assert response.headers.get_list("set-cookie") == [f"a=1; Path=/; {framed}", f"b=2; Path=/; {framed}"]
     assert response.headers["content-security-policy"] == "frame-ancestors https://autocrea.test"
     assert not through.upstream.cookies  # the proxy's client keeps none of the app's cookies
 
@@ -306,3 +323,12 @@ async def test_a_hostile_preview_gets_no_autocrea_secret_and_sets_only_host_only
     assert (await browser.get("https://autocrea.test/")).text == "autocrea itself"
     unknown = await browser.get("https://fedcba9876543210.preview.autocrea.test/")
     assert unknown.status_code == 404 and "not running" in unknown.text
+
+
+def test_a_generated_apps_own_csrf_header_reaches_it() -> None:
+    # The proxy drops AUTOCREA's CSRF header; an app with accounts sends one of its own, which
+    # must pass, or every change made in a framed preview is refused.
+    accounts = render_project(design("Blog con CMS y autenticación").spec)["app/accounts.py"]
+    found = re.search(r'^CSRF_HEADER = "([^"]+)"$', accounts, re.MULTILINE)
+    assert found is not None
+    assert request_headers(sent((found[1], "token"))) == [(found[1].lower(), "token")]
