@@ -218,6 +218,11 @@ def wrong_senses(
     return found
 
 
+def extra_entities(things: Sequence[str], entities: Sequence[EntityLike], lang: str) -> list[str]:
+    """Entities that match no thing the description names: what precision is lost to."""
+    return [e.label for e in entities if not any(thing_matches(t, e, lang) for t in things)]
+
+
 # --- running the architect ----------------------------------------------------------------------
 
 
@@ -251,6 +256,10 @@ class Outcome:
     @property
     def wrong(self) -> list[str]:
         return wrong_senses(self.item.things, self.item.not_entities, self.entities, self.item.lang)
+
+    @property
+    def extra(self) -> list[str]:
+        return extra_entities(self.item.things, self.entities, self.item.lang)
 
 
 def run(item: Description) -> Outcome:
@@ -296,13 +305,16 @@ def records_summary(label: str, outcomes: Sequence[Outcome]) -> str:
     named = sum(len(o.named) for o in records)
     mostly = sum(len(o.named) >= 0.8 * len(o.item.things) for o in records if o.item.things)
     wrong = sum(len(o.wrong) for o in records)
+    entities = sum(len(o.entities) for o in records)
+    extra = sum(len(o.extra) for o in records)
     times = [o.ms for o in records]
     timing = f"median {statistics.median(times):.1f} ms, max {max(times):.1f} ms" if times else "-"
     return (
         f"records [{label}]: {len(records)} descriptions, {refused} refused, {errors} errors, "
         f"{things} things, {named} named ({percent(named, things)}), "
         f">=80% named in {mostly}/{len(records)} ({percent(mostly, len(records))}), "
-        f"{wrong} wrong senses, design {timing}"
+        f"{wrong} wrong senses, {extra}/{entities} entities match no thing ({percent(extra, entities)}), "
+        f"design {timing}"
     )
 
 
@@ -350,6 +362,8 @@ def show(o: Outcome) -> list[str]:
         lines.append(f"    missing:  {', '.join(o.missing) or '-'}")
         if o.wrong:
             lines.append(f"    wrong:    {', '.join(o.wrong)}")
+        if o.extra:
+            lines.append(f"    extra:    {', '.join(o.extra)}")
     return lines
 
 

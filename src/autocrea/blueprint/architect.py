@@ -274,7 +274,8 @@ def design(prompt: str) -> Blueprint:
     language = detect(text, tokens, lex)
     # 1. Things the description lists (read from its structure, in its own words); nouns of the
     #    lexicon elsewhere; and the attribute lists that hang off them.
-    reading = read(text, tokens, language)
+    style = colours.style_tokens(tokens, lex)
+    reading = read(text, tokens, language, style)
     if reading.tool is not None and not any(t.slot in {"listed", "object", "child"} for t in reading.things):
         raise PromptRejected(
             _TOOL[language].format(tool=reading.tool),
@@ -282,7 +283,7 @@ def design(prompt: str) -> Blueprint:
         )
     found = _read_things(reading, tokens, lex)
     things = list(found.mentions.values())
-    taken = [(m.start, m.end) for m in things] + list(reading.quiet)
+    taken = [(m.start, m.end) for m in things] + list(reading.quiet) + [(i, i + 1) for i in style]
     known = [m for m in concept_mentions(tokens, lex) if not _inside(m, taken)]
     unknown, nouns = unknown_mentions(text, tokens, known, lex, language)
     unknown = [m for m in unknown if not _inside(m, taken) and m.key not in found.named]

@@ -67,6 +67,20 @@ def _clauses(tokens: Sequence[Token]) -> tuple[list[int], list[int]]:
     return clause_of, sentence_of
 
 
+def style_tokens(tokens: Sequence[Token], lexicon: Lexicon) -> frozenset[int]:
+    """Tokens that only style the page: colour names and role words ("body backgrounds", "main
+    components") of a sentence that names a colour and a role. The reader skips them, so
+    "Assign olive drab to main components" adds no "Main component" records."""
+    colour_matches = lexicon.colour_index.find(tokens)
+    if not colour_matches:
+        return frozenset()
+    _, sentence_of = _clauses(tokens)
+    roles = lexicon.role_index.find(tokens)
+    styled = {sentence_of[m.start] for m in roles} & {sentence_of[c.start] for c in colour_matches}
+    spans = [(m.start, m.end) for m in colour_matches] + [(m.start, m.end) for m in roles]
+    return frozenset(i for start, end in spans if sentence_of[start] in styled for i in range(start, end))
+
+
 def extract(text: str, tokens: Sequence[Token], lexicon: Lexicon) -> tuple[ThemeSpec, tuple[str, ...]]:
     """The theme the prompt asks for (or the default) and notes on what was understood."""
     colour_matches = lexicon.colour_index.find(tokens)

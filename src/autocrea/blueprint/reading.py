@@ -34,8 +34,10 @@ WEIGHTS: Mapping[Slot, float] = {"listed": 3.0, "object": 2.0, "child": 2.0, "fr
 
 _MAX_PHRASE = 4  # words in one noun phrase; longer runs are prose, not names
 _IRREGULAR_PLURALS = frozenset({"people", "children", "men", "women", "mice", "geese", "teeth", "feet"})
+_NO_SINGULAR = frozenset({"news", "series", "species", "means", "headquarters", "physics", "economics"})
 _SPANISH_VERB_ENDINGS = ("ar", "er", "ir")
 _GERUNDS = ("ando", "iendo", "yendo")
+_ADVERB_ENDINGS = ("ically", "ively", "ously", "fully", "ently", "antly", "ately", "edly", "ingly", "lessly")
 _OBJECT_GAP = frozenset({"of", "de", "del", "el", "la", "los", "las", "track", "control", "seguimiento"})
 
 
@@ -54,6 +56,10 @@ class Grammar:
     keeping: frozenset[str]  # verb lemmas, both languages
     keeping_phrases: PhraseIndex[bool]
     verbs_en: frozenset[str]  # other common verbs: their objects still count, weaker
+    nominal_gerunds: frozenset[str]  # "booking confirmations": an -ing word that names a kind
+    page_words: frozenset[str]  # "blog pages": a part of the app named for what it shows
+    page_nothing: frozenset[str]  # "home page": a part of the app that shows no records
+    plain_adjectives: frozenset[str]  # "personal details": says nothing of what a container holds
     no_records: PhraseIndex[bool]  # heads of apps that keep no records: "calculator", "juego"
     foreign: Mapping[str, frozenset[str]]  # language name -> its function words
 
@@ -87,6 +93,10 @@ def grammar() -> Grammar:
         keeping=frozenset(k for k in _folded(keeping) if " " not in k),
         keeping_phrases=PhraseIndex((k, True) for k in keeping if " " in k),
         verbs_en=_folded(raw["other_verbs_en"]),
+        nominal_gerunds=_folded(raw["nominal_gerunds"]),
+        page_words=_folded(raw["page_words"]),
+        page_nothing=_folded(raw["page_nothing"]),
+        plain_adjectives=_folded(raw["plain_adjectives"]),
         no_records=PhraseIndex((str(w), True) for w in raw["no_record_apps"]),
         foreign={str(name): _folded(ws) for name, ws in raw["foreign_words"].items()},
     )
@@ -104,6 +114,8 @@ def lemma(word: str, language: Language) -> str:
 
 def is_plural(word: str, language: Language) -> bool:
     low = word.lower()
+    if low in _NO_SINGULAR:
+        return False
     if low in _IRREGULAR_PLURALS:
         return True
     if not low.endswith("s") or low.endswith(("ss", "is", "us")) or len(low) < 3:
@@ -172,13 +184,15 @@ class Reading:
     links: tuple[tuple[int, int], ...] = ()  # (thing, the thing it belongs to), by index
 
 
-def _kinds(text: str, tokens: Sequence[Token], language: Language) -> list[Kind]:
+def _kinds(text: str, tokens: Sequence[Token], language: Language, style: frozenset[int]) -> list[Kind]:
     g = grammar()
     kinds: list[Kind] = []
     separators = {i for m in g.separators.find(tokens) for i in range(m.start, m.end)}
     for i, token in enumerate(tokens):
         norm = token.norm
-        if (i in separators or norm in {",", "/"}) and not text.startswith("-", token.end):
+        if i in style:
+            kinds.append("punct")  # a colour or what it paints: never part of a thing
+        elif (i in separators or norm in {",", "/"}) and not text.startswith("-", token.end):
             kinds.append("sep")
         elif not token.is_word:
             kinds.append("punct")
@@ -192,6 +206,8 @@ def _kinds(text: str, tokens: Sequence[Token], language: Language) -> list[Kind]
             kinds.append("pron")
         elif norm.isdigit():
             kinds.append("det")  # "3 rooms": a number counts like a determiner
+        elif language == "en" and norm.endswith(_ADVERB_ENDINGS):
+            kinds.append("aux")  # "dynamically apply": an adverb is never a thing
         else:
             kinds.append("word")
     for i, kind in enumerate(kinds):
@@ -232,8 +248,9 @@ def _is_verb(text: str, tokens: Sequence[Token], kinds: Sequence[Kind], i: int, 
             # "lugares" is a noun's plural; "comandas" in a list too (verbs end in -s only for "tú").
             return word not in (base + "s", base + "es") and (not word.endswith("s") or prev == "pron")
         return word.endswith(_SPANISH_VERB_ENDINGS) and nxt in {"det", "word", "pron", "prep"}
-    if word.endswith("ing") and len(word) > 5 and (prev == "prep" or i == 0 or prev == "punct"):
-        return nxt in {"det", "word", "pron"}  # "for generating reports"; "watering reminders" stays
+    ing = _ing_verb(text, tokens, kinds, i)
+    if ing is not None:
+        return ing
     base = lemma(word, "en")
     if base != word and not word.endswith("s") and word not in _IRREGULAR_PLURALS and prev == "word":
         return True  # "tickets sold", "items donated": a participle closes the noun phrase
@@ -241,16 +258,80 @@ def _is_verb(text: str, tokens: Sequence[Token], kinds: Sequence[Kind], i: int, 
         return False
     if prev in {"pron", "aux"} or (prev == "prep" and tokens[i - 1].norm == "to"):
         return True  # "they rate", "can post", "to track"
-    if nxt not in {"det", "word", "pron"}:
-        return False  # "walks with date", "and reviews."
+    if nxt == "sep" and word == base and i + 2 < len(tokens) and _known_verb(_raw(text, tokens[i + 2])):
+        return prev in {"pron", "aux", "punct", "sep"} or i == 0  # "create and manage projects"
+    if nxt not in {"det", "word", "pron"} and not (prev == "sep" and nxt == "prep" and word == base):
+        return False  # "walks with date", "and reviews."; "and communicate with others" is a verb
     if prev == "punct" or i == 0:
         return word == base  # an imperative opens a clause: "Track plants"
     if prev == "word":
         # A subject before it: "users post recipes", "the app tracks plants".
         return word == base or word.endswith("s")
-    if prev == "sep":
-        return word == base and any(k == "verb" for k in kinds[max(0, i - 8) : i])
+    if prev == "sep":  # one more action of a list of them: "estimate costs, track progress"
+        return word == base and any(kinds[j] == "verb" for j in range(_sentence_start(tokens, i), i))
     return False
+
+
+def _ing_verb(text: str, tokens: Sequence[Token], kinds: Sequence[Kind], i: int) -> bool | None:
+    """Is an English -ing word an action here? None when it is no -ing word or nothing says so.
+
+    "for generating reports", "for tracking and verifying products", "adding tasks, marking
+    tasks and deleting tasks", "browsing poems, posting poems and commenting on them", "making
+    friends and sharing." are actions; "watering reminders", "booking confirmations" and "with
+    parking, catering and lighting" name things."""
+    word = _raw(text, tokens[i])
+    if not word.endswith("ing") or len(word) <= 5:
+        return None
+    prev: Kind = kinds[i - 1] if i > 0 else "punct"
+    nxt: Kind = kinds[i + 1] if i + 1 < len(kinds) else "punct"
+    after = i + 1
+    while after < len(tokens) and kinds[after] == "sep":
+        after += 1
+    chained = nxt == "sep" and after < len(tokens) and _ing_form(_raw(text, tokens[after]))
+    if prev == "prep" or i == 0 or prev == "punct":
+        return nxt in {"det", "word", "pron"} or (chained and word not in grammar().nominal_gerunds)
+    if prev == "sep" and (_gerund(word) or _after_actions(text, tokens, kinds, i)):
+        return (
+            nxt in {"det", "word", "pron", "prep"}
+            or chained
+            or (nxt == "punct" and _after_actions(text, tokens, kinds, i))
+        )
+    return None
+
+
+def _ing_form(word: str) -> bool:
+    return word.endswith("ing") and len(word) > 5 and lemma(word, "en") != word
+
+
+def _sentence_start(tokens: Sequence[Token], i: int) -> int:
+    while i > 0 and tokens[i - 1].norm not in _SENTENCE_END:
+        i -= 1
+    return i
+
+
+def _known_verb(word: str) -> bool:
+    """A base form of a verb the grammar lists ("manage" in "create and manage")."""
+    g = grammar()
+    return word in g.keeping or word in g.verbs_en
+
+
+def _after_actions(text: str, tokens: Sequence[Token], kinds: Sequence[Kind], i: int) -> bool:
+    """Is token i an item of a list of -ing actions ("browsing poems, posting poems")?"""
+    for j in range(i - 1, max(-1, i - 9), -1):
+        if tokens[j].norm in _SENTENCE_END:
+            return False
+        if kinds[j] == "verb" and _raw(text, tokens[j]).endswith("ing"):
+            return True
+    return False
+
+
+def _gerund(word: str) -> bool:
+    """An -ing form of a verb the grammar knows ("marking"), not one that names a kind ("booking")."""
+    g = grammar()
+    if not word.endswith("ing") or len(word) <= 5 or word in g.nominal_gerunds:
+        return False
+    base = lemma(word, "en")
+    return base != word and (base in g.keeping or base in g.verbs_en)
 
 
 _DASHES = ("—", "–", " - ", "/", "|", "•", "*")
@@ -332,17 +413,35 @@ def _capital(text: str) -> str:
 
 def _container_head(tokens: Sequence[Token], phrase: Phrase, language: Language) -> Phrase | None:
     """'patient files' -> 'patient'; a container with nothing else in it stands for nothing."""
-    if tokens[phrase.head].norm not in grammar().containers:
+    g = grammar()
+    if tokens[phrase.head].norm not in g.containers:
         return None
-    if language == "en" and phrase.end - phrase.start > 1:  # the first word: "patient electronic files"
-        return Phrase(phrase.start, phrase.start + 1, phrase.start, False)
+    first = phrase.start
+    while first < phrase.head and tokens[first].norm in g.plain_adjectives:
+        first += 1  # "personal details": nothing but the container is left
+    if language == "en" and phrase.head > first:  # the first word: "patient electronic files"
+        return Phrase(first, first + 1, first, False)
     return None
 
 
-def read(text: str, tokens: Sequence[Token], language: Language) -> Reading:
-    """The things the description names as records, with the places that are attributes instead."""
+def _page_head(tokens: Sequence[Token], phrase: Phrase, language: Language) -> Phrase | None:
+    """'blog pages' -> 'blog', 'área de socios' -> 'socios'; None when the phrase names no page."""
     g = grammar()
-    kinds = _kinds(text, tokens, language)
+    if tokens[phrase.head].norm not in g.page_words or phrase.end - phrase.start < 2:
+        return None
+    if language == "en":
+        return Phrase(phrase.start, phrase.head, phrase.head - 1, phrase.plural)
+    rest = [i for i in range(phrase.head + 1, phrase.end) if tokens[i].norm not in {"de", "del", "la", "el"}]
+    return Phrase(rest[0], phrase.end, rest[0], False) if rest else None
+
+
+def read(
+    text: str, tokens: Sequence[Token], language: Language, style: frozenset[int] = frozenset()
+) -> Reading:
+    """The things the description names as records, with the places that are attributes instead.
+    `style` holds the tokens that only say how the page looks (colours and what they paint)."""
+    g = grammar()
+    kinds = _kinds(text, tokens, language, style)
     phrases = _phrases(text, tokens, kinds, language)
     slots = _slots(text, tokens, kinds, phrases, language)
     things: list[Thing] = []
@@ -391,7 +490,11 @@ def read(text: str, tokens: Sequence[Token], language: Language) -> Reading:
         if place.kind == "quiet":
             quiet.append((phrase.start, phrase.end))
             continue
-        inner = _container_head(tokens, phrase, language) if place.kind != "listed" else None
+        page = _page_head(tokens, phrase, language)
+        if page is not None and tokens[page.head].norm in g.page_nothing:
+            quiet.append((phrase.start, phrase.end))  # "a home page": a page, no records
+            continue
+        inner = page or (_container_head(tokens, phrase, language) if place.kind != "listed" else None)
         if inner is not None:
             phrase = inner
             head = tokens[phrase.head].norm

@@ -40,7 +40,20 @@ def slug(text: str, *, max_length: int = 48) -> str:
     return (out[:max_length].rstrip("-")) or "app"
 
 
+# Nouns with no plural of their own: a list of them is still "news", "equipment".
+_UNCOUNTABLE_WORDS = """
+data information news equipment software hardware feedback poetry music furniture advice research
+staff series species media content evidence luggage baggage homework knowledge traffic weather
+money inventory merchandise clothing jewelry jewellery livestock mail
+"""
+_UNCOUNTABLE_EN = frozenset(_UNCOUNTABLE_WORDS.split())
+
+
 def plural_en(word: str) -> str:
+    if word.lower() in _UNCOUNTABLE_EN:
+        return word
+    if word.endswith("is") and len(word) > 4:
+        return word[:-2] + "es"  # analysis -> analyses, diagnosis -> diagnoses
     if word.endswith(("s", "x", "z", "ch", "sh")):
         return word + "es"
     if word.endswith("y") and len(word) > 1 and word[-2] not in "aeiou":

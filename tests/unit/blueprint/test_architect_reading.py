@@ -126,3 +126,52 @@ def test_possessives_and_their_make_relations() -> None:
 def test_a_sentence_that_opens_with_a_list_lists_things_and_each_counts() -> None:
     labels = _labels(design("Choir app. Singers, rehearsals and concerts; attendance at each show.").spec)
     assert labels[:3] == ["Singer", "Rehearsal", "Concert"]
+
+
+@pytest.mark.parametrize(
+    ("prompt", "labels"),
+    [
+        # a list of -ing actions names their objects, not "Marking task" or "Deleting task"
+        (
+            "A planner with functions for adding new chores, marking chores as done, deleting chores "
+            "and searching chores.",
+            ["Chore"],
+        ),
+        (
+            "A site for browsing recipes, posting recipes, and commenting on recipes.",
+            ["Recipe", "Comment"],  # commenting asks for comments
+        ),
+        # a colour sentence paints the page: its role words are not records
+        (
+            "A kennel app with dogs and owners. "
+            "Give teal to the body backgrounds and coral to the main widgets.",
+            ["Dog", "Owner"],
+        ),
+        # pages are named for what they show; a home page shows no records
+        (
+            "A club site with a home page, match pages and player pages.",
+            ["Match", "Player"],
+        ),
+    ],
+)
+def test_actions_colours_and_pages_are_not_records(prompt: str, labels: list[str]) -> None:
+    assert sorted(_labels(design(prompt).spec)) == sorted(labels)
+
+
+def test_nominal_gerunds_still_name_things_and_adverbs_never_do() -> None:
+    spec = design("A hotel system with guests, booking confirmations and training sessions.").spec
+    assert {"Booking confirmation", "Training session", "Guest"} <= set(_labels(spec))
+    spec = design("A tours app: tours and guides, and prices dynamically apply discounts.").spec
+    assert not any(label.lower().startswith("dynamically") for label in _labels(spec))
+
+
+def test_plural_labels_of_uncountable_and_latin_words() -> None:
+    from autocrea.domain.naming import plural
+
+    assert [plural(w, "en") for w in ("Analysis", "Financial data", "Poetry", "News", "Task")] == [
+        "Analyses",
+        "Financial data",
+        "Poetry",
+        "News",
+        "Tasks",
+    ]
