@@ -1,6 +1,7 @@
 """The seed example "Blog con CMS y autenticación" in Chromium: register, publish a post as its
 author, and a second account can read it but not change it; a visitor is sent to log in; the post's
-own page shows its comments, each linked to its own page."""
+own page shows its comments, each linked to its own page; the author's profile lists the post and
+changes her name and password."""
 
 from __future__ import annotations
 
@@ -119,6 +120,39 @@ def test_an_author_publishes_and_nobody_else_may_change_the_post(browser: Browse
         ana.screenshot(path=str(Path(__file__).parent / "artifacts" / "generated-blog-record.png"))
         ana.goto(f"{app_url}/posts/999999")
         expect(ana.locator("#status")).to_have_text("Este registro no existe (o ya no existe).")
+
+        # Her profile: what she wrote, her name (a bad one is refused in place) and her password.
+        ana.locator("#account").get_by_role("link", name="Ana").click()
+        expect(ana).to_have_url(f"{app_url}/profile")
+        expect(ana.get_by_role("heading", level=1)).to_have_text("Mi perfil")
+        expect(ana.locator("#profile-summary")).to_contain_text("Miembro desde el")
+        mine = ana.get_by_role("region", name=re.compile("^Publicaciones"))
+        expect(mine).to_contain_text("(1)")
+        expect(mine.get_by_role("link", name="Hola, mundo")).to_have_attribute(
+            "href", re.compile(r"^/posts/\d+$")
+        )
+        profile = ana.locator("#profile-form")
+        profile.get_by_label("Nombre").fill("   ")
+        profile.get_by_role("button", name="Guardar").click()
+        expect(profile.locator('[data-error-for="name"]')).not_to_be_empty()
+        profile.get_by_label("Nombre").fill("Ana María")
+        profile.get_by_role("button", name="Guardar").click()
+        expect(profile.locator("[data-form-status]")).to_have_text("Guardado.")
+        expect(ana.locator("#account")).to_contain_text("Ana María")
+        password = ana.locator("#password-form")
+        password.get_by_label("Contraseña actual").fill("no es esta")
+        password.get_by_label("Nueva contraseña").fill("otra contraseña larga")
+        password.get_by_role("button", name="Cambiar la contraseña").click()
+        expect(password.locator('[data-error-for="current_password"]')).to_have_text(
+            "La contraseña actual no es correcta."
+        )
+        password.get_by_label("Contraseña actual").fill(PASSWORD)
+        password.get_by_role("button", name="Cambiar la contraseña").click()
+        expect(password.locator("[data-form-status]")).to_contain_text("Contraseña cambiada")
+        ana.screenshot(path=str(Path(__file__).parent / "artifacts" / "generated-blog-profile.png"))
+        # A visitor who opens the profile is sent to log in.
+        visitor.goto(f"{app_url}/profile")
+        expect(visitor).to_have_url(f"{app_url}/login?next=%2Fprofile")
 
         # Ana logs out: the session ends, and the post stays hers.
         ana.get_by_role("button", name="Salir").click()

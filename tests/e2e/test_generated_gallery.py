@@ -1,6 +1,7 @@
 """A generated photo gallery in Chromium: a photo chosen in the form is uploaded, saved with the
 record, shown as a thumbnail in the list and whole on the record's page; a file that is not a
-picture is refused next to its field and the form keeps what was typed."""
+picture is refused next to its field and the form keeps what was typed; a visitor votes for a
+photo once, from the list and from its page."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def _png(width: int = 40, height: int = 30) -> bytes:
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory: pytest.TempPathFactory, runtimes: RuntimeCache) -> Iterator[str]:
-    files = render_project(design("A photo gallery where users upload pictures").spec)
+    files = render_project(design("A photo gallery where users upload pictures and vote on them").spec)
     root = tmp_path_factory.mktemp("gallery")
     env = {"UPLOAD_DIR": str(root / "uploaded"), "SAMPLE_DATA": "0"}
     with serving_files(root, files, runtimes, env) as url:
@@ -71,9 +72,24 @@ def test_a_photo_is_uploaded_saved_and_shown(browser: Browser, app_url: str, tmp
         assert thumb.evaluate("img => img.complete && img.naturalWidth") == 40  # the picture, loaded
         page.screenshot(path=str(Path(__file__).parent / "artifacts" / "generated-gallery.png"))
 
+        # One vote per visitor: the count goes up, stays after a reload, and a second press takes it back.
+        vote = page.get_by_role("button", name="Vote for Sunset")
+        expect(vote).to_have_text("▲ 0")
+        vote.click()
+        expect(vote).to_have_text("▲ 1")
+        expect(vote).to_have_attribute("aria-pressed", "true")
+        page.reload()
+        expect(page.get_by_role("button", name="Vote for Sunset")).to_have_attribute("aria-pressed", "true")
+        expect(page.get_by_role("button", name="Vote for Sunset")).to_have_text("▲ 1")
+
         page.locator("#rows").get_by_role("link", name="Sunset").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Sunset")
         expect(page.locator("#record-fields img.thumb")).to_be_visible()
+        on_page = page.get_by_role("button", name="Vote for Sunset")
+        expect(on_page).to_have_text("▲ 1")
+        on_page.click()
+        expect(on_page).to_have_text("▲ 0")
+        expect(on_page).to_have_attribute("aria-pressed", "false")
         assert not errors, errors
     finally:
         context.close()

@@ -338,12 +338,12 @@ _FEATURE_NAMES: dict[Language, dict[str, str]] = {
     "en": {
         "auth": "accounts", "search": "search", "filters": "filters", "dashboard": "charts",
         "contact_form": "the contact form", "payments": "payments", "file_upload": "uploads",
-        "realtime": "live updates", "export": "CSV export",
+        "realtime": "live updates", "export": "CSV export", "votes": "votes",
     },
     "es": {
         "auth": "cuentas", "search": "búsqueda", "filters": "filtros", "dashboard": "gráficos",
         "contact_form": "el formulario de contacto", "payments": "pagos", "file_upload": "subida de archivos",
-        "realtime": "actualización en vivo", "export": "exportar a CSV",
+        "realtime": "actualización en vivo", "export": "exportar a CSV", "votes": "votos",
     },
 }  # fmt: skip
 _LANGUAGE_NAMES: dict[Language, dict[str, str]] = {

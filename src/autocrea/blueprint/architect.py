@@ -11,6 +11,7 @@ once). A prompt with neither a domain noun nor an app type ("hola") raises Promp
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,9 +21,9 @@ from autocrea.blueprint.entities import Draft, add_attributes, draft_for
 from autocrea.blueprint.language import detect, foreign
 from autocrea.blueprint.lexicon import Lexicon, lexicon
 from autocrea.blueprint.nouns import UNKNOWN, Mention, UnknownNoun, concept_mentions, unknown_mentions
-from autocrea.blueprint.reading import Reading, read
+from autocrea.blueprint.reading import Reading, grammar, read
 from autocrea.blueprint.relations import joined_nouns, lexicon_links, link
-from autocrea.blueprint.text import Token, fold, tokenize
+from autocrea.blueprint.text import SENTENCE_END, Token, fold, tokenize
 from autocrea.domain.appspec import AppSpec, EntitySpec, Feature, IntegrationSpec, Language, PageSpec
 from autocrea.domain.naming import slug
 from autocrea.domain.prompt import clean_prompt
@@ -30,9 +31,11 @@ from autocrea.errors import PromptRejected
 
 MAX_ENTITIES = 8  # from the prompt's nouns; a contact form may add one more
 _RESERVED_PATHS = frozenset(
-    {"/api", "/static", "/docs", "/redoc", "/openapi-json", "/health", "/dashboard", "/contact"}
+    {"/api", "/static", "/docs", "/redoc", "/openapi-json", "/health", "/dashboard", "/contact", "/profile"}
 )
 _CONTACT = "ContactMessage"
+_VOTE_WORDS = re.compile(r"vot")
+_VOTE_NOUNS = frozenset({"vote", "votes", "voting", "voto", "votos", "votacion", "votaciones"})
 _REJECTION = {
     "en": (
         "I couldn't tell what this app should manage. Name the things it keeps track of, for example "
@@ -247,6 +250,46 @@ def _choice_notes(
     return log
 
 
+def _with_votes(
+    entities: tuple[EntitySpec, ...],
+    tokens: Sequence[Token],
+    lex: Lexicon,
+    mentions: Sequence[Mention],
+    drafts: dict[str, Draft],
+) -> tuple[EntitySpec, ...]:
+    """Who takes votes: what a vote word names in its sentence ("vote on pictures"), else the first
+    entity that is neither a person (it has an e-mail) nor the contact form's messages; nobody when
+    the votes are records of their own ("cast votes")."""
+    # A thing named for the voting itself ("cast votes", "voting results") is not voted for.
+    names = {key: d.name for key, d in drafts.items() if not _VOTE_WORDS.search(d.name.lower())}
+    ends = [i for i, t in enumerate(tokens) if t.norm in SENTENCE_END] + [len(tokens)]
+    chosen: set[str] = set()
+    for match in lex.feature_index.find(tokens):
+        if match.value != "votes":
+            continue
+        stop = next(end for end in ends if end >= match.end)
+        after = [m for m in mentions if match.end <= m.start < stop and m.key in names]
+        if after:
+            first = min(after, key=lambda m: m.start)
+            if _voted_for(tokens, match.end, first.start):
+                chosen.add(names[first.key])
+    if not chosen and len(names) == len(drafts):  # with a Vote entity, votes are its records
+        default = features.voted_default(entities)
+        chosen = {default} if default else set()
+    return features.with_votes(entities, chosen)
+
+
+def _voted_for(tokens: Sequence[Token], vote_end: int, start: int) -> bool:
+    """Does the vote word at tokens[:vote_end] take the thing at `start` as its object? "vote on
+    the pictures", "like recipes", "votan las ideas" do; "voting results", "cast votes and view
+    results" do not (a vote noun needs "on" or "for"; only articles and prepositions between)."""
+    g = grammar()
+    gap = [t.norm for t in tokens[vote_end:start]]
+    if any(w not in g.prepositions and w not in g.determiners for w in gap):
+        return False
+    return tokens[vote_end - 1].norm not in _VOTE_NOUNS or any(w in g.prepositions for w in gap)
+
+
 def _tool_stub(tool: str | None) -> tuple[IntegrationSpec, ...]:
     """A game or calculator that also names records: the records are built, the tool is said not to be."""
     if tool is None:
@@ -319,6 +362,10 @@ def design(prompt: str) -> Blueprint:
     # Requests the renderer meets with a feature switch it on ("PDF" -> the CSV export).
     implied = (*app_features, *integrations.requested_features(tokens, lex))
     feature_set = features.detect(tokens, lex, implied, entities)
+    if "votes" in feature_set:
+        entities = _with_votes(entities, tokens, lex, entity_mentions, drafts)
+        if not any(e.votes for e in entities):  # nothing to vote for: the app does not claim votes
+            feature_set = tuple(f for f in feature_set if f != "votes")
     theme, theme_notes = colours.extract(text, tokens, lex)
     apptype = choice.apptype or (apptypes[0] if apptypes else None)
     name = titles.app_name(text, tokens, lex, language, apptype, entities)

@@ -50,6 +50,26 @@ def detect(
     return tuple(f for f in ORDER if f in found)
 
 
+def voted_default(entities: Sequence[EntitySpec], excluded: frozenset[str] = frozenset()) -> str | None:
+    """What people vote for when the description does not say: the first entity that is neither a
+    person (it has an e-mail), the contact form's messages, nor the votes themselves ("Vote")."""
+    return next(
+        (
+            e.name
+            for e in entities
+            if e.name not in excluded
+            and e.name != "ContactMessage"
+            and "vot" not in e.name.lower()
+            and not any(f.type == "email" for f in e.fields)
+        ),
+        None,
+    )
+
+
+def with_votes(entities: Sequence[EntitySpec], voted: set[str]) -> tuple[EntitySpec, ...]:
+    return tuple(e.model_copy(update={"votes": True}) if e.name in voted else e for e in entities)
+
+
 def _title(*parts: str) -> str:
     return " ".join(parts)[:80]
 

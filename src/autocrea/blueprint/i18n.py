@@ -63,6 +63,12 @@ _EN: dict[str, str] = {
     "upload_choose": "Or upload a file (photo or PDF)",
     "uploading": "Uploading…",
     "uploaded": "Uploaded. Save to keep it.",
+    "vote": "Vote for {label}",
+    "votes": "Votes",
+    "readme_votes": (
+        "Votes: one per person and record (`POST /api/votes/<table>/<id>` casts or takes back a vote); "
+        "the count is the record's `vote_count`, and lists sort by it (`sort=-vote_count`). See app/votes.py."
+    ),
     "upload_too_large": "The file is too large: at most {limit} MB.",
     "upload_unsupported": "Only PNG, JPEG, GIF or WebP images and PDF documents can be uploaded.",
     "upload_empty": "The file is empty.",
@@ -85,6 +91,21 @@ _EN: dict[str, str] = {
     "auth_not_yours": "Only its author or an administrator can change this.",
     "auth_bad_csrf": "This request lacks the page's security token. Reload the page and try again.",
     "auth_email_taken": "There is already an account with this e-mail.",
+    "auth_wrong_password": "The current password is not right.",
+    "profile_title": "My profile",
+    "profile_name_heading": "Your name",
+    "profile_save": "Save",
+    "profile_saved": "Saved.",
+    "profile_password": "Change the password",
+    "profile_current_password": "Current password",
+    "profile_new_password": "New password",
+    "profile_signin_changed": "Password changed. Your other devices were logged out.",
+    "profile_records": "What you have created",
+    "profile_none": "Nothing yet.",
+    "profile_more": "Showing {shown} of {total}.",
+    "profile_admin": "Administrator",
+    "profile_member": "Member",
+    "profile_since": "Member since {date}",
     "auth_bad_login": "Wrong e-mail or password.",
     "readme_auth": (
         "Accounts: register and log in at `/login` (e-mail and password, hashed with Argon2). The "
@@ -243,6 +264,13 @@ _ES: dict[str, str] = {
     "upload_choose": "O sube un fichero (foto o PDF)",
     "uploading": "Subiendo…",
     "uploaded": "Subido. Guarda para conservarlo.",
+    "vote": "Votar por {label}",
+    "votes": "Votos",
+    "readme_votes": (
+        "Votos: uno por persona y registro (`POST /api/votes/<tabla>/<id>` vota o retira el voto); el "
+        "recuento es el `vote_count` del registro y las listas se ordenan por él (`sort=-vote_count`). "
+        "Ver app/votes.py."
+    ),
     "upload_too_large": "El fichero es demasiado grande: como máximo {limit} MB.",
     "upload_unsupported": "Solo se pueden subir imágenes PNG, JPEG, GIF o WebP y documentos PDF.",
     "upload_empty": "El fichero está vacío.",
@@ -269,6 +297,21 @@ _ES: dict[str, str] = {
         "intentarlo."
     ),
     "auth_email_taken": "Ya hay una cuenta con este correo.",
+    "auth_wrong_password": "La contraseña actual no es correcta.",
+    "profile_title": "Mi perfil",
+    "profile_name_heading": "Tu nombre",
+    "profile_save": "Guardar",
+    "profile_saved": "Guardado.",
+    "profile_password": "Cambiar la contraseña",
+    "profile_current_password": "Contraseña actual",
+    "profile_new_password": "Nueva contraseña",
+    "profile_signin_changed": "Contraseña cambiada. Se ha cerrado la sesión en tus otros dispositivos.",
+    "profile_records": "Lo que has creado",
+    "profile_none": "Todavía nada.",
+    "profile_more": "Se muestran {shown} de {total}.",
+    "profile_admin": "Con permisos de administración",
+    "profile_member": "Miembro",
+    "profile_since": "Miembro desde el {date}",
     "auth_bad_login": "Correo o contraseña incorrectos.",
     "readme_auth": (
         "Cuentas: registro y entrada en `/login` (correo y contraseña, guardada como hash Argon2). La "

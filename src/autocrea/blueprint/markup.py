@@ -21,13 +21,22 @@ SCRIPT_STRINGS = (
     "form_edit", "fix_errors", "buy", "chart_no_data", "contact_sent", "err_missing",
     "err_too_long", "err_choice", "err_integer", "err_number", "err_min", "err_boolean",
     "err_date", "err_datetime", "live", "live_paused", "auth_login", "auth_logout", "record_missing",
-    "uploading", "uploaded",
+    "uploading", "uploaded", "vote", "votes",
 )  # fmt: skip
 # What the cart on a shop's product page says.
 CART_STRINGS = (
     "add_to_cart", "cart_remove", "cart_quantity", "cart_added", "cart_paying", "order_paid",
     "order_waiting", "order_unpaid",
 )  # fmt: skip
+# What the profile page says (apps with accounts).
+PROFILE_STRINGS = (
+    "profile_saved", "profile_signin_changed", "profile_admin", "profile_member", "profile_since",
+    "profile_none", "profile_more",
+)  # fmt: skip
+# Choice fields that say where a record is in its life ("Open" -> "Closed"): they change in place.
+WORKFLOW_FIELDS = frozenset(
+    {"status", "state", "stage", "phase", "estado", "etapa", "fase", "situacion", "progress", "progreso"}
+)
 # Pages whose data refreshes by polling when the spec asks for real-time updates.
 LIVE_PAGES = frozenset({"entity", "dashboard"})
 
@@ -56,6 +65,9 @@ def entity_config(ctx: Context, entity: EntityView) -> dict[str, Any]:
                 "type": c.type,
                 "required": c.required,
                 "listed": c.type != "text",
+                "choices": list(c.choices),
+                # Changed in one click where a record is shown: a flag, or a status-like choice.
+                "quick": c.type == "boolean" or (c.type == "enum" and c.name in WORKFLOW_FIELDS),
             }
             for c in entity.columns
         ],
@@ -81,6 +93,8 @@ def entity_config(ctx: Context, entity: EntityView) -> dict[str, Any]:
             }
             for usage in entity.used_by
         ],
+        # Votes (app/votes.py): the records' counts come with them as vote_count.
+        "votes": f"/api/votes/{entity.table}" if any(v.name == entity.name for v in ctx.spec.voted) else None,
         "checkout": (
             # A priced product goes in a cart paid through Stripe Checkout (app/routers/checkout.py).
             {
@@ -127,6 +141,14 @@ def page_config(ctx: Context, page: PageView) -> dict[str, Any]:
 def login_config(ctx: Context) -> dict[str, Any]:
     """The login page's config: it has no entity, only what every page has."""
     return _config(ctx, "login")
+
+
+def profile_config(ctx: Context) -> dict[str, Any]:
+    """The profile page's config: the strings of its forms and of the records it lists."""
+    config = _config(ctx, "profile")
+    language = ctx.spec.language
+    config["strings"].update({key: i18n.STRINGS[language][key] for key in PROFILE_STRINGS})
+    return config
 
 
 def render_page(env: Environment, ctx: Context, page: PageView, values: Mapping[str, Any]) -> str:

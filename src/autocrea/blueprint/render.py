@@ -33,7 +33,7 @@ from autocrea.blueprint.literals import (
     sentence,
     toml_str,
 )
-from autocrea.blueprint.markup import login_config, render_page
+from autocrea.blueprint.markup import login_config, page_path, profile_config, render_page
 from autocrea.blueprint.samples import sample_records
 from autocrea.blueprint.theme import css_variables
 from autocrea.domain.allowlist import RUNTIME_PACKAGES, pin
@@ -44,7 +44,7 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 # Features the generated app implements. The others (accounts, uploads) are not built offline: the
 # architect records each as a stub integration, so they are never claimed.
 RENDERED_FEATURES: frozenset[Feature] = frozenset(
-    {"search", "filters", "dashboard", "contact_form", "payments", "export", "realtime", "auth"}
+    {"search", "filters", "dashboard", "contact_form", "payments", "export", "realtime", "auth", "votes"}
 )
 # Names bound in app/main.py; a router module with one of these names is imported under an alias.
 _MAIN_NAMES = frozenset(
@@ -61,6 +61,7 @@ _MAIN_NAMES = frozenset(
         "stats_router",
         "events_router",
         "uploads_router",
+        "votes_router",
     }
 )
 
@@ -96,6 +97,8 @@ def render_backend(spec: AppSpec) -> dict[str, str]:
         files["app/events.py"] = _code("app/events.py.j2", values)
     if values["uploads"]:
         files["app/uploads.py"] = _code("app/uploads.py.j2", values)
+    if values["voted"]:
+        files["app/votes.py"] = _code("app/votes.py.j2", values)
     if values["auth"]:
         files["app/accounts.py"] = _code("app/accounts.py.j2", values)
         files["app/routers/auth.py"] = _code("app/routers/auth.py.j2", values)
@@ -120,6 +123,8 @@ def render_frontend(spec: AppSpec) -> dict[str, str]:
     if values["auth"]:
         login = _app_page(values, "login", "auth_page_title", "/login", login_config(ctx))
         files["app/templates/login.html"] = login
+        profile = _app_page(values, "profile", "profile_title", "/profile", profile_config(ctx))
+        files["app/templates/profile.html"] = profile
     return _sorted(files)
 
 
@@ -176,6 +181,8 @@ def render_tests(spec: AppSpec) -> dict[str, str]:
         files["tests/test_accounts.py"] = _code("tests/test_accounts.py.j2", values)
     if values["uploads"]:
         files["tests/test_uploads.py"] = _code("tests/test_uploads.py.j2", values)
+    if values["voted"]:
+        files["tests/test_votes.py"] = _code("tests/test_votes.py.j2", values)
     if ctx.checkout is not None:
         if values["stripe"]:
             files["tests/test_checkout.py"] = _code("tests/test_checkout_stripe.py.j2", values)
@@ -230,6 +237,20 @@ def _values(ctx: Context) -> dict[str, Any]:
         "upload_fields": sorted({field for _, field in spec.upload_fields}),
         # With accounts, records belong to their author; a contact form's messages are anyone's.
         "owned": [e for e in ctx.entities if spec.has("auth") and e is not ctx.contact],
+        # Records people vote for (app/votes.py), one vote per person and record.
+        "voted": [e for e in ctx.entities if any(v.name == e.name for v in spec.voted)],
+        # What the profile page lists: the records of each kind an account created.
+        "mine": [
+            {
+                "model": e.name,
+                "display": e.display.name,
+                "label": e.label_plural,
+                "api": f"/api/{e.table}",
+                "path": page_path(ctx, e.name),
+            }
+            for e in ctx.entities
+            if spec.has("auth") and e is not ctx.contact
+        ],
         "t": lambda key, **kw: i18n.text(language, key, **kw),
         "msg": lambda key, **kw: i18n.message(language, key, **kw),
         "uses_dt": bool(column_types & {"date", "datetime"}) or _takes_payments(ctx) or spec.has("auth"),

@@ -206,6 +206,12 @@ def complete(sketch: Sketch, *, prompt: str) -> dict[str, object]:
     language = sketch.language or detect(prompt, tokens, lex)
     entities = _entities(sketch, language)
     feature_set = _features(sketch, tokens, lex, entities)
+    if "votes" in feature_set:  # spec lines do not say what takes votes: the architect's default
+        voted = features.voted_default(entities)
+        if voted is None:
+            feature_set = tuple(f for f in feature_set if f != "votes")
+        else:
+            entities = features.with_votes(entities, {voted})
     name = sketch.name.strip()[:80]
     if sketch.integrations is not None:
         found = sketch.integrations

@@ -41,6 +41,7 @@ _FEATURE_WORDS: dict[str, dict[Feature, str]] = {
         "payments": "a simulated checkout",
         "realtime": "pages that update as data changes",
         "export": "CSV export",
+        "votes": "votes",
     },
     "es": {
         "dashboard": "gráficos",
@@ -48,6 +49,7 @@ _FEATURE_WORDS: dict[str, dict[Feature, str]] = {
         "payments": "pago simulado",
         "realtime": "páginas que se actualizan al momento",
         "export": "exportación a CSV",
+        "votes": "votos",
     },
 }
 

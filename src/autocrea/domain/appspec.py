@@ -41,6 +41,7 @@ Feature = Literal[
     "file_upload",  # attachments / images
     "realtime",  # live updates (polling offline)
     "export",  # CSV export of lists
+    "votes",  # votes / likes on records, one per person (EntitySpec.votes says which)
 ]
 
 # Features an app may be asked for and not get, on either path (Blueprint or a model): uploads need a
@@ -90,6 +91,7 @@ RESERVED_TABLES = frozenset(
         "auth_users",
         "auth_sessions",
         "sample_data_loads",
+        "record_votes",
     }
 )
 
@@ -151,6 +153,7 @@ class EntitySpec(_Strict):
     fields: tuple[FieldSpec, ...] = Field(min_length=1, max_length=30)
     relations: tuple[RelationSpec, ...] = ()
     display_field: str = Field(description="field used as the row's title")
+    votes: bool = Field(default=False, description="people vote for (like) these records; needs 'votes'")
 
     @model_validator(mode="after")
     def _check(self) -> EntitySpec:
@@ -161,6 +164,8 @@ class EntitySpec(_Strict):
         names = [f.name for f in self.fields] + [r.field for r in self.relations]
         if len(names) != len(set(names)):
             raise ValueError(f"entity {self.name} repeats a field name")
+        if self.votes and "vote_count" in names:
+            raise ValueError(f"entity {self.name} takes votes: vote_count is the app's own field")
         if self.display_field not in {f.name for f in self.fields}:
             raise ValueError(f"display_field {self.display_field!r} is not a field of {self.name}")
         for rel in self.relations:
@@ -264,6 +269,7 @@ class AppSpec(_Strict):
             "/health",
             "/uploads",
             "/login",
+            "/profile",
         }
         for page in self.pages:
             if page.path in reserved_paths:
@@ -290,6 +296,11 @@ class AppSpec(_Strict):
         return feature in self.features
 
     @property
+    def voted(self) -> tuple[EntitySpec, ...]:
+        """The entities people vote for; none unless votes were asked for."""
+        return tuple(e for e in self.entities if e.votes) if "votes" in self.features else ()
+
+    @property
     def upload_fields(self) -> tuple[tuple[str, str], ...]:
         """(entity, field) of the URL fields that take uploads; none unless uploads were asked for."""
         return upload_fields(self.entities) if "file_upload" in self.features else ()
@@ -299,8 +310,9 @@ class AppSpec(_Strict):
 
     @property
     def built_features(self) -> tuple[Feature, ...]:
-        """The features the generated app really has: what a summary may claim."""
-        return tuple(f for f in self.features if not self._stubbed(f))
+        """The features the generated app really has: what a summary may claim (votes only when
+        some entity takes them)."""
+        return tuple(f for f in self.features if not self._stubbed(f) and (f != "votes" or self.voted))
 
     @property
     def stubbed_features(self) -> tuple[Feature, ...]:

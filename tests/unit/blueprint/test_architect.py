@@ -331,3 +331,25 @@ def test_reserved_names_never_come_out_of_the_architect() -> None:
         noun = UnknownNoun(key=plural, singular=" ".join(words), plural=plural, folded_plural=plural)
         draft = draft_for(plural, lex, {plural: noun}, "en")
         assert draft.name not in RESERVED_ENTITIES and draft.table not in RESERVED_TABLES, draft
+
+
+@pytest.mark.parametrize(
+    ("prompt", "voted"),
+    [
+        ("A photo gallery where users upload pictures and vote on them", ["Picture"]),
+        ("A recipe site with recipes and authors; users can like recipes", ["Recipe"]),
+        ("Un foro con socios e ideas, donde los socios votan las ideas", ["Idea"]),
+        # "vote on content": no entity is named, so the first one that is not a person
+        ("A social site with members (name, email) and photos where people vote on content", ["Photo"]),
+    ],
+)
+def test_votes_go_to_what_the_prompt_says_people_vote_for(prompt: str, voted: list[str]) -> None:
+    spec = design(prompt).spec
+    assert "votes" in spec.built_features
+    assert [e.name for e in spec.voted] == voted
+
+
+def test_votes_are_not_claimed_when_only_the_voting_itself_is_named() -> None:
+    spec = design("A polls website to cast votes and view voting results").spec
+    assert "votes" not in spec.features and not spec.voted
+    assert "with votes" not in spec.summary  # the Vote records are listed, not claimed as a feature

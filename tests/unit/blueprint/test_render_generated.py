@@ -35,7 +35,19 @@ def blog() -> AppSpec:
     return design("Blog con CMS y autenticación").spec
 
 
-SPECS = {**ALL, "edge": edge, "blog": blog}
+def gallery() -> AppSpec:
+    """Votes without accounts (one per browser) and uploads."""
+    return design("A photo gallery where users upload pictures and vote on them").spec
+
+
+def forum() -> AppSpec:
+    """Votes with accounts (one per account), in Spanish."""
+    return design(
+        "Un foro donde los usuarios se registran con su cuenta, publican ideas y votan las mejores"
+    ).spec
+
+
+SPECS = {**ALL, "edge": edge, "blog": blog, "gallery": gallery, "forum": forum}
 
 
 def _clean_env(**extra: str) -> dict[str, str]:

@@ -127,3 +127,17 @@ def test_the_architect_prompt_names_every_feature_and_field_type() -> None:
 
     text = load_prompt("architect_compact")
     assert all(name in text for name in (*get_args(Feature), *get_args(FieldType)))
+
+
+def test_votes_from_spec_lines_go_to_the_first_entity_that_is_not_a_person() -> None:
+    lines = (
+        "app Photos\n"
+        "entity Member: name*, email:email\n"
+        "entity Photo: title*, image_url:url\n"
+        "features search, votes\n"
+    )
+    spec = read_answer(lines, prompt="A photo site where members vote on photos")
+    assert [e.name for e in spec.voted] == ["Photo"] and "votes" in spec.built_features
+    only_people = "app People\nentity Member: name*, email:email\nfeatures votes\n"
+    spec = read_answer(only_people, prompt="Members who vote")
+    assert not spec.voted and "votes" not in spec.built_features

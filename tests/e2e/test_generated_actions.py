@@ -1,0 +1,88 @@
+"""A generated app's flags and statuses change in one click, in Chromium: a ticket's status from its
+list row, a task's "completed" from the list and from its own page; the change is saved, survives a
+reload, and a change the API refuses (the record was deleted meanwhile) is put back with the reason."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from autocrea.blueprint.architect import design
+from autocrea.blueprint.render import render_project
+from autocrea.sandbox.runtime import RuntimeCache
+from tests.generated_app import serving_files
+
+SPEC = design("A helpdesk with tickets and tasks").spec
+
+
+def _call(method: str, url: str, body: Any = None) -> Any:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        text = response.read()
+        return json.loads(text) if text else None
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory, runtimes: RuntimeCache) -> Iterator[str]:
+    env = {"SAMPLE_DATA": "0"}
+    with serving_files(tmp_path_factory.mktemp("actions"), render_project(SPEC), runtimes, env) as url:
+        yield url
+
+
+def test_a_status_and_a_flag_change_in_one_click(browser: Browser, app_url: str) -> None:
+    ticket = SPEC.entity("Ticket")
+    status = ticket.field("status")
+    assert status.type == "enum" and len(status.choices) >= 2
+    first, last = status.choices[0], status.choices[-1]
+    kept = _call("POST", f"{app_url}/api/tickets", {"code": "T-1", "status": first})
+    gone = _call("POST", f"{app_url}/api/tickets", {"code": "T-2", "status": first})
+    task = _call("POST", f"{app_url}/api/tasks", {"title": "Water the plants", "completed": False})
+
+    context = browser.new_context()
+    errors: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"{app_url}/tickets")
+        choice = page.get_by_label(f"{status.label}: T-1")
+        expect(choice).to_have_value(first)
+        choice.select_option(last)
+        expect(page.locator("#status")).to_have_text("Changes saved.")
+        assert _call("GET", f"{app_url}/api/tickets/{kept['id']}")["status"] == last
+        page.reload()
+        expect(page.get_by_label(f"{status.label}: T-1")).to_have_value(last)
+
+        # Deleted elsewhere: the API says so, and the row shows the status it really had.
+        _call("DELETE", f"{app_url}/api/tickets/{gone['id']}")
+        other = page.get_by_label(f"{status.label}: T-2")
+        other.select_option(last)
+        expect(page.locator("#status")).not_to_have_text("Changes saved.")
+        expect(page.locator("#status")).not_to_be_empty()
+        expect(other).to_have_value(first)
+
+        page.goto(f"{app_url}/tasks")
+        done = page.get_by_label("Completed: Water the plants")
+        expect(done).not_to_be_checked()
+        done.check()
+        expect(page.locator("#status")).to_have_text("Changes saved.")
+        assert _call("GET", f"{app_url}/api/tasks/{task['id']}")["completed"] is True
+        page.screenshot(path=str(Path(__file__).parent / "artifacts" / "generated-actions.png"))
+
+        page.goto(f"{app_url}/tasks/{task['id']}")
+        on_page = page.get_by_label("Completed: Water the plants")
+        expect(on_page).to_be_checked()
+        on_page.uncheck()
+        expect(page.locator("#status")).to_have_text("Changes saved.")
+        assert _call("GET", f"{app_url}/api/tasks/{task['id']}")["completed"] is False
+        assert not errors, errors
+    finally:
+        context.close()
