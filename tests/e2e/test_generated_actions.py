@@ -1,6 +1,7 @@
 """A generated app's flags and statuses change in one click, in Chromium: a ticket's status from its
 list row, a task's "completed" from the list and from its own page; the change is saved, survives a
-reload, and a change the API refuses (the record was deleted meanwhile) is put back with the reason."""
+reload, and a change the API refuses (the record was deleted meanwhile) is put back with the reason;
+a record's page opens the list's editor on it."""
 
 from __future__ import annotations
 
@@ -83,6 +84,17 @@ def test_a_status_and_a_flag_change_in_one_click(browser: Browser, app_url: str)
         on_page.uncheck()
         expect(page.locator("#status")).to_have_text("Changes saved.")
         assert _call("GET", f"{app_url}/api/tasks/{task['id']}")["completed"] is False
+
+        # The record's page opens the list's editor on it; a record that is gone says so.
+        page.get_by_role("link", name="Edit: Water the plants").click()
+        expect(page).to_have_url(f"{app_url}/tasks")
+        expect(page.locator("#field-title")).to_have_value("Water the plants")
+        page.locator("#field-title").fill("Water the ferns")
+        page.get_by_role("button", name="Save").click()
+        expect(page.locator("#rows")).to_contain_text("Water the ferns")
+        page.goto(f"{app_url}/tasks?edit=999999")
+        expect(page.locator("#status")).to_have_text("This record does not exist (any more).")
+        expect(page.locator("#editor")).not_to_be_visible()
         assert not errors, errors
     finally:
         context.close()

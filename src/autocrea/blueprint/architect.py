@@ -132,6 +132,11 @@ def _read_things(reading: Reading, tokens: Sequence[Token], lex: Lexicon) -> _Re
             m.start <= thing.head < m.end for m in lex.feature_index.find(tokens, thing.start, thing.end)
         ):
             continue  # "con CMS y autenticación": a feature asked for, not records
+        words = {t.norm for t in tokens[thing.start : thing.end]}
+        if words & {"user", "usuario"} and any(
+            m.value == "auth" for m in lex.feature_index.find(tokens, thing.start, thing.end)
+        ):
+            continue  # "user accounts", "cuentas de usuario": the accounts feature, not records
         services = lex.integration_index.find(tokens, thing.start, thing.end)
         if any(not m.start <= thing.head < m.end for m in services):
             continue  # "pagos Stripe" asks for a service, it names no records ("pagos" alone does)

@@ -15,6 +15,7 @@ _EN: dict[str, str] = {
     # layout and navigation
     "skip_to_content": "Skip to content",
     "nav_label": "Main navigation",
+    "nav_home": "Home",
     "footer": "Generated with AUTOCREA.",
     # home
     "records": "records",
@@ -92,6 +93,7 @@ _EN: dict[str, str] = {
     "auth_bad_csrf": "This request lacks the page's security token. Reload the page and try again.",
     "auth_email_taken": "There is already an account with this e-mail.",
     "auth_wrong_password": "The current password is not right.",
+    "auth_admin_only": "Only an administrator can see this.",
     "profile_title": "My profile",
     "profile_name_heading": "Your name",
     "profile_save": "Save",
@@ -218,6 +220,7 @@ _EN: dict[str, str] = {
 _ES: dict[str, str] = {
     "skip_to_content": "Saltar al contenido",
     "nav_label": "Navegación principal",
+    "nav_home": "Inicio",
     "footer": "Generado con AUTOCREA.",
     "records": "registros",
     "open_page": "Abrir",
@@ -298,6 +301,7 @@ _ES: dict[str, str] = {
     ),
     "auth_email_taken": "Ya hay una cuenta con este correo.",
     "auth_wrong_password": "La contraseña actual no es correcta.",
+    "auth_admin_only": "Solo la administración puede ver esto.",
     "profile_title": "Mi perfil",
     "profile_name_heading": "Tu nombre",
     "profile_save": "Guardar",

@@ -239,6 +239,8 @@ def _values(ctx: Context) -> dict[str, Any]:
         "owned": [e for e in ctx.entities if spec.has("auth") and e is not ctx.contact],
         # Records people vote for (app/votes.py), one vote per person and record.
         "voted": [e for e in ctx.entities if any(v.name == e.name for v in spec.voted)],
+        # The contact form's table: anyone writes to it; with accounts, administrators read it.
+        "contact": ctx.contact,
         # What the profile page lists: the records of each kind an account created.
         "mine": [
             {

@@ -353,3 +353,11 @@ def test_votes_are_not_claimed_when_only_the_voting_itself_is_named() -> None:
     spec = design("A polls website to cast votes and view voting results").spec
     assert "votes" not in spec.features and not spec.voted
     assert "with votes" not in spec.summary  # the Vote records are listed, not claimed as a feature
+
+
+def test_user_accounts_are_the_accounts_feature_not_records() -> None:
+    spec = design("A blog with posts, user accounts and a contact form").spec
+    assert "auth" in spec.features
+    assert [e.name for e in spec.entities] == ["Post", "ContactMessage"]
+    spec = design("Una tienda con productos y cuentas de usuario").spec
+    assert "auth" in spec.features and "CuentaDeUsuario" not in [e.name for e in spec.entities]

@@ -41,9 +41,10 @@ def gallery() -> AppSpec:
 
 
 def forum() -> AppSpec:
-    """Votes with accounts (one per account), in Spanish."""
+    """Votes with accounts (one per account), in Spanish; contact messages only administrators read."""
     return design(
-        "Un foro donde los usuarios se registran con su cuenta, publican ideas y votan las mejores"
+        "Un foro donde los usuarios se registran con su cuenta, publican ideas y votan las mejores, "
+        "con formulario de contacto"
     ).spec
 
 
