@@ -35,6 +35,11 @@ _RESERVED_PATHS = frozenset(
 )
 _CONTACT = "ContactMessage"
 _VOTE_WORDS = re.compile(r"vot")
+_BARE_REPORTS = frozenset({"report", "informe", "reporte"})
+_GENERATE = frozenset(
+    {"generate", "generates", "generating", "produce", "produces", "producing"}
+    | {"generar", "genera", "generan"}
+)
 _VOTE_NOUNS = frozenset({"vote", "votes", "voting", "voto", "votos", "votacion", "votaciones"})
 _REJECTION = {
     "en": (
@@ -220,7 +225,11 @@ def _entity(draft: Draft) -> EntitySpec:
 
 
 def pages(
-    name: str, entities: Sequence[EntitySpec], feature_set: Sequence[Feature], language: Language
+    name: str,
+    entities: Sequence[EntitySpec],
+    feature_set: Sequence[Feature],
+    language: Language,
+    dashboard_title: str | None = None,
 ) -> tuple[PageSpec, ...]:
     pages = [PageSpec(path="/", title=name[:80], kind="home")]
     used = set(_RESERVED_PATHS)
@@ -231,7 +240,8 @@ def pages(
         used.add(path)
         pages.append(PageSpec(path=path, title=entity.label_plural, kind="entity", entity=entity.name))
     if "dashboard" in feature_set:
-        pages.append(PageSpec(path="/dashboard", title=_PAGE_TITLES[language]["dashboard"], kind="dashboard"))
+        title = dashboard_title or _PAGE_TITLES[language]["dashboard"]
+        pages.append(PageSpec(path="/dashboard", title=title, kind="dashboard"))
     if "contact_form" in feature_set:
         pages.append(PageSpec(path="/contact", title=_PAGE_TITLES[language]["contact"], kind="contact"))
     return tuple(pages)
@@ -282,6 +292,27 @@ def _with_votes(
         default = features.voted_default(entities)
         chosen = {default} if default else set()
     return features.with_votes(entities, chosen)
+
+
+def _computed_reports(
+    entities: tuple[EntitySpec, ...], tokens: Sequence[Token]
+) -> tuple[tuple[EntitySpec, ...], str | None]:
+    """'generate reports of the calls' with a dashboard: the reports are the dashboard, computed
+    from the data, not a table of hand-typed rows. A bare Report that no record points at goes (a
+    "stock report" stays a record of its own, and so do reports a therapist writes: only reports
+    the app is asked to generate are computed), and the dashboard takes its name."""
+    generated = any(
+        t.norm in _BARE_REPORTS | {"reports", "informes", "reportes"}
+        and any(w.norm in _GENERATE for w in tokens[max(0, i - 4) : i])
+        for i, t in enumerate(tokens)
+    )
+    if not generated:
+        return entities, None
+    for entity in entities:
+        used = any(r.target == entity.name for e in entities for r in e.relations)
+        if fold(entity.label) in _BARE_REPORTS and not used and len(entities) > 1:
+            return tuple(e for e in entities if e is not entity), entity.label_plural
+    return entities, None
 
 
 def _voted_for(tokens: Sequence[Token], vote_end: int, start: int) -> bool:
@@ -371,6 +402,11 @@ def design(prompt: str) -> Blueprint:
         entities = _with_votes(entities, tokens, lex, entity_mentions, drafts)
         if not any(e.votes for e in entities):  # nothing to vote for: the app does not claim votes
             feature_set = tuple(f for f in feature_set if f != "votes")
+    reports: str | None = None
+    if "dashboard" in feature_set:
+        entities, reports = _computed_reports(entities, tokens)
+        if reports:
+            log.append(notes.line(language, "reports", page=reports))
     theme, theme_notes = colours.extract(text, tokens, lex)
     apptype = choice.apptype or (apptypes[0] if apptypes else None)
     name = titles.app_name(text, tokens, lex, language, apptype, entities)
@@ -381,7 +417,7 @@ def design(prompt: str) -> Blueprint:
         language=language,
         prompt=text,
         entities=entities,
-        pages=pages(name, entities, feature_set, language),
+        pages=pages(name, entities, feature_set, language, reports),
         features=feature_set,
         charts=features.charts(entities, language) if "dashboard" in feature_set else (),
         integrations=(*_tool_stub(reading.tool), *integrations.detect(tokens, lex, feature_set, entities)),

@@ -361,3 +361,13 @@ def test_user_accounts_are_the_accounts_feature_not_records() -> None:
     assert [e.name for e in spec.entities] == ["Post", "ContactMessage"]
     spec = design("Una tienda con productos y cuentas de usuario").spec
     assert "auth" in spec.features and "CuentaDeUsuario" not in [e.name for e in spec.entities]
+
+
+def test_reports_with_a_dashboard_are_computed_not_typed_in() -> None:
+    blueprint = design("A helpdesk with calls and customers. Staff generate reports of the calls.")
+    spec = blueprint.spec
+    assert "Report" not in [e.name for e in spec.entities]
+    assert [p.title for p in spec.pages if p.kind == "dashboard"] == ["Reports"]
+    assert any("computed from the data" in line for line in blueprint.notes)
+    # A report of something ("stock reports") stays a record of its own.
+    assert "StockReport" in [e.name for e in design("A stock app to generate stock reports").spec.entities]
