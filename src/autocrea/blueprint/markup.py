@@ -6,6 +6,7 @@ It is embedded with Jinja's `tojson`, which escapes `<`, `>`, `&` and quotes for
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -37,6 +38,7 @@ PROFILE_STRINGS = (
 WORKFLOW_FIELDS = frozenset(
     {"status", "state", "stage", "phase", "estado", "etapa", "fase", "situacion", "progress", "progreso"}
 )
+_PICTURE_NAME = re.compile(r"image|imagen|photo|foto|picture|cover|portada|avatar|logo|thumbnail")
 # Pages whose data refreshes by polling when the spec asks for real-time updates.
 LIVE_PAGES = frozenset({"entity", "dashboard"})
 
@@ -57,6 +59,12 @@ def entity_config(ctx: Context, entity: EntityView) -> dict[str, Any]:
         "path": page_path(ctx, entity.name),
         "label_plural": entity.label_plural,
         "label": entity.label,
+        # Records with a picture, and what a shop sells, are cards (a store front, a gallery).
+        "layout": (
+            "cards"
+            if _sells(ctx, entity) or any(_picture(c.name, c.type) for c in entity.columns)
+            else "table"
+        ),
         "display": entity.display.name,
         "columns": [
             {
@@ -65,6 +73,7 @@ def entity_config(ctx: Context, entity: EntityView) -> dict[str, Any]:
                 "type": c.type,
                 "required": c.required,
                 "listed": c.type != "text",
+                "picture": _picture(c.name, c.type),
                 "choices": list(c.choices),
                 # Changed in one click where a record is shown: a flag, or a status-like choice.
                 "quick": c.type == "boolean" or (c.type == "enum" and c.name in WORKFLOW_FIELDS),
@@ -107,6 +116,10 @@ def entity_config(ctx: Context, entity: EntityView) -> dict[str, Any]:
             else None
         ),
     }
+
+
+def _picture(name: str, kind: str) -> bool:
+    return kind == "url" and bool(_PICTURE_NAME.search(name))
 
 
 def _sells(ctx: Context, entity: EntityView) -> bool:

@@ -294,3 +294,28 @@ def _write(root: Path, files: dict[str, str]) -> None:
         target = root / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
+
+
+def _list_config(files: dict[str, str], page: str) -> dict[str, object]:
+    found = re.search(r'<script type="application/json" id="page-config">(.*?)</script>', files[page], re.S)
+    assert found is not None, page
+    config: dict[str, object] = json.loads(found.group(1))
+    return config
+
+
+def test_what_a_shop_sells_and_records_with_pictures_are_cards() -> None:
+    from autocrea.blueprint.architect import design
+
+    shop_files = render_project(shop())
+    product = next(p for p in shop().pages if p.kind == "entity")
+    page = f"app/templates/{product.path.strip('/')}.html"
+    entity = _list_config(shop_files, page)["entity"]
+    assert isinstance(entity, dict) and entity["layout"] == "cards"
+    assert 'class="data-table cards"' in shop_files[page]
+    gallery = design("A photo gallery where users upload pictures").spec
+    files = render_project(gallery)
+    config = _list_config(files, "app/templates/pictures.html")["entity"]
+    assert isinstance(config, dict) and config["layout"] == "cards"
+    assert [c["name"] for c in config["columns"] if c["picture"]] == ["image_url"]
+    library_files = render_project(library())
+    assert 'class="data-table"' in library_files["app/templates/libros.html"]
