@@ -212,12 +212,22 @@ def _apply(work: _Spec, change: Amendment) -> None:
             work.put(owner, relations=tuple(r for r in owner.relations if r.target != target))
         case SetFeature(feature, on):
             work.features = [f for f in work.features if f != feature] + ([feature] if on else [])
+            if feature == "votes" and on and not any(e.votes for e in work.entities.values()):
+                _vote_for_default(work)
         case SetTheme(theme):
             work.theme = theme
         case SetTitle(name):
             work.name = name[:80]
         case SetLanguage(language):
             work.language = language
+
+
+def _vote_for_default(work: _Spec) -> None:
+    """'add votes' without saying for what: the architect's default, or no votes at all."""
+    voted = features.voted_default(list(work.entities.values()))
+    if voted is None:
+        raise ChangeNotUnderstood(_said(work.language, "nothing_to_vote"), details={"reason": "missing"})
+    work.put(work.entities[voted], votes=True)
 
 
 def _set(field: FieldSpec, type_: FieldType | None, required: bool | None, unique: bool | None) -> FieldSpec:
@@ -283,6 +293,7 @@ def amend(spec: AppSpec, changes: Sequence[Amendment]) -> AppSpec:
 _SAID: dict[Language, dict[str, str]] = {
     "en": {
         "missing": "The app has no {item} any more.",
+        "nothing_to_vote": "There is nothing to vote for yet: add it first. Nothing was charged.",
         "exists": "The app already has {item}: nothing to change. Nothing was charged.",
         "last_field": "An entity needs at least one field: add another before removing this one.",
         "last_entity": "An app needs at least one entity: add another before removing this one.",
@@ -309,6 +320,7 @@ _SAID: dict[Language, dict[str, str]] = {
     },
     "es": {
         "missing": "La app ya no tiene {item}.",
+        "nothing_to_vote": "Todavía no hay nada que votar: añádelo primero. No se ha cobrado nada.",
         "exists": "La app ya tiene {item}: no hay nada que cambiar. No se ha cobrado nada.",
         "last_field": "Una entidad necesita al menos un campo: añade otro antes de quitar este.",
         "last_entity": "Una app necesita al menos una entidad: añade otra antes de quitar esta.",

@@ -66,8 +66,22 @@ def voted_default(entities: Sequence[EntitySpec], excluded: frozenset[str] = fro
     )
 
 
+_COUNT_FIELDS = frozenset({"votes", "votos", "likes", "upvotes", "vote_count"})
+
+
 def with_votes(entities: Sequence[EntitySpec], voted: set[str]) -> tuple[EntitySpec, ...]:
-    return tuple(e.model_copy(update={"votes": True}) if e.name in voted else e for e in entities)
+    """`voted` take votes; a count they kept by hand ("votes": an integer anyone could type) goes,
+    since the votes themselves now count."""
+
+    def voting(entity: EntitySpec) -> EntitySpec:
+        fields = tuple(
+            f
+            for f in entity.fields
+            if not (f.name in _COUNT_FIELDS and f.type == "integer" and f.name != entity.display_field)
+        )
+        return entity.model_copy(update={"votes": True, "fields": fields or entity.fields})
+
+    return tuple(voting(e) if e.name in voted else e for e in entities)
 
 
 def _title(*parts: str) -> str:

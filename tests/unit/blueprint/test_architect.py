@@ -371,3 +371,19 @@ def test_reports_with_a_dashboard_are_computed_not_typed_in() -> None:
     assert any("computed from the data" in line for line in blueprint.notes)
     # A report of something ("stock reports") stays a record of its own.
     assert "StockReport" in [e.name for e in design("A stock app to generate stock reports").spec.entities]
+
+
+def test_a_vote_count_kept_by_hand_gives_way_to_real_votes() -> None:
+    spec = design("Un foro donde los usuarios publican ideas y votan las mejores").spec
+    idea = spec.entity("Idea")
+    assert idea.votes and "votes" not in [f.name for f in idea.fields]
+
+
+def test_switching_votes_on_by_a_change_picks_what_is_voted_for() -> None:
+    from autocrea.blueprint.amendment import ChangeNotUnderstood, SetFeature, amend
+
+    spec = amend(design("A recipe site with recipes and authors").spec, [SetFeature("votes", True)])
+    assert [e.name for e in spec.voted] == ["Recipe"]
+    people = design("A club app to keep track of members with name and email").spec
+    with pytest.raises(ChangeNotUnderstood, match="nothing to vote for"):
+        amend(people, [SetFeature("votes", True)])
