@@ -22,7 +22,7 @@ from autocrea.blueprint.language import detect, foreign
 from autocrea.blueprint.lexicon import Lexicon, lexicon
 from autocrea.blueprint.nouns import UNKNOWN, Mention, UnknownNoun, concept_mentions, unknown_mentions
 from autocrea.blueprint.reading import Reading, grammar, read
-from autocrea.blueprint.relations import joined_nouns, lexicon_links, link
+from autocrea.blueprint.relations import compound_links, joined_nouns, lexicon_links, link
 from autocrea.blueprint.text import SENTENCE_END, Token, fold, tokenize
 from autocrea.domain.appspec import AppSpec, EntitySpec, Feature, IntegrationSpec, Language, PageSpec
 from autocrea.domain.naming import slug
@@ -207,6 +207,7 @@ def _build_entities(
             targets = add_attributes(drafts[found.owner], found.attributes, lex, language, set(drafts))
             related += [(found.owner, t) for t in targets]
     lexicon_links(drafts)
+    compound_links(drafts)
     for source, target in [*owners, *related, *joined_nouns(tokens, mentions, lex.link_connectors)]:
         link(drafts, source, target, required=False)
     return drafts

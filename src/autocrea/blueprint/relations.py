@@ -1,8 +1,9 @@
 """Relations: many-to-one links between the chosen entities.
 
 Sources, strongest first: the lexicon's typical links (a loan belongs to a book and a member), an
-attribute that names another entity ("products with price and supplier"), and nouns the prompt joins
-with "of/de/to/a" ("préstamos de libros a socios"). A link is never added against an existing one or
+attribute that names another entity ("products with price and supplier"), a name made of another
+entity's ("customer preferences"), and nouns the prompt joins with "of/de/to/a" ("préstamos de
+libros a socios"). A link is never added against an existing one or
 if it would close a cycle, so every row can be created (parents first).
 """
 
@@ -13,11 +14,15 @@ from itertools import pairwise
 
 from autocrea.blueprint.entities import Draft
 from autocrea.blueprint.nouns import Mention
-from autocrea.blueprint.text import Token
+from autocrea.blueprint.text import Token, fold
 from autocrea.domain.appspec import RelationSpec
 from autocrea.domain.naming import snake
 
 MAX_RELATIONS = 4
+# Heads that sort other records into kinds: the records point at them, not the other way round.
+_KINDS = frozenset(
+    {"category", "type", "kind", "group", "tag", "genre", "categoria", "tipo", "genero", "grupo", "etiqueta"}
+)
 _MAX_GAP = 3
 
 
@@ -69,6 +74,28 @@ def lexicon_links(drafts: dict[str, Draft]) -> None:
         about = next((t for t in concept.about if t in drafts and t != key), None)
         if about is not None:
             link(drafts, key, about, required=concept.about_required)
+
+
+def compound_links(drafts: dict[str, Draft]) -> None:
+    """'customer preferences' belong to a Customer, 'preferencias del cliente' to a Cliente: an
+    entity named by another entity's name plus a head noun points at that entity."""
+    labels = {key: " ".join(fold(d.label).split()) for key, d in drafts.items()}
+    for key, label in labels.items():
+        if drafts[key].name == "ContactMessage":
+            continue  # the contact form is for visitors: it shows them no other table
+        for other, name in labels.items():
+            if other == key:
+                continue
+            if label.startswith(name + " "):
+                head = label.rsplit(" ", 1)[-1]
+            elif label.endswith((f" de {name}", f" del {name}")):
+                head = label.split(" ", 1)[0]
+            else:
+                continue
+            if head in _KINDS:  # "product categories": a product has a category
+                link(drafts, other, key, required=False)
+            else:
+                link(drafts, key, other, required=False)
 
 
 def joined_nouns(

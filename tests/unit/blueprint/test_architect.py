@@ -387,3 +387,11 @@ def test_switching_votes_on_by_a_change_picks_what_is_voted_for() -> None:
     people = design("A club app to keep track of members with name and email").spec
     with pytest.raises(ChangeNotUnderstood, match="nothing to vote for"):
         amend(people, [SetFeature("votes", True)])
+
+
+def test_a_name_made_of_another_entitys_name_links_to_it() -> None:
+    spec = design("Travel agency: customers, golf packages and customer preferences").spec
+    assert [r.target for r in spec.entity("CustomerPreference").relations] == ["Customer"]
+    shop = design("A shop with products and product categories").spec
+    assert [r.target for r in shop.entity("Product").relations] == ["ProductCategory"]
+    assert not shop.entity("ProductCategory").relations
