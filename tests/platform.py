@@ -145,6 +145,16 @@ class Platform:
                 return found
             time.sleep(0.05)
 
+    def settled_credits(self, account: Account, *, timeout: float = 10) -> dict[str, int]:
+        """The account's credits once no run holds any (see `credits`: a hold settles a moment
+        after its run's status changes)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.credits(account)
+            if found["held"] == 0 or time.monotonic() > deadline:
+                return found
+            time.sleep(0.05)
+
     def wait_run(self, account: Account, run_id: str, *, timeout: float = 240) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

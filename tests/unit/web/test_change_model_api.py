@@ -88,7 +88,7 @@ class Project:
         done = web.wait_run(self.owner, created["run"]["id"])
         assert done["status"] == "succeeded", done
         self.id = created["project"]["id"]
-        self.credits = web.credits(self.owner)
+        self.credits = web.settled_credits(self.owner)
 
     def ask(self, **body: Any) -> Any:
         return self.web.request("POST", f"/api/projects/{self.id}/changes", self.owner, json=body)
@@ -148,7 +148,7 @@ def test_a_model_change_is_one_verified_commit_at_the_change_price_shown_with_it
     run = project.change(request=REQUEST)  # no model named: the one that built the project
     assert run["status"] == "succeeded", run
     assert run["model"] == MODEL and run["summary"]["model"]["label"] == MODEL
-    assert web.credits(project.owner)["spent"] == project.credits["spent"] + COST
+    assert web.settled_credits(project.owner)["spent"] == project.credits["spent"] + COST
     message = project.last_message()
     assert message["made_by"] == MODEL and message["commit"] == project.head() != head
     assert message["offline"] is None
@@ -203,9 +203,9 @@ def test_an_unusable_model_is_replaced_by_the_blueprint_when_it_can_map_the_requ
     # What a page needs to say it in its own language.
     assert message["offline"] == {"model": MODEL, "reason": "format"}
     assert message["changes"] == ["add the field Location to Tasks"]
-    assert web.credits(project.owner)["spent"] == project.credits["spent"] + COST  # the same price
+    assert web.settled_credits(project.owner)["spent"] == project.credits["spent"] + COST  # the same price
     # With fallback off, the same answer fails the run and refunds it.
-    before = web.credits(project.owner)
+    before = web.settled_credits(project.owner)
     run = project.change(request="add a notes field to tasks", model=MODEL, fallback=False)
     assert run["status"] == "failed" and "set not to fall back" in run["error"]
     assert web.credits(project.owner, expect=before) == before
