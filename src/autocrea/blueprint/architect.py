@@ -11,7 +11,6 @@ once). A prompt with neither a domain noun nor an app type ("hola") raises Promp
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -34,7 +33,6 @@ _RESERVED_PATHS = frozenset(
     {"/api", "/static", "/docs", "/redoc", "/openapi-json", "/health", "/dashboard", "/contact", "/profile"}
 )
 _CONTACT = "ContactMessage"
-_VOTE_WORDS = re.compile(r"vot")
 _BARE_REPORTS = frozenset({"report", "informe", "reporte"})
 _GENERATE = frozenset(
     {"generate", "generates", "generating", "produce", "produces", "producing"}
@@ -277,7 +275,7 @@ def _with_votes(
     entity that is neither a person (it has an e-mail) nor the contact form's messages; nobody when
     the votes are records of their own ("cast votes")."""
     # A thing named for the voting itself ("cast votes", "voting results") is not voted for.
-    names = {key: d.name for key, d in drafts.items() if not _VOTE_WORDS.search(d.name.lower())}
+    names = {key: d.name for key, d in drafts.items() if not features.names_the_voting(d.name)}
     ends = [i for i, t in enumerate(tokens) if t.norm in SENTENCE_END] + [len(tokens)]
     chosen: set[str] = set()
     for match in lex.feature_index.find(tokens):

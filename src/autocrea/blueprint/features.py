@@ -50,16 +50,20 @@ def detect(
     return tuple(f for f in ORDER if f in found)
 
 
-def voted_default(entities: Sequence[EntitySpec], excluded: frozenset[str] = frozenset()) -> str | None:
+def names_the_voting(name: str) -> bool:
+    """A thing that is the voting itself ("Vote", "VotingResult"), never what is voted for."""
+    return "vot" in name.lower()
+
+
+def voted_default(entities: Sequence[EntitySpec]) -> str | None:
     """What people vote for when the description does not say: the first entity that is neither a
-    person (it has an e-mail), the contact form's messages, nor the votes themselves ("Vote")."""
+    person (it has an e-mail), the contact form's messages, nor the voting itself."""
     return next(
         (
             e.name
             for e in entities
-            if e.name not in excluded
-            and e.name != "ContactMessage"
-            and "vot" not in e.name.lower()
+            if e.name != "ContactMessage"
+            and not names_the_voting(e.name)
             and not any(f.type == "email" for f in e.fields)
         ),
         None,

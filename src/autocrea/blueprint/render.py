@@ -218,6 +218,8 @@ def render_project(spec: AppSpec) -> dict[str, str]:
 
 def _values(ctx: Context) -> dict[str, Any]:
     spec = ctx.spec
+    # With accounts, records belong to their author; a contact form's messages are anyone's.
+    owned = [e for e in ctx.entities if spec.has("auth") and e is not ctx.contact]
     language = spec.language
     column_types = {c.type for e in ctx.entities for c in e.columns}
     patterns = [kind for kind in ("email", "url", "phone") if kind in column_types]
@@ -235,8 +237,7 @@ def _values(ctx: Context) -> dict[str, Any]:
         # URL fields named for a file (image_url, cv_url) take uploads when the app asks for them.
         "uploads": bool(spec.upload_fields),
         "upload_fields": sorted({field for _, field in spec.upload_fields}),
-        # With accounts, records belong to their author; a contact form's messages are anyone's.
-        "owned": [e for e in ctx.entities if spec.has("auth") and e is not ctx.contact],
+        "owned": owned,
         # Records people vote for (app/votes.py), one vote per person and record.
         "voted": [e for e in ctx.entities if any(v.name == e.name for v in spec.voted)],
         # The contact form's table: anyone writes to it; with accounts, administrators read it.
@@ -250,8 +251,7 @@ def _values(ctx: Context) -> dict[str, Any]:
                 "api": f"/api/{e.table}",
                 "path": page_path(ctx, e.name),
             }
-            for e in ctx.entities
-            if spec.has("auth") and e is not ctx.contact
+            for e in owned
         ],
         "t": lambda key, **kw: i18n.text(language, key, **kw),
         "msg": lambda key, **kw: i18n.message(language, key, **kw),

@@ -201,24 +201,13 @@ def test_features_split_into_what_is_built_and_what_is_only_stubbed() -> None:
 def test_an_entity_that_takes_votes_keeps_vote_count_for_itself() -> None:
     from autocrea.domain.appspec import EntitySpec, FieldSpec
 
-    fields = (FieldSpec(name="title", type="string", label="Title"),)
-    assert EntitySpec(
-        name="Idea",
-        table="ideas",
-        label="Idea",
-        label_plural="Ideas",
-        fields=fields,
-        display_field="title",
-        votes=True,
-    ).votes
-    clash = (*fields, FieldSpec(name="vote_count", type="integer", label="Votes"))
+    def idea(*fields: FieldSpec) -> EntitySpec:
+        return EntitySpec(
+            name="Idea", table="ideas", label="Idea", label_plural="Ideas", fields=fields,
+            display_field="title", votes=True,
+        )  # fmt: skip
+
+    title = FieldSpec(name="title", type="string", label="Title")
+    assert idea(title).votes
     with pytest.raises(ValueError, match="vote_count"):
-        EntitySpec(
-            name="Idea",
-            table="ideas",
-            label="Idea",
-            label_plural="Ideas",
-            fields=clash,
-            display_field="title",
-            votes=True,
-        )
+        idea(title, FieldSpec(name="vote_count", type="integer", label="Votes"))
