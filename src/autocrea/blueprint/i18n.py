@@ -174,7 +174,6 @@ _EN: dict[str, str] = {
         "records so it is never empty (app/sample_data.py). They are added once: delete them and they "
         "do not come back. `0` (or `false`, `off`) starts empty."
     ),
-    "sample_title": "Sample {label} {n}",
     "sample_value": "{label} {n}",
     "readme_pages": "Pages",
     "readme_entities": "Data",
@@ -379,7 +378,6 @@ _ES: dict[str, str] = {
         "registros de ejemplo para no estar nunca vacía (app/sample_data.py). Se añaden una sola vez: si "
         "los borras, no vuelven. `0` (o `false`, `off`) arranca vacía."
     ),
-    "sample_title": "{label} de ejemplo {n}",
     "sample_value": "{label} {n}",
     "readme_pages": "Páginas",
     "readme_entities": "Datos",

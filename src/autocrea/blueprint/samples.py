@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from autocrea.blueprint import i18n
+from autocrea.blueprint import i18n, sample_texts
 from autocrea.blueprint.columns import Column
 from autocrea.domain.appspec import AppSpec, EntitySpec, Language
 from autocrea.domain.naming import ascii_fold, snake
@@ -53,6 +53,15 @@ _DECIMALS = (10.5, 24.0, 7.25, 15.75, 32.5, 4.0)
 
 
 @dataclass(frozen=True)
+class _About:
+    """What an entity's sample texts are written in and about."""
+
+    language: Language
+    subjects: tuple[str, ...]
+    domain: bool  # the description names a subject (else titles are "<Label> Alpha", ...)
+
+
+@dataclass(frozen=True)
 class SampleTable:
     """The sample rows of one entity, in load order: column values and link positions by name."""
 
@@ -65,9 +74,14 @@ def sample_records(spec: AppSpec) -> tuple[SampleTable, ...]:
     order = load_order(spec)
     counts: dict[str, int] = {}
     tables: list[SampleTable] = []
+    subjects = sample_texts.topics(spec.prompt, spec.language)
+    domain = sample_texts.has_domain(spec.prompt)
     for entity in order:
+        # Each entity starts at another topic, so the first rows of two lists differ.
+        start = spec.entities.index(entity) % len(subjects)
+        about = _About(spec.language, subjects[start:] + subjects[:start], domain)
         count = row_count(entity)
-        rows = tuple(_row(spec.language, entity, i, counts) for i in range(count))
+        rows = tuple(_row(about, entity, i, counts) for i in range(count))
         counts[entity.name] = count
         tables.append(SampleTable(entity=entity, rows=rows))
     return tuple(tables)
@@ -101,10 +115,10 @@ def row_count(entity: EntitySpec) -> int:
     return count
 
 
-def _row(language: Language, entity: EntitySpec, i: int, counts: Mapping[str, int]) -> dict[str, SampleValue]:
+def _row(about: _About, entity: EntitySpec, i: int, counts: Mapping[str, int]) -> dict[str, SampleValue]:
     row: dict[str, SampleValue] = {}
     for field in entity.fields:
-        row[field.name] = _clip(Column(field), _value(language, entity, Column(field), i, row))
+        row[field.name] = _clip(Column(field), _value(about, entity, Column(field), i, row))
     for relation in entity.relations:
         if relation.target == entity.name:  # a self-link: every row but the first points at the first
             row[relation.field] = 1 if i > 0 else None
@@ -116,8 +130,9 @@ def _row(language: Language, entity: EntitySpec, i: int, counts: Mapping[str, in
 
 
 def _value(
-    language: Language, entity: EntitySpec, column: Column, i: int, row: Mapping[str, SampleValue]
+    about: _About, entity: EntitySpec, column: Column, i: int, row: Mapping[str, SampleValue]
 ) -> SampleValue:
+    language = about.language
     kind = column.type
     if kind == "enum":
         return column.choices[i % len(column.choices)]
@@ -147,11 +162,10 @@ def _value(
         return f"{snake(entity.name).replace('_', '')[:3].upper()}-{i + 1:03d}"
     if text_kind is not None:
         return _pick(text_kind, language, i)
-    if kind == "text":
-        return _pick("text", language, i)
     if column.name == entity.display_field:
-        label = i18n.text(language, "sample_title", label=entity.label, n=i + 1)
-        return label[:1].upper() + label[1:]
+        return sample_texts.title(entity, language, about.subjects, i, domain=about.domain)
+    if kind == "text" or sample_texts.is_text_column(column.name):
+        return sample_texts.text(entity, column.name, language, about.subjects, i, domain=about.domain)
     return i18n.text(language, "sample_value", label=column.label, n=i + 1)
 
 

@@ -183,11 +183,11 @@ def test_required_links_come_first_and_a_cycle_leaves_the_optional_link_empty() 
 def test_values_speak_the_app_language() -> None:
     spanish = {t.entity.name: t.rows for t in sample_records(ALL["library"]())}
     english = {t.entity.name: t.rows for t in sample_records(ALL["todo"]())}
-    assert spanish["Book"][0]["title"] == "Libro de ejemplo 1"
+    assert spanish["Book"][0]["title"] == "El puerto tranquilo"
     assert spanish["Member"][0]["name"] == "Lucía Martín"
     assert spanish["Member"][0]["email"] == "lucia.martin@example.com"
-    assert english["Task"][0]["title"] == "Sample task 1"
-    assert english["Task"][0]["notes"] == "A sample record to show the app with data."
+    assert english["Task"][0]["title"] == "Prepare the monthly report"
+    assert english["Task"][0]["notes"] == "Include last month's numbers and send it to the team."
 
 
 def test_the_vocabulary_has_enough_different_values() -> None:
