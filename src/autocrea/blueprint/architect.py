@@ -383,9 +383,15 @@ def design(prompt: str) -> Blueprint:
     log = _choice_notes(choice, nouns, lex, language)
     app_features = lex.apptypes[choice.apptype].features if choice.apptype else ()
     asked = {m.value for m in lex.feature_index.find(tokens)} | set(app_features)
-    if "contact_form" in asked and _CONTACT not in choice.keys:  # the form's messages need a table
+    usual = next((key for key in apptypes if "contact_form" in lex.apptypes[key].always), None)
+    if ("contact_form" in asked or usual) and _CONTACT not in choice.keys:  # its messages need a table
         choice = _Choice([*choice.keys, _CONTACT], choice.apptype, choice.inferred, choice.dropped)
-        log.append(notes.line(language, "contact", entity=lex.concepts[_CONTACT].label(language)))
+        contact = lex.concepts[_CONTACT].label(language)
+        if "contact_form" in asked or usual is None:
+            log.append(notes.line(language, "contact", entity=contact))
+        else:
+            kind = lex.apptypes[usual].names[language]
+            log.append(notes.line(language, "contact_usual", entity=contact, kind=kind))
     # 3. Entities with fields and relations; then what the app does and looks like.
     drafts = _build_entities(tokens, choice, lists, entity_mentions, nouns, lex, language, found.owners)
     log += [

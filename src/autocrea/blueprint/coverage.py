@@ -12,7 +12,7 @@ def unmatched_entities(prompt: str, blueprint: Blueprint) -> list[str]:
     text = " " + " ".join(words(prompt)) + " "
     lex = lexicon()
     notes = " ".join(blueprint.notes)
-    inferred_note = "usual" in notes or "habituales" in notes
+    inferred_note = "usual" in notes or "habitual" in notes
     missing = []
     for entity in blueprint.spec.entities:
         concept = lex.concepts.get(entity.name)

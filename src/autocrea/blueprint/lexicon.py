@@ -96,6 +96,7 @@ class AppType:
     defaults: tuple[str, ...]
     features: tuple[Feature, ...]
     names: Mapping[str, str]
+    always: tuple[Feature, ...] = ()  # switched on whenever the kind is named, whatever the entities
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,6 +298,7 @@ def lexicon() -> Lexicon:
             defaults=_strs(spec["defaults"]),
             features=cast(tuple[Feature, ...], _strs(spec.get("features"))),
             names=dict(spec["name"]),
+            always=cast(tuple[Feature, ...], _strs(spec.get("always"))),
         )
         for key, spec in _load("apptypes.yml").items()
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from autocrea.blueprint.architect import Blueprint, design
+from autocrea.blueprint.coverage import unmatched_entities
 from autocrea.blueprint.entities import draft_for
 from autocrea.blueprint.lexicon import lexicon
 from autocrea.blueprint.nouns import UnknownNoun
@@ -395,3 +396,26 @@ def test_a_name_made_of_another_entitys_name_links_to_it() -> None:
     shop = design("A shop with products and product categories").spec
     assert [r.target for r in shop.entity("Product").relations] == ["ProductCategory"]
     assert not shop.entity("ProductCategory").relations
+
+
+@pytest.mark.parametrize(
+    ("prompt", "contact"),
+    [
+        ("A consulting business website with workshops, podcasts and a blog", True),
+        ("Web de una consultoría con servicios y talleres", True),
+        ("A photography portfolio with photos and albums", True),
+        ("A one-page website for our charity run with sponsors and testimonials", True),
+        ("A detective agency case management app for cases and work hours", False),
+        ("A library system with books, members and loans", False),
+    ],
+)
+def test_a_company_site_or_portfolio_has_a_contact_page_whatever_else_it_lists(
+    prompt: str, contact: bool
+) -> None:
+    blueprint = design(prompt)
+    spec = blueprint.spec
+    assert ("contact_form" in spec.features) is contact
+    assert any(p.kind == "contact" for p in spec.pages) is contact
+    if contact:  # the log says why the messages table is there
+        assert any("contact" in n.lower() or "contacto" in n.lower() for n in blueprint.notes)
+        assert unmatched_entities(prompt, blueprint) == []
