@@ -152,6 +152,15 @@ def test_an_author_publishes_and_nobody_else_may_change_the_post(browser: Browse
         profile.get_by_role("button", name="Guardar").click()
         expect(profile.locator("[data-form-status]")).to_have_text("Guardado.")
         expect(ana.locator("#account")).to_contain_text("Ana María")
+        # Her profile picture: one of the offered avatars, in the header too.
+        expect(ana.locator("#account .avatar")).to_have_text("A")  # her initial until she chooses
+        profile.get_by_label("Búho").check()
+        profile.get_by_role("button", name="Guardar").click()
+        expect(ana.locator("#account .avatar svg")).to_have_count(1)
+        expect(ana.locator("#account .avatar")).not_to_have_class(re.compile("initial"))
+        expect(ana.locator("#profile-avatar svg")).to_have_count(1)
+        ana.reload()  # kept by the server
+        expect(ana.get_by_label("Búho")).to_be_checked()
         password = ana.locator("#password-form")
         password.get_by_label("Contraseña actual").fill("no es esta")
         password.get_by_label("Nueva contraseña").fill("otra contraseña larga")

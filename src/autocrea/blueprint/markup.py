@@ -14,6 +14,7 @@ from jinja2 import Environment
 
 from autocrea.blueprint import i18n
 from autocrea.blueprint.context import Context, EntityView, PageView
+from autocrea.domain.appspec import Language
 
 # UI strings the browser script needs (the rest are rendered into the HTML).
 SCRIPT_STRINGS = (
@@ -154,6 +155,17 @@ def page_config(ctx: Context, page: PageView) -> dict[str, Any]:
 def login_config(ctx: Context) -> dict[str, Any]:
     """The login page's config: it has no entity, only what every page has."""
     return _config(ctx, "login")
+
+
+# The avatars an account may choose, in the order of i18n's "avatar_names" (app/routers/auth.py's
+# Avatar and app/static/app.js's AVATARS list the same keys).
+AVATARS = ("fox", "owl", "cat", "panda", "koala", "lion", "frog", "bear", "mouse", "bunny", "pig", "penguin")
+
+
+def avatar_choices(language: Language) -> tuple[tuple[str, str], ...]:
+    """(key, name in the app's language) of each avatar the profile page offers."""
+    names = i18n.STRINGS[language]["avatar_names"].split(",")
+    return tuple(zip(AVATARS, names, strict=True))
 
 
 def profile_config(ctx: Context) -> dict[str, Any]:

@@ -32,7 +32,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "inferred": "No se nombran entidades; se usan las habituales de {kind}: {items}.",
         "completed": "Se añaden las habituales de {kind}: {items}.",
         "contact": "Se añade {entity} para guardar los mensajes del formulario de contacto.",
-        "contact_usual": "Página de contacto, habitual en {kind}: se añade {entity} para guardar sus mensajes.",
+        "contact_usual": "Página de contacto, habitual en {kind}: se añade {entity} para sus mensajes.",
         "dropped": "También se mencionan, pero se dejan fuera para que la app sea pequeña: {items}.",
         "relations": "Relaciones: {items}.",
         "features": "Funciones: {items}.",

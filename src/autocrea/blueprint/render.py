@@ -33,7 +33,7 @@ from autocrea.blueprint.literals import (
     sentence,
     toml_str,
 )
-from autocrea.blueprint.markup import login_config, page_path, profile_config, render_page
+from autocrea.blueprint.markup import avatar_choices, login_config, page_path, profile_config, render_page
 from autocrea.blueprint.samples import sample_records
 from autocrea.blueprint.theme import css_variables
 from autocrea.domain.allowlist import RUNTIME_PACKAGES, pin
@@ -123,7 +123,8 @@ def render_frontend(spec: AppSpec) -> dict[str, str]:
     if values["auth"]:
         login = _app_page(values, "login", "auth_page_title", "/login", login_config(ctx))
         files["app/templates/login.html"] = login
-        profile = _app_page(values, "profile", "profile_title", "/profile", profile_config(ctx))
+        avatars = {**values, "avatars": avatar_choices(ctx.spec.language)}
+        profile = _app_page(avatars, "profile", "profile_title", "/profile", profile_config(ctx))
         files["app/templates/profile.html"] = profile
     return _sorted(files)
 
