@@ -39,6 +39,8 @@ def detect(
     """Features the prompt asks for, those its app type implies, and the ones its entities call for."""
     found: set[Feature] = {m.value for m in lexicon.feature_index.find(tokens)}
     found.update(implied)
+    if "points" in found:  # points are earned by accounts
+        found.add("auth")
     if any(e.name == "ContactMessage" for e in entities):
         found.add("contact_form")
     fields = [f for e in entities for f in e.fields]

@@ -66,6 +66,20 @@ _EN: dict[str, str] = {
     "uploaded": "Uploaded. Save to keep it.",
     "vote": "Vote for {label}",
     "votes": "Votes",
+    "readme_points": (
+        "Points: an account earns {per_record} points for each record it adds and {per_vote} for each vote "
+        "its records get; the leaderboard (/leaderboard, `GET /api/points`) ranks the accounts. Points are "
+        "counted from the records themselves, so deleting a record takes its points back. See app/points.py."
+    ),
+    "points": "Points",
+    "points_short": "{points} pts",
+    "points_page": "Leaderboard",
+    "points_rules": "You earn {per_record} points for each thing you add{votes}.",
+    "points_rules_votes": " and {per_vote} for each vote it gets",
+    "points_yours": "Your points: {points}",
+    "points_rank": "Rank",
+    "points_name": "Name",
+    "points_none": "Nobody has points yet: add something to be the first.",
     "readme_votes": (
         "Votes: one per person and record (`POST /api/votes/<table>/<id>` casts or takes back a vote); "
         "the count is the record's `vote_count`, and lists sort by it (`sort=-vote_count`). See app/votes.py."
@@ -270,6 +284,20 @@ _ES: dict[str, str] = {
     "uploaded": "Subido. Guarda para conservarlo.",
     "vote": "Votar por {label}",
     "votes": "Votos",
+    "readme_points": (
+        "Puntos: una cuenta gana {per_record} puntos por cada registro que añade y {per_vote} por cada voto "
+        "que reciben sus registros; la clasificación (/leaderboard, `GET /api/points`) ordena las cuentas. "
+        "Se cuentan a partir de los propios registros: borrar uno le quita sus puntos. Ver app/points.py."
+    ),
+    "points": "Puntos",
+    "points_short": "{points} pts",
+    "points_page": "Clasificación",
+    "points_rules": "Ganas {per_record} puntos por cada cosa que añades{votes}.",
+    "points_rules_votes": " y {per_vote} por cada voto que recibe",
+    "points_yours": "Tus puntos: {points}",
+    "points_rank": "Puesto",
+    "points_name": "Nombre",
+    "points_none": "Nadie tiene puntos todavía: añade algo y sé el primero.",
     "readme_votes": (
         "Votos: uno por persona y registro (`POST /api/votes/<tabla>/<id>` vota o retira el voto); el "
         "recuento es el `vote_count` del registro y las listas se ordenan por él (`sort=-vote_count`). "

@@ -23,8 +23,11 @@ SCRIPT_STRINGS = (
     "form_edit", "fix_errors", "buy", "chart_no_data", "contact_sent", "err_missing",
     "err_too_long", "err_choice", "err_integer", "err_number", "err_min", "err_boolean",
     "err_date", "err_datetime", "live", "live_paused", "auth_login", "auth_logout", "record_missing",
-    "uploading", "uploaded", "vote", "votes",
+    "uploading", "uploaded", "vote", "votes", "points_short", "points_yours",
 )  # fmt: skip
+# Points an account earns (app/points.py): for each record it adds, and for each vote one gets.
+POINTS_PER_RECORD = 10
+POINTS_PER_VOTE = 2
 # What the cart on a shop's product page says.
 CART_STRINGS = (
     "add_to_cart", "cart_remove", "cart_quantity", "cart_added", "cart_paying", "order_paid",
@@ -137,6 +140,7 @@ def _config(ctx: Context, kind: str) -> dict[str, Any]:
         "strings": {key: i18n.STRINGS[language][key] for key in SCRIPT_STRINGS},
         "live": ctx.spec.has("realtime") and kind in LIVE_PAGES,
         "auth": ctx.spec.has("auth"),
+        "points": ctx.spec.points,
     }
 
 
@@ -166,6 +170,17 @@ def avatar_choices(language: Language) -> tuple[tuple[str, str], ...]:
     """(key, name in the app's language) of each avatar the profile page offers."""
     names = i18n.STRINGS[language]["avatar_names"].split(",")
     return tuple(zip(AVATARS, names, strict=True))
+
+
+def points_rules(ctx: Context) -> str:
+    """How an account earns points, in the app's language."""
+    language = ctx.spec.language
+    votes = i18n.text(language, "points_rules_votes", per_vote=POINTS_PER_VOTE) if ctx.spec.voted else ""
+    return i18n.text(language, "points_rules", per_record=POINTS_PER_RECORD, votes=votes)
+
+
+def leaderboard_config(ctx: Context) -> dict[str, Any]:
+    return _config(ctx, "leaderboard")
 
 
 def profile_config(ctx: Context) -> dict[str, Any]:

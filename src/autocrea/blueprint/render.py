@@ -33,7 +33,17 @@ from autocrea.blueprint.literals import (
     sentence,
     toml_str,
 )
-from autocrea.blueprint.markup import avatar_choices, login_config, page_path, profile_config, render_page
+from autocrea.blueprint.markup import (
+    POINTS_PER_RECORD,
+    POINTS_PER_VOTE,
+    avatar_choices,
+    leaderboard_config,
+    login_config,
+    page_path,
+    points_rules,
+    profile_config,
+    render_page,
+)
 from autocrea.blueprint.samples import sample_records
 from autocrea.blueprint.theme import css_variables
 from autocrea.domain.allowlist import RUNTIME_PACKAGES, pin
@@ -44,7 +54,18 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 # Features the generated app implements. The others (accounts, uploads) are not built offline: the
 # architect records each as a stub integration, so they are never claimed.
 RENDERED_FEATURES: frozenset[Feature] = frozenset(
-    {"search", "filters", "dashboard", "contact_form", "payments", "export", "realtime", "auth", "votes"}
+    {
+        "search",
+        "filters",
+        "dashboard",
+        "contact_form",
+        "payments",
+        "export",
+        "realtime",
+        "auth",
+        "votes",
+        "points",
+    }
 )
 # Names bound in app/main.py; a router module with one of these names is imported under an alias.
 _MAIN_NAMES = frozenset(
@@ -62,6 +83,7 @@ _MAIN_NAMES = frozenset(
         "events_router",
         "uploads_router",
         "votes_router",
+        "points_router",
     }
 )
 
@@ -99,6 +121,8 @@ def render_backend(spec: AppSpec) -> dict[str, str]:
         files["app/uploads.py"] = _code("app/uploads.py.j2", values)
     if values["voted"]:
         files["app/votes.py"] = _code("app/votes.py.j2", values)
+    if values["points"]:
+        files["app/points.py"] = _code("app/points.py.j2", values)
     if values["auth"]:
         files["app/accounts.py"] = _code("app/accounts.py.j2", values)
         files["app/routers/auth.py"] = _code("app/routers/auth.py.j2", values)
@@ -126,6 +150,9 @@ def render_frontend(spec: AppSpec) -> dict[str, str]:
         avatars = {**values, "avatars": avatar_choices(ctx.spec.language)}
         profile = _app_page(avatars, "profile", "profile_title", "/profile", profile_config(ctx))
         files["app/templates/profile.html"] = profile
+    if values["points"]:
+        board = _app_page(values, "leaderboard", "points_page", "/leaderboard", leaderboard_config(ctx))
+        files["app/templates/leaderboard.html"] = board
     return _sorted(files)
 
 
@@ -184,6 +211,8 @@ def render_tests(spec: AppSpec) -> dict[str, str]:
         files["tests/test_uploads.py"] = _code("tests/test_uploads.py.j2", values)
     if values["voted"]:
         files["tests/test_votes.py"] = _code("tests/test_votes.py.j2", values)
+    if values["points"]:
+        files["tests/test_points.py"] = _code("tests/test_points.py.j2", values)
     if ctx.checkout is not None:
         if values["stripe"]:
             files["tests/test_checkout.py"] = _code("tests/test_checkout_stripe.py.j2", values)
@@ -241,6 +270,11 @@ def _values(ctx: Context) -> dict[str, Any]:
         "owned": owned,
         # Records people vote for (app/votes.py), one vote per person and record.
         "voted": [e for e in ctx.entities if any(v.name == e.name for v in spec.voted)],
+        # Accounts earn points for what they add (app/points.py) and a leaderboard ranks them.
+        "points": spec.points,
+        "per_record": POINTS_PER_RECORD,
+        "per_vote": POINTS_PER_VOTE,
+        "points_rules": points_rules(ctx) if spec.points else "",
         # The contact form's table: anyone writes to it; with accounts, administrators read it.
         "contact": ctx.contact,
         # What the profile page lists: the records of each kind an account created.

@@ -42,6 +42,7 @@ _FEATURE_WORDS: dict[str, dict[Feature, str]] = {
         "realtime": "pages that update as data changes",
         "export": "CSV export",
         "votes": "votes",
+        "points": "points and a leaderboard",
     },
     "es": {
         "dashboard": "gráficos",
@@ -50,6 +51,7 @@ _FEATURE_WORDS: dict[str, dict[Feature, str]] = {
         "realtime": "páginas que se actualizan al momento",
         "export": "exportación a CSV",
         "votes": "votos",
+        "points": "puntos y clasificación",
     },
 }
 

@@ -42,6 +42,7 @@ Feature = Literal[
     "realtime",  # live updates (polling offline)
     "export",  # CSV export of lists
     "votes",  # votes / likes on records, one per person (EntitySpec.votes says which)
+    "points",  # accounts earn points for what they add and the votes it gets; a leaderboard (needs auth)
 ]
 
 # Features an app may be asked for and not get, on either path (Blueprint or a model): uploads need a
@@ -92,6 +93,7 @@ RESERVED_TABLES = frozenset(
         "auth_sessions",
         "sample_data_loads",
         "record_votes",
+        "points",
     }
 )
 
@@ -270,6 +272,7 @@ class AppSpec(_Strict):
             "/uploads",
             "/login",
             "/profile",
+            "/leaderboard",
         }
         for page in self.pages:
             if page.path in reserved_paths:
@@ -301,6 +304,11 @@ class AppSpec(_Strict):
         return tuple(e for e in self.entities if e.votes) if "votes" in self.features else ()
 
     @property
+    def points(self) -> bool:
+        """Accounts earn points: only with accounts to earn them."""
+        return "points" in self.features and "auth" in self.features
+
+    @property
     def upload_fields(self) -> tuple[tuple[str, str], ...]:
         """(entity, field) of the URL fields that take uploads; none unless uploads were asked for."""
         return upload_fields(self.entities) if "file_upload" in self.features else ()
@@ -312,7 +320,11 @@ class AppSpec(_Strict):
     def built_features(self) -> tuple[Feature, ...]:
         """The features the generated app really has: what a summary may claim (votes only when
         some entity takes them)."""
-        return tuple(f for f in self.features if not self._stubbed(f) and (f != "votes" or self.voted))
+        return tuple(
+            f
+            for f in self.features
+            if not self._stubbed(f) and (f != "votes" or self.voted) and (f != "points" or self.points)
+        )
 
     @property
     def stubbed_features(self) -> tuple[Feature, ...]:

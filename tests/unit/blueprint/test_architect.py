@@ -419,3 +419,22 @@ def test_a_company_site_or_portfolio_has_a_contact_page_whatever_else_it_lists(
     if contact:  # the log says why the messages table is there
         assert any("contact" in n.lower() or "contacto" in n.lower() for n in blueprint.notes)
         assert unmatched_entities(prompt, blueprint) == []
+
+
+@pytest.mark.parametrize(
+    ("prompt", "points"),
+    [
+        ("A social website where users upload pictures and earn points", True),
+        ("Una comunidad de recetas donde los usuarios publican recetas y ganan puntos", True),
+        ("A quiz club with a reward points system for members", True),
+        ("A travel guide with points of interest on a map", False),
+        ("A basketball league that records the points scored in each game", False),
+    ],
+)
+def test_earning_points_gives_accounts_and_a_leaderboard(prompt: str, points: bool) -> None:
+    spec = design(prompt).spec
+    assert ("points" in spec.features) is points
+    assert spec.points is points
+    if points:  # points are earned by accounts
+        assert "auth" in spec.features
+        assert "points" in spec.built_features

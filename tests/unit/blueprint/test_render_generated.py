@@ -48,7 +48,14 @@ def forum() -> AppSpec:
     ).spec
 
 
-SPECS = {**ALL, "edge": edge, "blog": blog, "gallery": gallery, "forum": forum}
+def social() -> AppSpec:
+    """Points and a leaderboard: accounts earn them for the pictures they upload and the votes those get."""
+    return design(
+        "A social website where users register, upload pictures, vote on pictures and earn points"
+    ).spec
+
+
+SPECS = {**ALL, "edge": edge, "blog": blog, "gallery": gallery, "forum": forum, "social": social}
 
 
 def _clean_env(**extra: str) -> dict[str, str]:
