@@ -60,6 +60,7 @@ class Grammar:
     page_words: frozenset[str]  # "blog pages": a part of the app named for what it shows
     page_nothing: frozenset[str]  # "home page": a part of the app that shows no records
     plain_adjectives: frozenset[str]  # "personal details": says nothing of what a container holds
+    subjects_en: frozenset[str]  # "members register, post tips": people who do things, plural
     no_records: PhraseIndex[bool]  # heads of apps that keep no records: "calculator", "juego"
     foreign: Mapping[str, frozenset[str]]  # language name -> its function words
 
@@ -97,6 +98,7 @@ def grammar() -> Grammar:
         page_words=_folded(raw["page_words"]),
         page_nothing=_folded(raw["page_nothing"]),
         plain_adjectives=_folded(raw["plain_adjectives"]),
+        subjects_en=_folded(raw["subjects_en"]),
         no_records=PhraseIndex((str(w), True) for w in raw["no_record_apps"]),
         foreign={str(name): _folded(ws) for name, ws in raw["foreign_words"].items()},
     )
@@ -258,6 +260,9 @@ def _is_verb(text: str, tokens: Sequence[Token], kinds: Sequence[Kind], i: int, 
         return False
     if prev in {"pron", "aux"} or (prev == "prep" and tokens[i - 1].norm == "to"):
         return True  # "they rate", "can post", "to track"
+    if prev == "word" and word == base and nxt in {"punct", "sep"}:
+        # "members register, post tips": people and what they do, not a register of members.
+        return _raw(text, tokens[i - 1]) in g.subjects_en
     if nxt == "sep" and word == base and i + 2 < len(tokens) and _known_verb(_raw(text, tokens[i + 2])):
         return prev in {"pron", "aux", "punct", "sep"} or i == 0  # "create and manage projects"
     if nxt not in {"det", "word", "pron"} and not (prev == "sep" and nxt == "prep" and word == base):
@@ -288,6 +293,8 @@ def _ing_verb(text: str, tokens: Sequence[Token], kinds: Sequence[Kind], i: int)
     while after < len(tokens) and kinds[after] == "sep":
         after += 1
     chained = nxt == "sep" and after < len(tokens) and _ing_form(_raw(text, tokens[after]))
+    if prev == "verb" and _gerund(word):
+        return True  # "an online store selling shoes" (the reader took "store" for a verb too)
     if prev == "prep" or i == 0 or prev == "punct":
         return nxt in {"det", "word", "pron"} or (chained and word not in grammar().nominal_gerunds)
     if prev == "sep" and (_gerund(word) or _after_actions(text, tokens, kinds, i)):

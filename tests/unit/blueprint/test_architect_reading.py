@@ -175,3 +175,16 @@ def test_plural_labels_of_uncountable_and_latin_words() -> None:
         "News",
         "Tasks",
     ]
+
+
+@pytest.mark.parametrize(
+    ("prompt", "names"),
+    [
+        ("A community site where members register, post tips and earn points", ["Member", "Tip"]),
+        ("A site where players register and post scores", ["Player", "Score"]),
+        ("An online store selling shoes", ["Shoe"]),
+        ("A members register, with dues and payments", ["Member", "Due", "Payment"]),
+    ],
+)
+def test_people_and_what_they_do_are_not_one_thing(prompt: str, names: list[str]) -> None:
+    assert [e.name for e in design(prompt).spec.entities] == names
