@@ -6,6 +6,8 @@ a record's page opens the list's editor on it."""
 from __future__ import annotations
 
 import json
+import re
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -95,6 +97,53 @@ def test_a_status_and_a_flag_change_in_one_click(browser: Browser, app_url: str)
         page.goto(f"{app_url}/tasks?edit=999999")
         expect(page.locator("#status")).to_have_text("This record does not exist (any more).")
         expect(page.locator("#editor")).not_to_be_visible()
+        assert not errors, errors
+    finally:
+        context.close()
+
+
+def _query(url: str) -> dict[str, str]:
+    return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
+
+
+def test_a_filtered_list_lives_in_its_address(browser: Browser, app_url: str) -> None:
+    """/tasks?completed=false&priority=High opens the list filtered so (a bookmark, a shared link, a
+    menu link), changing a filter or the search rewrites the address, a reload keeps the view, and a
+    value the list does not know is ignored instead of emptying it."""
+    for title, priority, completed in (
+        ("Call the bank", "High", False),
+        ("Renew the passport", "High", True),
+        ("Buy stamps", "Low", False),
+    ):
+        _call("POST", f"{app_url}/api/tasks", {"title": title, "priority": priority, "completed": completed})
+    context = browser.new_context()
+    errors: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"{app_url}/tasks?completed=false&priority=High")
+        rows = page.locator("#rows")
+        expect(rows).to_contain_text("Call the bank")
+        expect(rows).not_to_contain_text("Renew the passport")
+        expect(rows).not_to_contain_text("Buy stamps")
+        expect(page.locator("#filter-priority")).to_have_value("High")
+        expect(page.locator("#filter-completed")).to_have_value("false")
+
+        page.locator("#filter-priority").select_option("Low")
+        expect(rows).to_contain_text("Buy stamps")
+        assert _query(page.url) == {"completed": "false", "priority": "Low"}
+        page.locator("#search").fill("stamps")
+        page.wait_for_url(re.compile(r"[?&]q=stamps"))  # the search waits for typing to pause
+        assert _query(page.url) == {"q": "stamps", "completed": "false", "priority": "Low"}
+        page.reload()
+        expect(page.locator("#search")).to_have_value("stamps")
+        expect(rows).to_contain_text("Buy stamps")
+        expect(rows).not_to_contain_text("Call the bank")
+
+        page.goto(f"{app_url}/tasks?priority=Nonsense&completed=maybe")  # ignored, not an empty list
+        expect(rows).to_contain_text("Call the bank")
+        expect(rows).to_contain_text("Renew the passport")
+        expect(page.locator("#filter-priority")).to_have_value("")
         assert not errors, errors
     finally:
         context.close()
