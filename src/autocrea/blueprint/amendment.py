@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from autocrea.blueprint import features, titles
+from autocrea.blueprint import features, titles, views
 from autocrea.blueprint.architect import pages
 from autocrea.blueprint.lexicon import lexicon
 from autocrea.domain.appspec import (
@@ -280,6 +280,7 @@ def amend(spec: AppSpec, changes: Sequence[Amendment]) -> AppSpec:
         else [],
         summary=titles.summary(work.name, entities, feature_set, work.language),
         theme=work.theme.model_dump(),
+        views=[v.model_dump() for v in views.kept(spec.views, entities)],
     )
     try:
         return AppSpec.model_validate(data)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from autocrea.blueprint import colours, features, i18n, integrations, notes, titles
+from autocrea.blueprint import colours, features, i18n, integrations, notes, titles, views
 from autocrea.blueprint.attributes import AttributeList, attribute, find_lists
 from autocrea.blueprint.entities import Draft, add_attributes, draft_for
 from autocrea.blueprint.language import detect, foreign
@@ -400,6 +400,13 @@ def design(prompt: str) -> Blueprint:
         if d.from_prompt
     ]
     entities = tuple(_entity(d) for d in drafts.values())
+    # "View open calls": a menu link to the calls filtered so, not an "OpenCall" table.
+    planned = views.plan(text, entities, language)
+    entities = planned.entities
+    if planned.dropped:
+        log.append(notes.line(language, "views_dropped", items=notes.items(planned.dropped)))
+    if planned.views:
+        log.append(notes.line(language, "views", items=notes.items([v.title for v in planned.views])))
     # Requests the renderer meets with a feature switch it on ("PDF" -> the CSV export).
     implied = (*app_features, *integrations.requested_features(tokens, lex))
     feature_set = features.detect(tokens, lex, implied, entities)
@@ -425,6 +432,7 @@ def design(prompt: str) -> Blueprint:
         pages=pages(name, entities, feature_set, language, reports),
         features=feature_set,
         charts=features.charts(entities, language) if "dashboard" in feature_set else (),
+        views=views.kept(planned.views, entities),
         integrations=(*_tool_stub(reading.tool), *integrations.detect(tokens, lex, feature_set, entities)),
         theme=theme,
     )

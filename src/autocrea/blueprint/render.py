@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -270,6 +271,8 @@ def _values(ctx: Context) -> dict[str, Any]:
         "owned": owned,
         # Records people vote for (app/votes.py), one vote per person and record.
         "voted": [e for e in ctx.entities if any(v.name == e.name for v in spec.voted)],
+        # Menu links to lists filtered by a state ("Open calls"), after their list's own link.
+        "view_links": _view_links(ctx),
         # Accounts earn points for what they add (app/points.py) and a leaderboard ranks them.
         "points": spec.points,
         "per_record": POINTS_PER_RECORD,
@@ -310,6 +313,17 @@ def _values(ctx: Context) -> dict[str, Any]:
         "psycopg": pin("psycopg[binary]"),
         "stats_factories": sorted({f"create_{chart.entity.snake}" for chart in ctx.charts}),
     }
+
+
+def _view_links(ctx: Context) -> dict[str, list[tuple[str, str]]]:
+    """(title, href) of the spec's views, by the path of the list page they filter."""
+    links: dict[str, list[tuple[str, str]]] = {}
+    for view in ctx.spec.views:
+        path = page_path(ctx, view.entity)
+        if path is not None:
+            href = f"{path}?{urlencode({view.field: view.value})}"
+            links.setdefault(path, []).append((view.title, href))
+    return links
 
 
 def _cart_page(ctx: Context) -> str | None:

@@ -195,6 +195,15 @@ class PageSpec(_Strict):
         return self
 
 
+class ViewSpec(_Strict):
+    """A menu link to an entity's list filtered by one of its enum or yes/no fields ("Open calls")."""
+
+    title: str = Field(min_length=1, max_length=80)
+    entity: str
+    field: str = Field(description="an enum or boolean field of the entity")
+    value: str = Field(description="one of the enum's choices, or 'true'/'false' for a boolean")
+
+
 class ChartSpec(_Strict):
     title: str = Field(min_length=1, max_length=80)
     entity: str
@@ -239,6 +248,7 @@ class AppSpec(_Strict):
     pages: tuple[PageSpec, ...] = Field(min_length=1)
     features: tuple[Feature, ...] = ()
     charts: tuple[ChartSpec, ...] = ()
+    views: tuple[ViewSpec, ...] = Field(default=(), max_length=8)
     integrations: tuple[IntegrationSpec, ...] = ()
     theme: ThemeSpec = ThemeSpec()
 
@@ -290,7 +300,22 @@ class AppSpec(_Strict):
                 numeric = {f.name for f in target.fields if f.type in ("integer", "decimal")}
                 if chart.value_field not in numeric:
                     raise ValueError(f"chart {chart.title!r} sums a non-numeric field")
+        self._check_views(by_name)
         return self
+
+    def _check_views(self, by_name: dict[str, EntitySpec]) -> None:
+        for view in self.views:
+            target = by_name.get(view.entity)
+            if target is None:
+                raise ValueError(f"view {view.title!r} lists unknown entity {view.entity!r}")
+            field = next((f for f in target.fields if f.name == view.field), None)
+            if field is None or field.type not in ("enum", "boolean"):
+                raise ValueError(
+                    f"view {view.title!r} filters by {view.field!r}, not an enum or yes/no field"
+                )
+            allowed = field.choices if field.type == "enum" else ("true", "false")
+            if view.value not in allowed:
+                raise ValueError(f"view {view.title!r}: {view.value!r} is not a value of {view.field}")
 
     def entity(self, name: str) -> EntitySpec:
         return next(e for e in self.entities if e.name == name)
