@@ -130,6 +130,9 @@ def test_an_author_publishes_and_nobody_else_may_change_the_post(browser: Browse
         expect(ana).to_have_url(re.compile(r"/comments/\d+$"))
         expect(ana.locator("#record-fields")).to_contain_text("¡Bienvenidos!")
         expect(ana.locator("#record-fields").get_by_role("link", name="Hola, mundo")).to_be_visible()
+        # Beside the link, what the post says of itself (its author); and the page prints.
+        expect(ana.locator("#record-fields .linked-fields")).to_contain_text("Autor")
+        expect(ana.get_by_role("button", name="Imprimir")).to_be_visible()
         ana.screenshot(path=str(Path(__file__).parent / "artifacts" / "generated-blog-record.png"))
         ana.goto(f"{app_url}/posts/999999")
         expect(ana.locator("#status")).to_have_text("Este registro no existe (o ya no existe).")

@@ -23,8 +23,10 @@ SCRIPT_STRINGS = (
     "form_edit", "fix_errors", "buy", "chart_no_data", "contact_sent", "err_missing",
     "err_too_long", "err_choice", "err_integer", "err_number", "err_min", "err_boolean",
     "err_date", "err_datetime", "live", "live_paused", "auth_login", "auth_logout", "record_missing",
-    "uploading", "uploaded", "vote", "votes", "points_short", "points_yours",
+    "uploading", "uploaded", "vote", "votes", "points_short", "points_yours", "print",
 )  # fmt: skip
+# How many fields of a linked record its referrer's page shows (beside the link to it).
+LINKED_FIELDS = 6
 # Points an account earns (app/points.py): for each record it adds, and for each vote one gets.
 POINTS_PER_RECORD = 10
 POINTS_PER_VOTE = 2
@@ -92,6 +94,12 @@ def entity_config(ctx: Context, entity: EntityView) -> dict[str, Any]:
                 "api": f"/api/{link.target.table}",
                 "display": link.target.display_field,
                 "path": page_path(ctx, link.target.name),
+                # Shown under the link on a record's page: a voucher shows its booking's details.
+                "columns": [
+                    {"name": f.name, "label": f.label, "type": f.type}
+                    for f in link.target.fields
+                    if f.name != link.target.display_field and f.type != "text"
+                ][:LINKED_FIELDS],
             }
             for link in entity.links
         ],
