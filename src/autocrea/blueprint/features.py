@@ -39,7 +39,7 @@ def detect(
     """Features the prompt asks for, those its app type implies, and the ones its entities call for."""
     found: set[Feature] = {m.value for m in lexicon.feature_index.find(tokens)}
     found.update(implied)
-    if "points" in found:  # points are earned by accounts
+    if found & {"points", "invites"}:  # accounts earn points and invite people
         found.add("auth")
     if any(e.name == "ContactMessage" for e in entities):
         found.add("contact_form")

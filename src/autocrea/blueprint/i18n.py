@@ -72,6 +72,29 @@ _EN: dict[str, str] = {
         "its records get; the leaderboard (/leaderboard, `GET /api/points`) ranks the accounts. Points are "
         "counted from the records themselves, so deleting a record takes its points back. See app/points.py."
     ),
+    "invite_page": "Invite friends",
+    "invite_rules": "Invite someone by e-mail: you get a link to send them (this app sends no e-mail).",
+    "invite_points": "You earn {per_invite} points when they join.",
+    "invite_heading": "Who do you want to invite?",
+    "invite_send": "Create the invitation",
+    "invite_created": "Invitation ready. Send this link to them:",
+    "invite_link": "Invitation link",
+    "invite_copy": "Copy the link",
+    "invite_copied": "Link copied.",
+    "invite_list": "Your invitations",
+    "invite_none": "You have not invited anyone yet.",
+    "invite_joined": "joined",
+    "invite_pending": "has not joined yet",
+    "invited_by": "{name} invited you: create your account to join.",
+    "invite_already": "You have already invited this address.",
+    "invite_member": "This address already has an account.",
+    "invite_unknown": "This invitation does not exist or was already used.",
+    "invite_too_many": "You have too many invitations waiting: wait for some to join.",
+    "readme_invites": (
+        "Invitations: an account invites someone by e-mail address and gets a link to send them "
+        "(`POST /api/invites`; the app sends no e-mail); registering through the link accepts it. See "
+        "app/invites.py."
+    ),
     "points": "Points",
     "points_short": "{points} pts",
     "points_page": "Leaderboard",
@@ -290,6 +313,31 @@ _ES: dict[str, str] = {
         "Puntos: una cuenta gana {per_record} puntos por cada registro que añade y {per_vote} por cada voto "
         "que reciben sus registros; la clasificación (/leaderboard, `GET /api/points`) ordena las cuentas. "
         "Se cuentan a partir de los propios registros: borrar uno le quita sus puntos. Ver app/points.py."
+    ),
+    "invite_page": "Invitar amigos",
+    "invite_rules": (
+        "Invita a alguien por su correo: recibes un enlace para enviárselo (esta app no envía correos)."
+    ),
+    "invite_points": "Ganas {per_invite} puntos cuando se une.",
+    "invite_heading": "¿A quién quieres invitar?",
+    "invite_send": "Crear la invitación",
+    "invite_created": "Invitación lista. Envíale este enlace:",
+    "invite_link": "Enlace de invitación",
+    "invite_copy": "Copiar el enlace",
+    "invite_copied": "Enlace copiado.",
+    "invite_list": "Tus invitaciones",
+    "invite_none": "Todavía no has invitado a nadie.",
+    "invite_joined": "se ha unido",
+    "invite_pending": "aún no se ha unido",
+    "invited_by": "{name} te ha invitado: crea tu cuenta para unirte.",
+    "invite_already": "Ya has invitado a esta dirección.",
+    "invite_member": "Esta dirección ya tiene una cuenta.",
+    "invite_unknown": "Esta invitación no existe o ya se ha usado.",
+    "invite_too_many": "Tienes demasiadas invitaciones pendientes: espera a que se unan.",
+    "readme_invites": (
+        "Invitaciones: una cuenta invita a alguien por su correo y recibe un enlace para enviárselo "
+        "(`POST /api/invites`; la app no envía correos); al registrarse con el enlace, se acepta. Ver "
+        "app/invites.py."
     ),
     "points": "Puntos",
     "points_short": "{points} pts",

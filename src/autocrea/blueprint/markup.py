@@ -24,12 +24,14 @@ SCRIPT_STRINGS = (
     "err_too_long", "err_choice", "err_integer", "err_number", "err_min", "err_boolean",
     "err_date", "err_datetime", "live", "live_paused", "auth_login", "auth_logout", "record_missing",
     "uploading", "uploaded", "vote", "votes", "points_short", "points_yours", "print",
+    "invited_by", "invite_joined", "invite_pending", "invite_copied",
 )  # fmt: skip
 # How many fields of a linked record its referrer's page shows (beside the link to it).
 LINKED_FIELDS = 6
 # Points an account earns (app/points.py): for each record it adds, and for each vote one gets.
 POINTS_PER_RECORD = 10
 POINTS_PER_VOTE = 2
+POINTS_PER_INVITE = 20  # for each invited person who joins
 # What the cart on a shop's product page says.
 CART_STRINGS = (
     "add_to_cart", "cart_remove", "cart_quantity", "cart_added", "cart_paying", "order_paid",
@@ -149,6 +151,7 @@ def _config(ctx: Context, kind: str) -> dict[str, Any]:
         "live": ctx.spec.has("realtime") and kind in LIVE_PAGES,
         "auth": ctx.spec.has("auth"),
         "points": ctx.spec.points,
+        "invites": ctx.spec.invites,
     }
 
 
@@ -185,6 +188,19 @@ def points_rules(ctx: Context) -> str:
     language = ctx.spec.language
     votes = i18n.text(language, "points_rules_votes", per_vote=POINTS_PER_VOTE) if ctx.spec.voted else ""
     return i18n.text(language, "points_rules", per_record=POINTS_PER_RECORD, votes=votes)
+
+
+def invite_rules(ctx: Context) -> str:
+    """What an invitation does, in the app's language (and what it earns, with points)."""
+    language = ctx.spec.language
+    rules = i18n.text(language, "invite_rules")
+    if ctx.spec.points:
+        rules += " " + i18n.text(language, "invite_points", per_invite=POINTS_PER_INVITE)
+    return rules
+
+
+def invite_config(ctx: Context) -> dict[str, Any]:
+    return _config(ctx, "invite")
 
 
 def leaderboard_config(ctx: Context) -> dict[str, Any]:

@@ -35,9 +35,12 @@ from autocrea.blueprint.literals import (
     toml_str,
 )
 from autocrea.blueprint.markup import (
+    POINTS_PER_INVITE,
     POINTS_PER_RECORD,
     POINTS_PER_VOTE,
     avatar_choices,
+    invite_config,
+    invite_rules,
     leaderboard_config,
     login_config,
     page_path,
@@ -66,6 +69,7 @@ RENDERED_FEATURES: frozenset[Feature] = frozenset(
         "auth",
         "votes",
         "points",
+        "invites",
     }
 )
 # Names bound in app/main.py; a router module with one of these names is imported under an alias.
@@ -85,6 +89,7 @@ _MAIN_NAMES = frozenset(
         "uploads_router",
         "votes_router",
         "points_router",
+        "invites_router",
     }
 )
 
@@ -124,6 +129,8 @@ def render_backend(spec: AppSpec) -> dict[str, str]:
         files["app/votes.py"] = _code("app/votes.py.j2", values)
     if values["points"]:
         files["app/points.py"] = _code("app/points.py.j2", values)
+    if values["invites"]:
+        files["app/invites.py"] = _code("app/invites.py.j2", values)
     if values["auth"]:
         files["app/accounts.py"] = _code("app/accounts.py.j2", values)
         files["app/routers/auth.py"] = _code("app/routers/auth.py.j2", values)
@@ -154,6 +161,9 @@ def render_frontend(spec: AppSpec) -> dict[str, str]:
     if values["points"]:
         board = _app_page(values, "leaderboard", "points_page", "/leaderboard", leaderboard_config(ctx))
         files["app/templates/leaderboard.html"] = board
+    if values["invites"]:
+        invite = _app_page(values, "invite", "invite_page", "/invite", invite_config(ctx))
+        files["app/templates/invite.html"] = invite
     return _sorted(files)
 
 
@@ -214,6 +224,8 @@ def render_tests(spec: AppSpec) -> dict[str, str]:
         files["tests/test_votes.py"] = _code("tests/test_votes.py.j2", values)
     if values["points"]:
         files["tests/test_points.py"] = _code("tests/test_points.py.j2", values)
+    if values["invites"]:
+        files["tests/test_invites.py"] = _code("tests/test_invites.py.j2", values)
     if ctx.checkout is not None:
         if values["stripe"]:
             files["tests/test_checkout.py"] = _code("tests/test_checkout_stripe.py.j2", values)
@@ -278,6 +290,10 @@ def _values(ctx: Context) -> dict[str, Any]:
         "per_record": POINTS_PER_RECORD,
         "per_vote": POINTS_PER_VOTE,
         "points_rules": points_rules(ctx) if spec.points else "",
+        # Accounts invite people with a link (app/invites.py).
+        "invites": spec.invites,
+        "per_invite": POINTS_PER_INVITE,
+        "invite_rules": invite_rules(ctx) if spec.invites else "",
         # The contact form's table: anyone writes to it; with accounts, administrators read it.
         "contact": ctx.contact,
         # What the profile page lists: the records of each kind an account created.

@@ -43,6 +43,7 @@ _FEATURE_WORDS: dict[str, dict[Feature, str]] = {
         "export": "CSV export",
         "votes": "votes",
         "points": "points and a leaderboard",
+        "invites": "invitations to join",
     },
     "es": {
         "dashboard": "gráficos",
@@ -52,6 +53,7 @@ _FEATURE_WORDS: dict[str, dict[Feature, str]] = {
         "export": "exportación a CSV",
         "votes": "votos",
         "points": "puntos y clasificación",
+        "invites": "invitaciones",
     },
 }
 

@@ -43,6 +43,7 @@ Feature = Literal[
     "export",  # CSV export of lists
     "votes",  # votes / likes on records, one per person (EntitySpec.votes says which)
     "points",  # accounts earn points for what they add and the votes it gets; a leaderboard (needs auth)
+    "invites",  # accounts invite people to join with a link (needs auth)
 ]
 
 # Features an app may be asked for and not get, on either path (Blueprint or a model): uploads need a
@@ -94,6 +95,8 @@ RESERVED_TABLES = frozenset(
         "sample_data_loads",
         "record_votes",
         "points",
+        "invites",
+        "auth_invites",
     }
 )
 
@@ -283,6 +286,7 @@ class AppSpec(_Strict):
             "/login",
             "/profile",
             "/leaderboard",
+            "/invite",
         }
         for page in self.pages:
             if page.path in reserved_paths:
@@ -334,6 +338,11 @@ class AppSpec(_Strict):
         return "points" in self.features and "auth" in self.features
 
     @property
+    def invites(self) -> bool:
+        """Accounts invite people: only with accounts to invite them to."""
+        return "invites" in self.features and "auth" in self.features
+
+    @property
     def upload_fields(self) -> tuple[tuple[str, str], ...]:
         """(entity, field) of the URL fields that take uploads; none unless uploads were asked for."""
         return upload_fields(self.entities) if "file_upload" in self.features else ()
@@ -348,7 +357,10 @@ class AppSpec(_Strict):
         return tuple(
             f
             for f in self.features
-            if not self._stubbed(f) and (f != "votes" or self.voted) and (f != "points" or self.points)
+            if not self._stubbed(f)
+            and (f != "votes" or self.voted)
+            and (f != "points" or self.points)
+            and (f != "invites" or self.invites)
         )
 
     @property

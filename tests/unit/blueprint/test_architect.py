@@ -438,3 +438,22 @@ def test_earning_points_gives_accounts_and_a_leaderboard(prompt: str, points: bo
     if points:  # points are earned by accounts
         assert "auth" in spec.features
         assert "points" in spec.built_features
+
+
+@pytest.mark.parametrize(
+    ("prompt", "invites"),
+    [
+        ("A social website where users register and invite friends to join", True),
+        ("Una comunidad de recetas donde los usuarios invitan a sus amigos", True),
+        ("A project tool where managers invite team members", True),
+        ("A wedding planner with guests and invitations", False),
+        ("An app to send party invitations to guests", False),
+    ],
+)
+def test_inviting_people_to_join_gives_accounts_and_invitation_links(prompt: str, invites: bool) -> None:
+    spec = design(prompt).spec
+    assert spec.invites is invites
+    if invites:  # invitations come from accounts
+        assert "auth" in spec.features and "invites" in spec.built_features
+    else:  # invitations there are records of the app
+        assert "invites" not in spec.features

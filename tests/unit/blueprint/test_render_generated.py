@@ -49,9 +49,11 @@ def forum() -> AppSpec:
 
 
 def social() -> AppSpec:
-    """Points and a leaderboard: accounts earn them for the pictures they upload and the votes those get."""
+    """Points and a leaderboard: accounts earn them for the pictures they upload, the votes those get
+    and the friends they invite who join."""
     return design(
-        "A social website where users register, upload pictures, vote on pictures and earn points"
+        "A social website where users register, invite friends, upload pictures, vote on pictures and "
+        "earn points"
     ).spec
 
 

@@ -198,12 +198,12 @@ def test_features_split_into_what_is_built_and_what_is_only_stubbed() -> None:
     assert (plain.built_features, plain.stubbed_features) == (("search",), ())
 
 
-def test_points_are_built_only_with_accounts_to_earn_them() -> None:
+def test_points_and_invitations_are_built_only_with_accounts() -> None:
     spec = AppSpec.model_validate(library(features=["auth", "points"]))
     assert spec.points and spec.built_features == ("auth", "points")
-    alone = AppSpec.model_validate(library(features=["search", "points"]))
-    assert not alone.points
-    assert alone.built_features == ("search",)  # a summary never claims points nobody can earn
+    alone = AppSpec.model_validate(library(features=["search", "points", "invites"]))
+    assert not alone.points and not alone.invites
+    assert alone.built_features == ("search",)  # nor points nobody can earn, nor invitations to nothing
 
 
 def test_an_entity_that_takes_votes_keeps_vote_count_for_itself() -> None:
