@@ -24,7 +24,7 @@ SCRIPT_STRINGS = (
     "err_too_long", "err_choice", "err_integer", "err_number", "err_min", "err_boolean",
     "err_date", "err_datetime", "live", "live_paused", "auth_login", "auth_logout", "record_missing",
     "uploading", "uploaded", "vote", "votes", "points_short", "points_yours", "print",
-    "invited_by", "invite_joined", "invite_pending", "invite_copied",
+    "invited_by", "invite_joined", "invite_pending", "invite_copied", "profile_title",
 )  # fmt: skip
 # How many fields of a linked record its referrer's page shows (beside the link to it).
 LINKED_FIELDS = 6
@@ -187,7 +187,10 @@ def points_rules(ctx: Context) -> str:
     """How an account earns points, in the app's language."""
     language = ctx.spec.language
     votes = i18n.text(language, "points_rules_votes", per_vote=POINTS_PER_VOTE) if ctx.spec.voted else ""
-    return i18n.text(language, "points_rules", per_record=POINTS_PER_RECORD, votes=votes)
+    invites = (
+        i18n.text(language, "points_rules_invites", per_invite=POINTS_PER_INVITE) if ctx.spec.invites else ""
+    )
+    return i18n.text(language, "points_rules", per_record=POINTS_PER_RECORD, votes=votes, invites=invites)
 
 
 def invite_rules(ctx: Context) -> str:
