@@ -278,6 +278,13 @@ def _is_verb(text: str, tokens: Sequence[Token], kinds: Sequence[Kind], i: int, 
     if ing is not None:
         return ing
     base = lemma(word, "en")
+    if (
+        word.endswith("ing")
+        and prev == "word"
+        and nxt in {"sep", "punct"}
+        and not is_plural(_raw(text, tokens[i - 1]), "en")
+    ):
+        return False  # "kiln scheduling, glaze firing": a gerund that ends a compound names an action
     if base != word and not word.endswith("s") and word not in _IRREGULAR_PLURALS and prev == "word":
         return True  # "tickets sold", "items donated": a participle closes the noun phrase
     if base not in g.keeping and word not in g.keeping and base not in g.verbs_en:
@@ -539,6 +546,8 @@ def read(
                 quiet.append((phrase.start, phrase.end))  # "provides intake, billing and ..."
                 continue
             inner = action  # "pet registration": the pets are kept, registering them is an action
+            # ... but weaker evidence than a list of things: 'progress tracking' names no record
+            place = _Place("free", None, place.enumerated)
         state = _state_head(text, tokens, phrases, n, language) if inner is None else None
         if state is not None and (
             tokens[state.head].norm in g.never | g.weak
