@@ -608,7 +608,7 @@ def read(
 
 
 _EVERY = frozenset({"each", "every", "cada"})
-_CRITERIA = frozenset({"by", "segun"})
+_CRITERIA = frozenset({"by", "segun", "por"})
 
 
 _LOGS = frozenset({"log", "logs"})
@@ -693,7 +693,7 @@ def _first_sentence(tokens: Sequence[Token], i: int) -> bool:
     return not any(t.norm in _SENTENCE_END for t in tokens[:i])
 
 
-_OF = frozenset({"of", "de", "del"})
+_OF = frozenset({"of", "de", "del", "en"})
 
 
 def _action_noun(word: str, language: Language) -> bool:
@@ -704,8 +704,9 @@ def _action_noun(word: str, language: Language) -> bool:
 
 
 def _of_plural(tokens: Sequence[Token], phrases: Sequence[Phrase], n: int) -> bool:
-    """Is phrase n followed at once by of/de and a plural phrase ('la venta de bonos')?"""
-    if n + 1 >= len(phrases):
+    """Is phrase n followed at once by of/de/en and a plural phrase ('la venta de bonos', 'la
+    inscripción en talleres')? An app word is no action: 'a tracker of expenses' is the app."""
+    if n + 1 >= len(phrases) or tokens[phrases[n].head].norm in grammar().app_words:
         return False
     gap = [t.norm for t in tokens[phrases[n].end : phrases[n + 1].start]]
     return bool(gap) and gap[0] in _OF and len(gap) <= 2 and phrases[n + 1].plural
@@ -738,6 +739,10 @@ def _names_an_action(
         return True
     # A lone word ('medication', 'equipment') may be a mass noun among records ('rooms and
     # medication'); it is an action only beside another action ('intake, billing and reporting').
+    # Spanish puts an article before an action in a list ('y la atención al cliente') and none
+    # before a mass noun ('y medicación').
+    if language == "es":
+        return phrase.start > 0 and kinds[phrase.start - 1] == "det"
     near = [phrases[m] for m in (n - 1, n + 1) if 0 <= m < len(phrases)]
     return any(not p.plural and _bare_action(tokens, kinds, p, language) for p in near)
 

@@ -128,3 +128,11 @@ def test_what_a_list_is_sorted_by_are_fields_of_its_records() -> None:
         "Users should be able to sort jobs by urgency and district."
     )
     assert _names(prompt) == ["Job", "Plumber"]
+
+
+def test_in_spanish_what_a_list_is_filtered_by_are_fields_too() -> None:
+    prompt = (
+        "Una app para gestionar bicicletas y talleres. "
+        "Los usuarios deben poder filtrar bicicletas por marca y barrio."
+    )
+    assert _names(prompt) == ["Bicicleta", "Workshop"]  # no "Area": the neighbourhood is a field
