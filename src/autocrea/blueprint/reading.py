@@ -281,10 +281,12 @@ def _is_verb(text: str, tokens: Sequence[Token], kinds: Sequence[Kind], i: int, 
     if (
         word.endswith("ing")
         and prev == "word"
-        and nxt in {"sep", "punct"}
+        and (nxt in {"sep", "punct"} or word in g.nominal_gerunds)
         and not is_plural(_raw(text, tokens[i - 1]), "en")
     ):
-        return False  # "kiln scheduling, glaze firing": a gerund that ends a compound names an action
+        # "kiln scheduling, glaze firing": a gerund that ends a compound names an action; one that
+        # names a kind stays inside the compound ("business training services")
+        return False
     if base != word and not word.endswith("s") and word not in _IRREGULAR_PLURALS and prev == "word":
         return True  # "tickets sold", "items donated": a participle closes the noun phrase
     if base not in g.keeping and word not in g.keeping and base not in g.verbs_en:

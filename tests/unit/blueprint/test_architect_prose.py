@@ -136,3 +136,11 @@ def test_in_spanish_what_a_list_is_filtered_by_are_fields_too() -> None:
         "Los usuarios deben poder filtrar bicicletas por marca y barrio."
     )
     assert _names(prompt) == ["Bicicleta", "Workshop"]  # no "Area": the neighbourhood is a field
+
+
+def test_a_gerund_that_names_a_kind_stays_inside_the_compound() -> None:
+    prompt = (
+        "A firm that provides safety and first aid training courses. Staff should be able to manage trainers."
+    )
+    names = _names(prompt)
+    assert "Safety" not in names and any(n.endswith("Course") for n in names)
