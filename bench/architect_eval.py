@@ -5,6 +5,7 @@
     .venv/bin/python bench/architect_eval.py --show              # per item: things, entities, missing
     .venv/bin/python bench/architect_eval.py --half test --show  # test items, only when asked by name
     .venv/bin/python bench/architect_eval.py --kind records      # one kind only
+    .venv/bin/python bench/architect_eval.py --data bench/descriptions/prose.jsonl  # long prose set
 
 Each description has a `kind`:
 

@@ -37,7 +37,22 @@ _IRREGULAR_PLURALS = frozenset({"people", "children", "men", "women", "mice", "g
 _NO_SINGULAR = frozenset({"news", "series", "species", "means", "headquarters", "physics", "economics"})
 _SPANISH_VERB_ENDINGS = ("ar", "er", "ir")
 _GERUNDS = ("ando", "iendo", "yendo")
-_ADVERB_ENDINGS = ("ically", "ively", "ously", "fully", "ently", "antly", "ately", "edly", "ingly", "lessly")
+_ADVERB_ENDINGS = (
+    "ionally",
+    "ially",
+    "ually",
+    "ically",
+    "ively",
+    "ously",
+    "fully",
+    "ently",
+    "antly",
+    "ately",
+    "edly",
+    "ingly",
+    "lessly",
+)
+_ADJECTIVE_ENDINGS = ("ial", "ical", "ive", "ous", "ful", "less")
 _OBJECT_GAP = frozenset({"of", "de", "del", "el", "la", "los", "las", "track", "control", "seguimiento"})
 
 
@@ -61,6 +76,9 @@ class Grammar:
     page_nothing: frozenset[str]  # "home page": a part of the app that shows no records
     plain_adjectives: frozenset[str]  # "personal details": says nothing of what a container holds
     subjects_en: frozenset[str]  # "members register, post tips": people who do things, plural
+    action_endings: Mapping[Language, tuple[str, ...]]  # "registration", "gestión": nouns of actions
+    state_words: frozenset[str]  # "open calls", "quejas abiertas": a state of records, not a kind
+    quality_heads: frozenset[str]  # "report formats", "tipo de sesión": a property, not a table
     no_records: PhraseIndex[bool]  # heads of apps that keep no records: "calculator", "juego"
     foreign: Mapping[str, frozenset[str]]  # language name -> its function words
 
@@ -99,6 +117,12 @@ def grammar() -> Grammar:
         page_nothing=_folded(raw["page_nothing"]),
         plain_adjectives=_folded(raw["plain_adjectives"]),
         subjects_en=_folded(raw["subjects_en"]),
+        action_endings={
+            "en": tuple(str(e) for e in raw["action_endings"]["en"]),
+            "es": tuple(str(e) for e in raw["action_endings"]["es"]),
+        },
+        state_words=_both(raw["state_words"]),
+        quality_heads=_both(raw["quality_heads"]),
         no_records=PhraseIndex((str(w), True) for w in raw["no_record_apps"]),
         foreign={str(name): _folded(ws) for name, ws in raw["foreign_words"].items()},
     )
@@ -254,6 +278,15 @@ def _is_verb(text: str, tokens: Sequence[Token], kinds: Sequence[Kind], i: int, 
     if ing is not None:
         return ing
     base = lemma(word, "en")
+    if (
+        word.endswith("ing")
+        and prev == "word"
+        and (nxt in {"sep", "punct"} or word in g.nominal_gerunds)
+        and not is_plural(_raw(text, tokens[i - 1]), "en")
+    ):
+        # "kiln scheduling, glaze firing": a gerund that ends a compound names an action; one that
+        # names a kind stays inside the compound ("business training services")
+        return False
     if base != word and not word.endswith("s") and word not in _IRREGULAR_PLURALS and prev == "word":
         return True  # "tickets sold", "items donated": a participle closes the noun phrase
     if base not in g.keeping and word not in g.keeping and base not in g.verbs_en:
@@ -471,6 +504,9 @@ def read(
         if place.kind == "field" and tool is not None and place.owner == tool[0]:
             quiet.append((phrase.start, phrase.end))  # "a memory game with cards": the game's pieces
             continue
+        if place.kind == "field" and place.criteria and (place.owner is None or place.owner not in index_of):
+            quiet.append((phrase.start, phrase.end))  # "contact staff by phone": a means, no record
+            continue
         if place.kind == "field" and (place.owner is None or place.owner not in index_of):
             # "una parroquia con bautizos, bodas y la catequesis": the owner is only the setting,
             # so its list names the app's things, weak and singular ones included.
@@ -502,9 +538,39 @@ def read(
             quiet.append((phrase.start, phrase.end))  # "a home page": a page, no records
             continue
         inner = page or (_container_head(tokens, phrase, language) if place.kind != "listed" else None)
+        inner = inner or _log_of(tokens, phrases, n, language)
+        if _shared_modifier(text, tokens, kinds, phrases, n, language):
+            quiet.append((phrase.start, phrase.end))  # "leadership and business training services"
+            continue
+        if inner is None and _names_an_action(tokens, kinds, phrases, n, place.enumerated, language):
+            action = _acted_on(tokens, phrase, language)
+            if action is None:
+                quiet.append((phrase.start, phrase.end))  # "provides intake, billing and ..."
+                continue
+            inner = action  # "pet registration": the pets are kept, registering them is an action
+            # ... but weaker evidence than a list of things: 'progress tracking' names no record
+            place = _Place("free", None, place.enumerated)
+        state = _state_head(text, tokens, phrases, n, language) if inner is None else None
+        if state is not None and (
+            tokens[state.head].norm in g.never | g.weak
+            or not (
+                _plain_state(tokens, phrase, language)
+                or place.kind == "object"
+                or _named_again(tokens, phrases, n)
+            )
+        ):
+            state = None  # "donated items", "personas acogidas" in a list: what the records are
+        if state is not None or (inner is not None and inner is not page):
+            quiet.append((phrase.start, phrase.end))  # "lesson booking": the booking is no record
+        inner = inner or state
         if inner is not None:
             phrase = inner
             head = tokens[phrase.head].norm
+        if head in g.quality_heads and place.kind != "listed":
+            # "select report formats", "choose a visit type": a property or choice of another
+            # thing, a field at most; only a list of the app's own things may still name one.
+            quiet.append((phrase.start, phrase.end))
+            continue
         single = phrase.end - phrase.start == 1
         if (head in g.never and (single or place.kind != "listed")) or (
             head in g.containers and place.kind != "listed"
@@ -520,6 +586,9 @@ def read(
             continue  # "see reports": a weak word needs a list to be a thing
         every = phrase.start > 0 and tokens[phrase.start - 1].norm in _EVERY  # "at each shoot"
         if not (phrase.plural or inner or every) and (not place.enumerated or place.kind == "free"):
+            if place.kind == "listed" and _first_sentence(tokens, phrase.start):
+                # "a website for a catering company": the business the site is for, no record of it
+                quiet.append((phrase.start, phrase.end))
             continue  # a lone singular ("for my bakery") is the setting, not a record
         singular, many = _display(text, tokens, phrase, language)
         key = fold(singular)
@@ -533,6 +602,7 @@ def read(
         things.append(
             Thing(phrase.start, phrase.end, phrase.head, singular, many, key, slot, owner, phrase.plural)
         )
+    things, quiet = _back_references(tokens, things, quiet, language)
     owned = [(n, t.owner) for n, t in enumerate(things) if t.owner is not None]
     return Reading(
         tuple(things), tuple(fields), tuple(quiet), tool[1] if tool else None, tuple(owned + links)
@@ -540,6 +610,210 @@ def read(
 
 
 _EVERY = frozenset({"each", "every", "cada"})
+_CRITERIA = frozenset({"by", "segun", "por"})
+
+
+_LOGS = frozenset({"log", "logs"})
+
+
+def _log_of(tokens: Sequence[Token], phrases: Sequence[Phrase], n: int, language: Language) -> Phrase | None:
+    """'call logs' -> 'calls': a log of things the description names elsewhere ('customer service
+    calls') is those things, one row each. A log of something named nowhere else ('a fuel log')
+    stays a record of its own."""
+    phrase = phrases[n]
+    if language != "en" or tokens[phrase.head].norm not in _LOGS or phrase.head == phrase.start:
+        return None
+    of = tokens[phrase.head - 1].norm
+    if not any(m != n and lemma(tokens[p.head].norm, "en") == of for m, p in enumerate(phrases)):
+        return None
+    return Phrase(phrase.start, phrase.head, phrase.head - 1, True)
+
+
+def _shared_modifier(
+    text: str,
+    tokens: Sequence[Token],
+    kinds: Sequence[Kind],
+    phrases: Sequence[Phrase],
+    n: int,
+    language: Language,
+) -> bool:
+    """'leadership and business training services': a bare singular word joined by 'and/or' to a
+    compound with a plural head qualifies that head as the compound's first word does; it names
+    no record of its own. A list that began earlier ('books, music and video games') is left alone."""
+    phrase = phrases[n]
+    if language != "en" or phrase.plural or phrase.end - phrase.start != 1 or n + 1 >= len(phrases):
+        return False
+    after = phrases[n + 1]
+    gap = [t.norm for t in tokens[phrase.end : after.start]]
+    if gap not in (["and"], ["or"]) or after.end - after.start < 2 or not after.plural:
+        return False
+    if is_plural(_raw(text, tokens[after.start]), language):
+        return False
+    if phrase.start > 0 and kinds[phrase.start - 1] in {"det", "sep"}:
+        return False
+    return not (n and _continues(text, tokens, kinds, phrases[n - 1], phrase))
+
+
+def _back_references(
+    tokens: Sequence[Token], things: list[Thing], quiet: list[tuple[int, int]], language: Language
+) -> tuple[list[Thing], list[tuple[int, int]]]:
+    """'customer service calls ... view calls': a bare word that is the head of exactly one longer
+    thing named before it refers back to that thing, so it is no second kind of record. Only a
+    name made of nouns introduces a kind ('favourite articles', 'others' posts' do not). Things
+    that belong to another (an owner link by index) are kept as they are."""
+    if any(t.owner is not None for t in things):
+        return things, quiet
+    heads = [lemma(tokens[t.head].norm, language) for t in things]
+    kept: list[Thing] = []
+    for n, t in enumerate(things):
+        earlier = {
+            o.key
+            for m, o in enumerate(things[:n])
+            if o.end - o.start > 1 and heads[m] == heads[n] and o.slot != "free" and _named_kind(tokens, o)
+        }
+        later = {
+            o.key for m, o in enumerate(things) if m > n and o.end - o.start > 1 and heads[m] == heads[n]
+        }
+        if t.end - t.start == 1 and len(earlier) == 1 and not later - earlier:
+            quiet = [*quiet, (t.start, t.end)]
+            continue
+        kept.append(t)
+    return kept, quiet
+
+
+def _named_kind(tokens: Sequence[Token], thing: Thing) -> bool:
+    """Are all the words beside the head singular nouns ('customer service' calls, not 'users'')?"""
+    others = [tokens[i].norm for i in range(thing.start, thing.end) if i != thing.head]
+    g = grammar()
+    return all(
+        not _adjective(w) and w not in g.state_words and w not in g.never and not w.endswith("s")
+        for w in others
+    )
+
+
+def _first_sentence(tokens: Sequence[Token], i: int) -> bool:
+    return not any(t.norm in _SENTENCE_END for t in tokens[:i])
+
+
+_OF = frozenset({"of", "de", "del", "en"})
+
+
+def _action_noun(word: str, language: Language) -> bool:
+    """A noun made from a verb, by its ending: 'registration', 'scheduling', 'gestión'. Words the
+    grammar already files ('information', 'notification') keep their own treatment."""
+    g = grammar()
+    return len(word) > 5 and word.endswith(g.action_endings[language]) and word not in g.never | g.weak
+
+
+def _of_plural(tokens: Sequence[Token], phrases: Sequence[Phrase], n: int) -> bool:
+    """Is phrase n followed at once by of/de/en and a plural phrase ('la venta de bonos', 'la
+    inscripción en talleres')? An app word is no action: 'a tracker of expenses' is the app."""
+    if n + 1 >= len(phrases) or tokens[phrases[n].head].norm in grammar().app_words:
+        return False
+    gap = [t.norm for t in tokens[phrases[n].end : phrases[n + 1].start]]
+    return bool(gap) and gap[0] in _OF and len(gap) <= 2 and phrases[n + 1].plural
+
+
+def _names_an_action(
+    tokens: Sequence[Token],
+    kinds: Sequence[Kind],
+    phrases: Sequence[Phrase],
+    n: int,
+    enumerated: bool,
+    language: Language,
+) -> bool:
+    """Does phrase n name something done, not something kept?
+
+    A singular noun with 'of/de' and a plural after it names what is done with those things or
+    holds them ('the handling of requests', 'la reserva de citas', 'the number of guests'): the
+    plural is the record. A bare singular noun made from a verb, one of a list ('functionalities for
+    pet registration, appointment scheduling'), is an action too: English has no article before
+    such a noun only when it means the activity, and a plural ('table reservations') counts records
+    again. In Spanish the article is always there, so the ending alone says it ('la emisión')."""
+    phrase = phrases[n]
+    if phrase.plural:
+        return False
+    if _of_plural(tokens, phrases, n):
+        return True
+    if not enumerated or not _bare_action(tokens, kinds, phrase, language):
+        return False
+    if phrase.end - phrase.start > 1:
+        return True
+    # A lone word ('medication', 'equipment') may be a mass noun among records ('rooms and
+    # medication'); it is an action only beside another action ('intake, billing and reporting').
+    # Spanish puts an article before an action in a list ('y la atención al cliente') and none
+    # before a mass noun ('y medicación').
+    if language == "es":
+        return phrase.start > 0 and kinds[phrase.start - 1] == "det"
+    near = [phrases[m] for m in (n - 1, n + 1) if 0 <= m < len(phrases)]
+    return any(not p.plural and _bare_action(tokens, kinds, p, language) for p in near)
+
+
+def _bare_action(tokens: Sequence[Token], kinds: Sequence[Kind], phrase: Phrase, language: Language) -> bool:
+    if not _action_noun(tokens[phrase.head].norm, language):
+        return False
+    return language == "es" or phrase.start == 0 or kinds[phrase.start - 1] != "det"
+
+
+def _acted_on(tokens: Sequence[Token], phrase: Phrase, language: Language) -> Phrase | None:
+    """What an action phrase acts on: 'pet registration' -> 'pet', 'gestión de la flota' -> 'flota'."""
+    if language == "en":
+        if phrase.head == phrase.start or _adjective(tokens[phrase.head - 1].norm):
+            return None  # "financial management": a kind of action, on no record in particular
+        return Phrase(phrase.start, phrase.head, phrase.head - 1, False)
+    rest = [i for i in range(phrase.head + 1, phrase.end) if tokens[i].norm not in {"de", "del", "la", "el"}]
+    return Phrase(rest[0], phrase.end, rest[0], False) if rest else None
+
+
+def _adjective(word: str) -> bool:
+    """An English adjective by its ending or the grammar's list: 'financial', 'technical', 'personal'."""
+    return word in grammar().plain_adjectives or word.endswith(_ADJECTIVE_ENDINGS)
+
+
+def _state_word(text: str, token: Token, language: Language) -> bool:
+    """'open', 'overdue', 'completed', 'adoptable', 'confirmadas': a state records can be in."""
+    word = token.norm
+    if word in grammar().state_words:
+        return True
+    if language == "es":
+        return len(word) > 5 and word.endswith(("ado", "ada", "ados", "adas", "ido", "ida", "idos", "idas"))
+    if len(word) > 6 and word.endswith(("able", "ible")):
+        return True
+    raw = _raw(text, token)
+    return len(raw) > 4 and raw.endswith("ed") and lemma(raw, "en") != raw  # a past participle
+
+
+def _modifiers(phrase: Phrase, language: Language) -> range:
+    """The words that qualify the head: before it in English, the one after it in Spanish."""
+    if language == "en":
+        return range(phrase.start, phrase.head)
+    return range(phrase.head + 1, min(phrase.end, phrase.head + 2))
+
+
+def _state_head(
+    text: str, tokens: Sequence[Token], phrases: Sequence[Phrase], n: int, language: Language
+) -> Phrase | None:
+    """'open calls' -> 'calls', 'quejas abiertas' -> 'quejas': records in a state are a view of
+    those records (a list to filter), not another kind of record."""
+    phrase = phrases[n]
+    if not phrase.plural or phrase.end - phrase.start < 2:
+        return None
+    if all(_state_word(text, tokens[i], language) for i in _modifiers(phrase, language)):
+        return Phrase(phrase.head, phrase.head + 1, phrase.head, True)
+    return None
+
+
+def _plain_state(tokens: Sequence[Token], phrase: Phrase, language: Language) -> bool:
+    """Only words that always name a state ('open', 'overdue', 'pendientes'), no participle."""
+    return all(tokens[i].norm in grammar().state_words for i in _modifiers(phrase, language))
+
+
+def _named_again(tokens: Sequence[Token], phrases: Sequence[Phrase], n: int) -> bool:
+    """Does another phrase have the same head word ('completed lessons' ... 'book lessons')?"""
+    head = tokens[phrases[n].head].norm
+    return any(m != n and tokens[p.head].norm == head for m, p in enumerate(phrases))
+
+
 _SENTENCE_END = frozenset({".", "!", "?", ";", "\n"})
 _THEIR = frozenset({"their", "its", "his", "her", "sus", "su"})
 
@@ -572,6 +846,7 @@ class _Place:
     kind: str  # listed | object | child | field | quiet | free
     owner: int | None = None  # phrase index of the owner of an attribute item
     enumerated: bool = False  # one of several items
+    criteria: bool = False  # after "by"/"según": what a list is browsed or sorted by
 
 
 def _slots(
@@ -610,9 +885,9 @@ def _slots(
             and _continues(text, tokens, kinds, phrases[n - 1], phrase)
         ):
             kind = "field" if previous.kind == "of" else previous.kind
-            place = _Place(kind, previous.owner, True)
+            place = _Place(kind, previous.owner, True, previous.criteria)
             if places and not places[-1].enumerated:
-                places[-1] = _Place(places[-1].kind, places[-1].owner, True)
+                places[-1] = _Place(places[-1].kind, places[-1].owner, True, places[-1].criteria)
         else:
             place = _opening(text, tokens, kinds, phrases, n, gap, triggers, keeping_phrases, language)
         places.append(place)
@@ -694,7 +969,7 @@ def _opening(
         owner_head = tokens[phrases[n - 1].head].norm
         if owner_head in g.app_words:
             return _Place("listed")  # "a tracker with plants": the app's things
-        return _Place("field", n - 1)
+        return _Place("field", n - 1, criteria=tokens[trigger_at].norm in _CRITERIA)
     # After an app word: "an app for dogs", "gestor de recetas".
     if n and before and all(kinds[i] == "prep" for i in before):
         owner_head = tokens[phrases[n - 1].head].norm
