@@ -626,7 +626,8 @@ def _log_of(tokens: Sequence[Token], phrases: Sequence[Phrase], n: int, language
     of = tokens[phrase.head - 1].norm
     if not any(m != n and lemma(tokens[p.head].norm, "en") == of for m, p in enumerate(phrases)):
         return None
-    return Phrase(phrase.start, phrase.head, phrase.head - 1, True)
+    # "call" stands in a compound as a singular: the records are calls, named from "call".
+    return Phrase(phrase.start, phrase.head, phrase.head - 1, False)
 
 
 def _shared_modifier(

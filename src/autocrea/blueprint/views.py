@@ -57,6 +57,7 @@ def plan(prompt: str, entities: Sequence[EntitySpec], language: Language) -> Vie
         kept[index] = _with_state(target, state, language)
         kept.remove(bare)
         dropped.append(bare.label_plural)
+    kept = [_with_named_states(prompt, e, kept, language) for e in kept]
     if dropped:  # what pointed at a record that is gone stops pointing at it
         gone = {e.name for e in entities} - {e.name for e in kept}
         kept = [
@@ -102,6 +103,28 @@ def _view_of(
             if state in known or (" ".join(state) in _STATE_WORDS and _status(entity) is not None):
                 return entity, state
     return None
+
+
+def _with_named_states(
+    prompt: str, entity: EntitySpec, entities: Sequence[EntitySpec], language: Language
+) -> EntitySpec:
+    """The entity, its status able to say each state the description puts next to its records'
+    name ("agents see closed tickets": a ticket can be Closed)."""
+    if _status(entity) is None:
+        return entity
+    norms = [t.norm for t in tokenize(prompt) if t.is_word]
+    for name in _names(entity, entities, language):
+        size = len(name)
+        for i in range(len(norms) - size + 1):
+            if language == "en" and i > 0 and tuple(norms[i : i + size]) == name:
+                state = norms[i - 1]
+            elif language == "es" and i + size < len(norms) and tuple(norms[i : i + size]) == name:
+                state = norms[i + size]
+            else:
+                continue
+            if state in _STATE_WORDS:
+                entity = _with_state(entity, (state,), language)
+    return entity
 
 
 def _status(entity: EntitySpec) -> str | None:

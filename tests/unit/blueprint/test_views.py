@@ -66,7 +66,7 @@ def test_views_are_menu_links_after_their_list() -> None:
     page = render_frontend(spec)["app/templates/index.html"]
     links = re.findall(r'<li><a href="([^"]+)"[^>]*>([^<]+)</a></li>', page)
     assert links[1:4] == [
-        ("/calls", "Call logs"),
+        ("/calls", "Calls"),
         ("/calls?status=Open", "Open calls"),
         ("/calls?status=To+do", "To-do calls"),
     ]
