@@ -16,7 +16,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from autocrea.blueprint import i18n, integrations
+from autocrea.blueprint import arcade, i18n, integrations
 from autocrea.blueprint.annotations import choice_alias, not_null_fields, read_type, schema_field
 from autocrea.blueprint.context import Context, EntityView, build_context
 from autocrea.blueprint.literals import (
@@ -62,6 +62,7 @@ _MAIN_NAMES = frozenset(
         "events_router",
         "uploads_router",
         "votes_router",
+        "activities_router",
     }
 )
 
@@ -99,6 +100,8 @@ def render_backend(spec: AppSpec) -> dict[str, str]:
         files["app/uploads.py"] = _code("app/uploads.py.j2", values)
     if values["voted"]:
         files["app/votes.py"] = _code("app/votes.py.j2", values)
+    if values["activities"]:
+        files["app/activities.py"] = _code("app/activities.py.j2", values)
     if values["auth"]:
         files["app/accounts.py"] = _code("app/accounts.py.j2", values)
         files["app/routers/auth.py"] = _code("app/routers/auth.py.j2", values)
@@ -115,6 +118,8 @@ def render_frontend(spec: AppSpec) -> dict[str, str]:
         "app/static/charts.js": _code("app/static/charts.js.j2", values),
         "app/static/styles.css": _code("app/static/styles.css.j2", values),
     }
+    if values["activities"]:
+        files["app/static/activities.js"] = _code("app/static/activities.js.j2", values)
     for page in ctx.pages:
         files[f"app/templates/{page.file}"] = _tidy(render_page(_html_env(), ctx, page, values))
     if any(page.kind == "entity" for page in ctx.pages):
@@ -183,6 +188,8 @@ def render_tests(spec: AppSpec) -> dict[str, str]:
         files["tests/test_uploads.py"] = _code("tests/test_uploads.py.j2", values)
     if values["voted"]:
         files["tests/test_votes.py"] = _code("tests/test_votes.py.j2", values)
+    if values["activities"]:
+        files["tests/test_activities.py"] = _code("tests/test_activities.py.j2", values)
     if ctx.checkout is not None:
         if values["stripe"]:
             files["tests/test_checkout.py"] = _code("tests/test_checkout_stripe.py.j2", values)
@@ -274,6 +281,7 @@ def _values(ctx: Context) -> dict[str, Any]:
         "css": css_variables(spec.theme),
         "psycopg": pin("psycopg[binary]"),
         "stats_factories": sorted({f"create_{chart.entity.snake}" for chart in ctx.charts}),
+        **arcade.values(ctx),
     }
 
 
