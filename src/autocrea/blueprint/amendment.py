@@ -268,13 +268,16 @@ def amend(spec: AppSpec, changes: Sequence[Amendment]) -> AppSpec:
     if work.language != spec.language:
         entities = tuple(_relabel(e, work.language) for e in entities)
     feature_set = tuple(f for f in features.ORDER if f in work.features)
+    # The activities stay while what they play with does (a removed field is refused below).
+    names = {e.name for e in entities}
+    played = [p for p in spec.activities if p.entity in names and (p.results is None or p.results in names)]
     data = spec.model_dump()
     data.update(
         name=work.name,
         language=work.language,
         entities=[e.model_dump() for e in entities],
         features=list(feature_set),
-        pages=[p.model_dump() for p in pages(work.name, entities, feature_set, work.language)],
+        pages=[p.model_dump() for p in pages(work.name, entities, feature_set, work.language, None, played)],
         charts=[c.model_dump() for c in features.charts(entities, work.language)]
         if "dashboard" in feature_set
         else [],

@@ -415,6 +415,8 @@ def design(prompt: str) -> Blueprint:
         if reports:
             log.append(notes.line(language, "reports", page=reports))
     theme, theme_notes = colours.extract(text, tokens, lex)
+    # A quiz or crossword the prompt names as a tool is built when its activity is.
+    built = None if reading.tool and played.pages and activities.detect(reading.tool) else reading.tool
     apptype = choice.apptype or (apptypes[0] if apptypes else None)
     name = titles.app_name(text, tokens, lex, language, apptype, entities)
     spec = AppSpec(
@@ -429,7 +431,7 @@ def design(prompt: str) -> Blueprint:
         charts=features.charts(entities, language) if "dashboard" in feature_set else (),
         integrations=tuple(
             i
-            for i in (*_tool_stub(reading.tool), *integrations.detect(tokens, lex, feature_set, entities))
+            for i in (*_tool_stub(built), *integrations.detect(tokens, lex, feature_set, entities))
             if not (played.pages and not played.other_games and i.requested == activities.GAMEPLAY)
         ),
         theme=theme,
