@@ -23,6 +23,7 @@ import yaml
 
 from autocrea.blueprint.text import fold
 from autocrea.domain.appspec import (
+    STANDALONE_GAMES,
     Activity,
     AppSpec,
     EntitySpec,
@@ -111,6 +112,8 @@ def detect(text: str) -> tuple[Activity, ...]:
     found = [a for a in _ORDER if _phrase(tuple(_data()["activities"][a]["words"])).search(folded)]
     if WORD_ACTIVITIES & set(found):
         found = [a for a in found if a != "quiz"]
+    if not STANDALONE_GAMES & set(found) and _phrase(tuple(_data()["simple_game"])).search(folded):
+        found.append("game_2048")  # "play a simple game": the app's own 2048
     return tuple(found)
 
 
@@ -119,6 +122,7 @@ def other_games(text: str) -> bool:
     folded = fold(text)
     for activity in _ORDER:
         folded = _phrase(tuple(_data()["activities"][activity]["words"])).sub(" ", folded)
+    folded = _phrase(tuple(_data()["simple_game"])).sub(" ", folded)
     folded = _phrase(("word game", "word games", "juegos de palabras", "juego de palabras")).sub(" ", folded)
     return bool(_phrase(tuple(_data()["games"])).search(folded))
 
@@ -205,9 +209,13 @@ def _find(entities: Sequence[EntitySpec], pattern: re.Pattern[str], field: str) 
 
 
 def _page(
-    activity: Activity, language: Language, used: set[str], entity: str, results: str | None
+    activity: Activity, language: Language, used: set[str], source: tuple[str | None, str | None], text: str
 ) -> PageSpec:
+    entity, results = source
     info = _data()["activities"][activity]
+    room = _data()["waiting_room"]
+    if activity == "game_2048" and _phrase(tuple(room["words"])).search(fold(text)):
+        info = room  # the game of the waiting room the prompt describes
     path = "/" + str(info["path"][language])
     if path in used:
         path += "-play" if language == "en" else "-jugar"
@@ -251,7 +259,7 @@ def plan(text: str, entities: Sequence[EntitySpec], language: Language, used_pat
         e.model_copy(update={"relations": tuple(r for r in e.relations if r.target in kept)}) for e in work
     ]
     used = set(used_paths) | {"/" + e.table.replace("_", "-") for e in work}
-    pages = tuple(_page(a, language, used, *sources[a]) for a in asked)
+    pages = tuple(_page(a, language, used, sources.get(a, (None, None)), text) for a in asked)
     notes = [_note(language, "activities", items=", ".join(p.title for p in pages))]
     if dropped:
         notes.append(_note(language, "junk", items=", ".join(e.label for e in dropped)))

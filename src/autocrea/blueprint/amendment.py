@@ -270,7 +270,11 @@ def amend(spec: AppSpec, changes: Sequence[Amendment]) -> AppSpec:
     feature_set = tuple(f for f in features.ORDER if f in work.features)
     # The activities stay while what they play with does (a removed field is refused below).
     names = {e.name for e in entities}
-    played = [p for p in spec.activities if p.entity in names and (p.results is None or p.results in names)]
+    played = [
+        p
+        for p in spec.activities
+        if (p.entity is None or p.entity in names) and (p.results is None or p.results in names)
+    ]
     data = spec.model_dump()
     data.update(
         name=work.name,

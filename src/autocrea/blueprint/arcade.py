@@ -8,7 +8,7 @@ from typing import Any
 
 from autocrea.blueprint import i18n
 from autocrea.blueprint.context import Context, EntityView, PageView
-from autocrea.domain.appspec import stock_field
+from autocrea.domain.appspec import STANDALONE_GAMES, stock_field
 
 # What the activities' script says (besides the strings every page has).
 ACTIVITY_STRINGS = (
@@ -19,7 +19,10 @@ ACTIVITY_STRINGS = (
     "activity_nothing_left", "activity_wins", "activity_no_wins", "activity_player", "activity_login_to_spin",
     "activity_across", "activity_down", "activity_reveal", "activity_progress", "activity_plays",
     "activity_average", "activity_best", "activity_no_plays", "activity_question_of", "activity_left",
-    "activity_unlimited", "activity_shuffle", "activity_newest",
+    "activity_unlimited", "activity_shuffle", "activity_newest", "activity_points", "activity_best_points",
+    "activity_game_over", "activity_new_game", "activity_move", "activity_up", "activity_down_move",
+    "activity_left_move", "activity_right", "activity_arrows", "activity_your_turn", "activity_you_won",
+    "activity_you_lost", "activity_draw", "activity_cell",
 )  # fmt: skip
 
 
@@ -59,15 +62,18 @@ def _titles(ctx: Context) -> dict[str, str]:
     return {str(p.spec.activity): p.title for p in ctx.pages if p.spec.activity is not None}
 
 
-def activity_config(ctx: Context, source: EntityView, activity: str, results: str | None) -> dict[str, Any]:
+def activity_config(
+    ctx: Context, source: EntityView | None, activity: str, results: str | None
+) -> dict[str, Any]:
     """What an activity page's script needs: where its records are and which fields it reads."""
     config: dict[str, Any] = {
         "name": activity,
-        "api": f"/api/{source.table}",
-        "display": source.display.name,
         "results": "/api/activities/results",
-        "label_plural": source.label_plural,
+        "progress": "/api/activities/progress",
     }
+    if source is None:  # a game of its own (2048)
+        return config
+    config.update(api=f"/api/{source.table}", display=source.display.name, label_plural=source.label_plural)
     if activity == "wheel" and results is not None:
         config["wheel"] = f"/api/activities/wheel/{source.table}"
         config["wins_path"] = next(
@@ -81,9 +87,10 @@ def activity_config(ctx: Context, source: EntityView, activity: str, results: st
 def extend(ctx: Context, page: PageView, config: dict[str, Any]) -> None:
     """Add what an activity page, or a dashboard that sums up the activities, needs to `config`."""
     scored = values(ctx)["scored"]
-    if page.spec.activity is not None and page.entity is not None:
+    if page.spec.activity is not None:
         config["activity"] = activity_config(ctx, page.entity, page.spec.activity, page.spec.results)
         config["strings"].update(_strings(ctx))
     elif page.kind == "dashboard" and scored:
-        config["progress"] = {"api": "/api/activities/progress", "titles": _titles(ctx)}
+        points = sorted(a for a in scored if a in STANDALONE_GAMES and a != "tictactoe")
+        config["progress"] = {"api": "/api/activities/progress", "titles": _titles(ctx), "points": points}
         config["strings"].update(_strings(ctx))

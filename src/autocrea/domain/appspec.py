@@ -70,7 +70,11 @@ Language = Literal["es", "en"]
 
 # Activities a page may be (PageSpec.kind "activity"): games played with the app's records. The
 # generated app builds each (app/activities.py, app/static/activities.js).
-Activity = Literal["wheel", "quiz", "flashcards", "unjumble", "fill_blank", "synonyms", "crossword"]
+Activity = Literal[
+    "wheel", "quiz", "flashcards", "unjumble", "fill_blank", "synonyms", "crossword", "game_2048", "tictactoe"
+]
+# Games that play with no records (their page names no entity); they keep points, not answers.
+STANDALONE_GAMES: frozenset[str] = frozenset({"game_2048", "tictactoe"})
 # The fields (by name) an activity reads from the records it draws from; the wheel draws from any
 # records (by their display field) and needs a results entity with a link to them instead.
 ACTIVITY_FIELDS: dict[str, tuple[str, ...]] = {
@@ -81,6 +85,8 @@ ACTIVITY_FIELDS: dict[str, tuple[str, ...]] = {
     "fill_blank": ("term", "example"),
     "synonyms": ("term", "synonym", "antonym"),
     "crossword": ("term", "definition"),
+    "game_2048": (),
+    "tictactoe": (),
 }
 # A wheel's prizes may have a stock: an integer field with one of these names goes down with each win.
 STOCK_FIELDS = ("quantity", "stock", "cantidad", "existencias", "units_available")
@@ -209,8 +215,9 @@ class PageSpec(_Strict):
     def _check(self) -> PageSpec:
         if not re.match(r"^/([a-z0-9-]{1,40})?$", self.path):
             raise ValueError(f"page path {self.path!r} must be / or /lowercase-words")
-        if (self.kind in ("entity", "activity")) != (self.entity is not None):
-            raise ValueError("entity and activity pages, and only they, name an entity")
+        draws = self.kind == "entity" or (self.kind == "activity" and self.activity not in STANDALONE_GAMES)
+        if draws != (self.entity is not None):
+            raise ValueError("entity pages and activities with records, and only they, name an entity")
         if (self.kind == "activity") != (self.activity is not None):
             raise ValueError("activity pages, and only they, name an activity")
         if (self.activity == "wheel") != (self.results is not None):
@@ -358,7 +365,9 @@ class AppSpec(_Strict):
 
 def _check_activity(page: PageSpec, by_name: dict[str, EntitySpec]) -> None:
     """An activity page draws from records that have the fields it reads (a wheel: wins linked to them)."""
-    assert page.entity is not None and page.activity is not None
+    if page.entity is None:  # a game of its own (2048): it reads no records
+        return
+    assert page.activity is not None
     source = by_name[page.entity]
     names = {f.name for f in source.fields}
     missing = [name for name in ACTIVITY_FIELDS[page.activity] if name not in names]

@@ -54,6 +54,9 @@ def _activities(spec: AppSpec) -> dict[str, PageSpec]:
         ("Un crucigrama semanal con sinónimos y antónimos", ("synonyms", "crossword")),
         ("a library system with books, members and loans", ()),
         ("a bike shop that sells a wheel, tyres and bells", ()),
+        ("Play 2048 and tic-tac-toe, with the best scores kept", ("game_2048", "tictactoe")),
+        ("Un rincón de juegos con tres en raya", ("tictactoe",)),
+        ("a kids' corner with a simple game to play", ("game_2048",)),
     ],
 )
 def test_the_activities_a_prompt_asks_for(prompt: str, expected: tuple[str, ...]) -> None:
@@ -66,7 +69,8 @@ def test_quizzes_of_word_games_are_their_umbrella_not_a_page() -> None:
 
 def test_a_game_besides_the_activities_is_noticed() -> None:
     assert other_games("play chess and spin the prize wheel")
-    assert other_games("play a simple game in the waiting room, and do flashcards")
+    assert other_games("a poker night and tic-tac-toe")
+    assert not other_games("play a simple game in the waiting room, and do flashcards")
     assert not other_games("word games such as flashcards and crossword puzzles")
     assert not other_games("spin the wheel of fortune to win prizes")
 
@@ -106,17 +110,19 @@ def test_the_vocabulary_site_gets_its_five_word_games_and_a_progress_dashboard()
     blueprint = design(VOCABULARY)
     spec = blueprint.spec
     games = _activities(spec)
-    assert list(games) == ["flashcards", "unjumble", "fill_blank", "synonyms", "crossword"]
+    assert list(games) == ["flashcards", "unjumble", "fill_blank", "synonyms", "crossword", "game_2048"]
     word = spec.entity("Word")
-    assert {p.entity for p in games.values()} == {"Word"}
+    assert {p.entity for p in games.values()} == {"Word", None}  # the 2048 reads no words
     assert {"term", "definition", "example", "synonym", "antonym"} <= {f.name for f in word.fields}
     assert "dashboard" in spec.features
     # The tables that only named an activity went, and the run log says so.
     names = {e.name for e in spec.entities}
     assert not names & {"WordGame", "CrosswordPuzzle", "UnjumbleLetter", "Activity", "Flashcard", "Quiz"}
     assert any(note.startswith("Left out, the activities stand for them") for note in blueprint.notes)
-    # "play a simple game in the waiting room" is not built: it stays a stub.
-    assert any(i.requested == "Interactive gameplay" for i in spec.integrations)
+    # "play a simple game while waiting in the waiting room": the waiting room's 2048.
+    room = games["game_2048"]
+    assert (room.path, room.title, room.entity) == ("/waiting-room", "Waiting room", None)
+    assert not any(i.requested == "Interactive gameplay" for i in spec.integrations)
     rows = next(t.rows for t in sample_records(spec) if t.entity.name == "Word")
     assert len(rows) == 10
     assert all(str(row["term"]) in str(row["example"]) for row in rows)
@@ -132,6 +138,21 @@ def test_a_trivia_contest_plays_its_questions() -> None:
     assert questions.name == "ContestQuestion"
     assert [f.name for f in questions.fields][:2] == ["question", "answer"]
     assert questions.display_field == "question"
+
+
+def test_a_chess_club_keeps_its_game_a_stub_beside_the_wheel() -> None:
+    spec = design("A chess club where members play chess games and spin the prize wheel").spec
+    assert [p.activity for p in spec.activities] == ["wheel"]
+    assert any(i.requested == "Interactive gameplay" for i in spec.integrations)
+
+
+def test_standalone_games_draw_from_no_records() -> None:
+    spec = design("A games corner with tic-tac-toe and a leaderboard of players").spec
+    game = _activities(spec)["tictactoe"]
+    assert (game.path, game.entity) == ("/tic-tac-toe", None)
+    assert "TicTacToe" not in {e.name for e in spec.entities}
+    with pytest.raises(ValidationError, match="name an entity"):
+        _page(activity="game_2048", entity="Word")
 
 
 def test_a_prompt_without_activities_is_unchanged() -> None:
