@@ -27,7 +27,7 @@ WHEEL = design(
 WORDS = design(
     "An adult vocabulary learning website with word games such as crossword puzzles, unjumble letters, "
     "finding synonyms and antonyms, flashcards, and fill-in-the-blank, and a dashboard that displays a "
-    "progress summary."
+    "progress summary, and a simple game to play in the waiting room."
 ).spec
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
@@ -93,7 +93,7 @@ def test_the_wheel_is_spun_and_the_win_is_recorded(browser: Browser, wheel_url: 
 
 def test_a_finished_word_game_shows_in_the_progress_summary(browser: Browser, words_url: str) -> None:
     pages = {str(p.activity): p for p in WORDS.activities}
-    assert list(pages) == ["flashcards", "unjumble", "fill_blank", "synonyms", "crossword"]
+    assert list(pages) == ["flashcards", "unjumble", "fill_blank", "synonyms", "crossword", "game_2048"]
     context = browser.new_context()
     errors: list[str] = []
     try:
@@ -102,7 +102,7 @@ def test_a_finished_word_game_shows_in_the_progress_summary(browser: Browser, wo
         # Every activity page starts a game at once.
         for activity in pages.values():
             page.goto(f"{words_url}{activity.path}")
-            board = page.locator(".activity-card, .crossword")
+            board = page.locator(".activity-card, .crossword, .board-2048")
             expect(board.first).to_be_visible()
         page.goto(f"{words_url}/dashboard")
         expect(page.locator("#progress-empty")).to_be_visible()
@@ -128,6 +128,31 @@ def test_a_finished_word_game_shows_in_the_progress_summary(browser: Browser, wo
         expect(row.locator("td").nth(2)).to_have_text(f"{round((len(words) - 1) * 100 / len(words))} %")
         expect(page.locator("#progress-empty")).to_be_hidden()
         page.screenshot(path=str(ARTIFACTS / "generated-progress.png"), full_page=True)
+    finally:
+        context.close()
+    assert errors == []
+
+
+def test_the_waiting_room_game_moves_with_the_arrow_keys(browser: Browser, words_url: str) -> None:
+    room = next(p for p in WORDS.activities if p.activity == "game_2048")
+    assert room.title == "Waiting room"
+    context = browser.new_context()
+    errors: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"{words_url}{room.path}")
+        expect(page.locator(".tile-2048")).to_have_count(16)
+        grid = "() => document.getElementById('activity').game2048.grid()"
+        # Two 2s side by side merge into a 4 to the left, and a new tile comes.
+        board = "[[2,2,0,0],[0,0,0,0],[0,0,0,0],[0,0,0,0]]"
+        page.evaluate(f"() => document.getElementById('activity').game2048.set({board})")
+        page.keyboard.press("ArrowLeft")
+        after = page.evaluate(grid)
+        assert after[0][0] == 4 and sum(v > 0 for row in after for v in row) == 2
+        expect(page.locator(".activity-score")).to_have_text("Points: 4")
+        page.get_by_role("button", name="Move right").click()
+        assert page.evaluate(grid) != after
     finally:
         context.close()
     assert errors == []

@@ -317,6 +317,15 @@ def _put(work: list[EntitySpec], old: EntitySpec | None, new: EntitySpec) -> lis
     return [new if e is old else e for e in work]
 
 
+def summary(text: str, pages: Sequence[PageSpec], language: Language) -> str:
+    """The app's summary, saying what can be played in it (when it fits in the 400 characters)."""
+    if not pages:
+        return text
+    games = ", ".join(p.title for p in pages)
+    said = f"{text} {'To play' if language == 'en' else 'Para jugar'}: {games}."
+    return said if len(said) <= 400 else text
+
+
 _NOTES = {
     "en": {
         "activities": "Activities built from the records: {items}; every finished game stores its score.",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from autocrea.blueprint import features, titles
+from autocrea.blueprint import activities, features, titles
 from autocrea.blueprint.architect import pages
 from autocrea.blueprint.lexicon import lexicon
 from autocrea.domain.appspec import (
@@ -285,7 +285,9 @@ def amend(spec: AppSpec, changes: Sequence[Amendment]) -> AppSpec:
         charts=[c.model_dump() for c in features.charts(entities, work.language)]
         if "dashboard" in feature_set
         else [],
-        summary=titles.summary(work.name, entities, feature_set, work.language),
+        summary=activities.summary(
+            titles.summary(work.name, entities, feature_set, work.language), played, work.language
+        ),
         theme=work.theme.model_dump(),
     )
     try:

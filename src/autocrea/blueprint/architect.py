@@ -422,7 +422,9 @@ def design(prompt: str) -> Blueprint:
     spec = AppSpec(
         name=name,
         slug=slug(name),
-        summary=titles.summary(name, entities, feature_set, language),
+        summary=activities.summary(
+            titles.summary(name, entities, feature_set, language), played.pages, language
+        ),
         language=language,
         prompt=text,
         entities=entities,

@@ -203,6 +203,7 @@ def test_a_change_keeps_the_activities() -> None:
     level = FieldSpec(name="level", label="Level", type="integer")
     changed = amend(spec, [AddField(entity="Word", field=level)])
     assert changed.activities == spec.activities
+    assert "To play: Flashcards" in changed.summary
 
 
 def test_the_app_gets_the_activity_files_and_the_dashboard_its_progress() -> None:
