@@ -153,6 +153,17 @@ def test_the_waiting_room_game_moves_with_the_arrow_keys(browser: Browser, words
         expect(page.locator(".activity-score")).to_have_text("Points: 4")
         page.get_by_role("button", name="Move right").click()
         assert page.evaluate(grid) != after
+        # No move left: game over, stored; reviving clears the small tiles and the game goes on.
+        full = "[[2,4,2,4],[4,2,4,2],[2,4,2,8],[0,16,32,64]]"
+        page.evaluate(f"() => document.getElementById('activity').game2048.set({full})")
+        page.keyboard.press("ArrowLeft")
+        expect(page.locator(".activity-score")).to_contain_text("Game over")
+        expect(page.locator(".activity-saved")).to_contain_text("saved")
+        page.get_by_role("button", name="Revive and go on").click()
+        revived = page.evaluate(grid)
+        assert 2 not in [v for row in revived for v in row] and 64 in revived[3]
+        page.keyboard.press("ArrowUp")
+        assert page.evaluate(grid) != revived
     finally:
         context.close()
     assert errors == []

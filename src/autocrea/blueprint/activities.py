@@ -117,9 +117,12 @@ def detect(text: str) -> tuple[Activity, ...]:
     return tuple(found)
 
 
-def other_games(text: str) -> bool:
-    """Whether the description names a game besides its activities (chess, "a simple game")."""
+def other_games(text: str, built: Sequence[str] = ()) -> bool:
+    """Whether the description names a game besides its activities (chess, sudoku). When a game of
+    its own (2048) is built, "the game", "a new game" are that game."""
     folded = fold(text)
+    if STANDALONE_GAMES & set(built):
+        folded = _phrase(tuple(_data()["generic_games"])).sub(" ", folded)
     for activity in _ORDER:
         folded = _phrase(tuple(_data()["activities"][activity]["words"])).sub(" ", folded)
     folded = _phrase(tuple(_data()["simple_game"])).sub(" ", folded)
@@ -145,14 +148,25 @@ def _names(entity: EntitySpec) -> str:
     return fold(f"{entity.name} {entity.table} {entity.label}")
 
 
-def _junk(entity: EntitySpec) -> bool:
-    """An entity that only names an activity: a "WordGame" of names and descriptions."""
+def covers(tool: str, pages: Sequence[PageSpec]) -> bool:
+    """Whether the built activities are the tool (a game, a quiz) the description names."""
+    built = {p.activity for p in pages}
+    generic = fold(tool) in {fold(str(w)) for w in _data()["generic_games"]}
+    return bool(built) and (bool(detect(tool)) or (generic and bool(STANDALONE_GAMES & built)))
+
+
+def _junk(entity: EntitySpec, standalone: bool = False) -> bool:
+    """An entity that only names an activity: a "WordGame" of names and descriptions; beside a game
+    of its own, the pieces of its play too ("Tiles", "Left")."""
     label = fold(entity.label)
-    words = {fold(w) for w in _data()["junk"]}
+    words = {fold(str(w)) for w in _data()["junk"]}
+    if standalone:
+        words |= {fold(str(w)) for w in _data()["game_pieces"]}
     plain = {f.name for f in entity.fields} <= _TITLE_FIELDS | {
         "category",
         "difficulty",
         "game_status",
+        "status",
         "started_at",
     }
     return plain and (
@@ -235,8 +249,11 @@ def plan(text: str, entities: Sequence[EntitySpec], language: Language, used_pat
     asked = detect(text)
     if not asked:
         return Plan(tuple(entities), (), (), other_games(text))
-    work = [e for e in entities if not _junk(e)]
-    dropped = [e for e in entities if _junk(e)]
+    standalone = bool(STANDALONE_GAMES & set(asked))
+    work = [e for e in entities if not _junk(e, standalone)]
+    dropped = [e for e in entities if _junk(e, standalone)]
+    if not work and not set(asked) - STANDALONE_GAMES:  # an app needs a table: keep the first
+        work, dropped = [entities[0]], dropped[1:]
     sources: dict[Activity, tuple[str, str | None]] = {}
     if WORD_ACTIVITIES & set(asked):
         work, word = _words(work, language)
@@ -263,7 +280,7 @@ def plan(text: str, entities: Sequence[EntitySpec], language: Language, used_pat
     notes = [_note(language, "activities", items=", ".join(p.title for p in pages))]
     if dropped:
         notes.append(_note(language, "junk", items=", ".join(e.label for e in dropped)))
-    return Plan(tuple(work), pages, tuple(notes), other_games(text))
+    return Plan(tuple(work), pages, tuple(notes), other_games(text, asked))
 
 
 def _words(work: list[EntitySpec], language: Language) -> tuple[list[EntitySpec], EntitySpec]:

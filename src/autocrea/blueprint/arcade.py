@@ -22,7 +22,7 @@ ACTIVITY_STRINGS = (
     "activity_unlimited", "activity_shuffle", "activity_newest", "activity_points", "activity_best_points",
     "activity_game_over", "activity_new_game", "activity_move", "activity_up", "activity_down_move",
     "activity_left_move", "activity_right", "activity_arrows", "activity_your_turn", "activity_you_won",
-    "activity_you_lost", "activity_draw", "activity_cell", "activity_anonymous",
+    "activity_you_lost", "activity_draw", "activity_cell", "activity_anonymous", "activity_revive",
 )  # fmt: skip
 
 

@@ -416,7 +416,7 @@ def design(prompt: str) -> Blueprint:
             log.append(notes.line(language, "reports", page=reports))
     theme, theme_notes = colours.extract(text, tokens, lex)
     # A quiz or crossword the prompt names as a tool is built when its activity is.
-    built = None if reading.tool and played.pages and activities.detect(reading.tool) else reading.tool
+    built = None if reading.tool and activities.covers(reading.tool, played.pages) else reading.tool
     apptype = choice.apptype or (apptypes[0] if apptypes else None)
     name = titles.app_name(text, tokens, lex, language, apptype, entities)
     spec = AppSpec(

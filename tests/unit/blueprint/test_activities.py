@@ -155,6 +155,18 @@ def test_standalone_games_draw_from_no_records() -> None:
         _page(activity="game_2048", entity="Word")
 
 
+def test_a_2048_site_is_the_game_not_tables_of_its_moves() -> None:
+    blueprint = design(
+        "Please implement a 2048 game website for users to play the 2048 game: start a new game, move "
+        "tiles up, down, left, or right, merge identical tiles, and revive after game over."
+    )
+    spec = blueprint.spec
+    assert [(p.activity, p.path) for p in spec.activities] == [("game_2048", "/2048")]
+    assert [e.name for e in spec.entities] == ["Game"]  # an app keeps one table
+    assert spec.integrations == ()  # the game is built: no stub says it is not
+    assert any("Tile" in note and note.startswith("Left out") for note in blueprint.notes)
+
+
 def test_a_prompt_without_activities_is_unchanged() -> None:
     spec = design("a library system with books, members and loans").spec
     assert spec.activities == ()
