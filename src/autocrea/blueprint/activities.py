@@ -26,6 +26,7 @@ from autocrea.domain.appspec import (
     STANDALONE_GAMES,
     Activity,
     AppSpec,
+    ChartSpec,
     EntitySpec,
     FieldSpec,
     FieldType,
@@ -332,6 +333,19 @@ def _put(work: list[EntitySpec], old: EntitySpec | None, new: EntitySpec) -> lis
     if old is None:
         return [*work, new]
     return [new if e is old else e for e in work]
+
+
+def charts(
+    found: Sequence[ChartSpec], entities: Sequence[EntitySpec], pages: Sequence[PageSpec]
+) -> tuple[ChartSpec, ...]:
+    """The dashboard's charts beside the activities' progress: without the stand-in that only counts
+    rows by their title ("Words by word"), which says nothing when the progress is there."""
+    by_name = {e.name: e for e in entities}
+    if pages and len(found) == 1:
+        chart = found[0]
+        if chart.metric == "count" and chart.group_by == by_name[chart.entity].display_field:
+            return ()
+    return tuple(found)
 
 
 def summary(text: str, pages: Sequence[PageSpec], language: Language) -> str:

@@ -282,7 +282,10 @@ def amend(spec: AppSpec, changes: Sequence[Amendment]) -> AppSpec:
         entities=[e.model_dump() for e in entities],
         features=list(feature_set),
         pages=[p.model_dump() for p in pages(work.name, entities, feature_set, work.language, None, played)],
-        charts=[c.model_dump() for c in features.charts(entities, work.language)]
+        charts=[
+            c.model_dump()
+            for c in activities.charts(features.charts(entities, work.language), entities, played)
+        ]
         if "dashboard" in feature_set
         else [],
         summary=activities.summary(

@@ -430,7 +430,9 @@ def design(prompt: str) -> Blueprint:
         entities=entities,
         pages=pages(name, entities, feature_set, language, reports, played.pages),
         features=feature_set,
-        charts=features.charts(entities, language) if "dashboard" in feature_set else (),
+        charts=activities.charts(features.charts(entities, language), entities, played.pages)
+        if "dashboard" in feature_set
+        else (),
         integrations=tuple(
             i
             for i in (*_tool_stub(built), *integrations.detect(tokens, lex, feature_set, entities))

@@ -549,6 +549,12 @@ _ACTIVITIES_EN: dict[str, str] = {
     "activity_score_over_total": "The score cannot be greater than the total.",
     "activity_guest": "Guest",
     "activity_name": "Activity",
+    "readme_activities": (
+        "Activities: {games}. Each plays with the app's records (or on its own board); a prize wheel's "
+        "pick is made by the server, and every finished game stores its score (`/api/activities`), "
+        "summed up on the dashboard."
+    ),
+    "layout_activities": "the games' results, leaderboard, progress and prize wheel",
     "activity_leaderboard": "Leaderboard",
     "activity_anonymous": "Anonymous",
     "activity_newest": "The {n} newest words",
@@ -610,6 +616,12 @@ _ACTIVITIES_ES: dict[str, str] = {
     "activity_score_over_total": "La puntuación no puede ser mayor que el total.",
     "activity_guest": "Invitado",
     "activity_name": "Actividad",
+    "readme_activities": (
+        "Actividades: {games}. Cada una juega con los registros de la app (o en su propio tablero); "
+        "el premio de una ruleta lo elige el servidor, y cada partida terminada guarda su puntuación "
+        "(`/api/activities`), resumida en el panel."
+    ),
+    "layout_activities": "resultados, clasificación y progreso de los juegos, y la ruleta de premios",
     "activity_leaderboard": "Clasificación",
     "activity_anonymous": "Anónimo",
     "activity_newest": "Las {n} palabras más nuevas",

@@ -234,7 +234,10 @@ def complete(sketch: Sketch, *, prompt: str) -> dict[str, object]:
         "entities": [e.model_dump() for e in entities],
         "pages": [p.model_dump() for p in pages(name, entities, feature_set, language, None, played.pages)],
         "features": list(feature_set),
-        "charts": [c.model_dump() for c in features.charts(entities, language)]
+        "charts": [
+            c.model_dump()
+            for c in activities.charts(features.charts(entities, language), entities, played.pages)
+        ]
         if "dashboard" in feature_set
         else [],
         "integrations": [i.model_dump() for i in found],

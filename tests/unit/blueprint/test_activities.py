@@ -128,6 +128,21 @@ def test_the_vocabulary_site_gets_its_five_word_games_and_a_progress_dashboard()
     assert all(str(row["term"]) in str(row["example"]) for row in rows)
 
 
+def test_a_spanish_word_site_has_its_games_and_a_dashboard_of_progress_only() -> None:
+    spec = design("Una web de vocabulario con tarjetas, ordenar letras y completar huecos").spec
+    assert [(p.path, p.title) for p in spec.activities] == [
+        ("/tarjetas", "Tarjetas"),
+        ("/ordenar-letras", "Ordenar letras"),
+        ("/completar-huecos", "Completar huecos"),
+    ]
+    assert [e.table for e in spec.entities] == ["palabras"]
+    assert "dashboard" in spec.features and spec.charts == ()  # no "Palabras por palabra"
+    assert spec.summary.endswith("Para jugar: Tarjetas, Ordenar letras, Completar huecos.")
+    files = render_project(spec)
+    assert 'id="progress-rows"' in files["app/templates/dashboard.html"]
+    assert "app/stats.py" not in files
+
+
 def test_a_trivia_contest_plays_its_questions() -> None:
     spec = design(
         "Please implement an online trivia contest app for hosting knowledge competitions. Users can "
