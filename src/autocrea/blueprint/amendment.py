@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from autocrea.blueprint import features, titles, views
+from autocrea.blueprint import activities, features, titles, views
 from autocrea.blueprint.architect import pages
 from autocrea.blueprint.lexicon import lexicon
 from autocrea.domain.appspec import (
@@ -268,17 +268,29 @@ def amend(spec: AppSpec, changes: Sequence[Amendment]) -> AppSpec:
     if work.language != spec.language:
         entities = tuple(_relabel(e, work.language) for e in entities)
     feature_set = tuple(f for f in features.ORDER if f in work.features)
+    # The activities stay while what they play with does (a removed field is refused below).
+    names = {e.name for e in entities}
+    played = [
+        p
+        for p in spec.activities
+        if (p.entity is None or p.entity in names) and (p.results is None or p.results in names)
+    ]
     data = spec.model_dump()
     data.update(
         name=work.name,
         language=work.language,
         entities=[e.model_dump() for e in entities],
         features=list(feature_set),
-        pages=[p.model_dump() for p in pages(work.name, entities, feature_set, work.language)],
-        charts=[c.model_dump() for c in features.charts(entities, work.language)]
+        pages=[p.model_dump() for p in pages(work.name, entities, feature_set, work.language, None, played)],
+        charts=[
+            c.model_dump()
+            for c in activities.charts(features.charts(entities, work.language), entities, played)
+        ]
         if "dashboard" in feature_set
         else [],
-        summary=titles.summary(work.name, entities, feature_set, work.language),
+        summary=activities.summary(
+            titles.summary(work.name, entities, feature_set, work.language), played, work.language
+        ),
         theme=work.theme.model_dump(),
         views=[v.model_dump() for v in views.kept(spec.views, entities)],
     )

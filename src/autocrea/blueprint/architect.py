@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from autocrea.blueprint import colours, features, i18n, integrations, notes, titles, views
+from autocrea.blueprint import activities, colours, features, i18n, integrations, notes, titles, views
 from autocrea.blueprint.attributes import AttributeList, attribute, find_lists
 from autocrea.blueprint.entities import Draft, add_attributes, draft_for
 from autocrea.blueprint.language import detect, foreign
@@ -229,6 +229,7 @@ def pages(
     feature_set: Sequence[Feature],
     language: Language,
     dashboard_title: str | None = None,
+    activity_pages: Sequence[PageSpec] = (),
 ) -> tuple[PageSpec, ...]:
     pages = [PageSpec(path="/", title=name[:80], kind="home")]
     used = set(_RESERVED_PATHS)
@@ -238,6 +239,7 @@ def pages(
             path = path[:36] + "-list"
         used.add(path)
         pages.append(PageSpec(path=path, title=entity.label_plural, kind="entity", entity=entity.name))
+    pages += [p for p in activity_pages if p.path not in used]
     if "dashboard" in feature_set:
         title = dashboard_title or _PAGE_TITLES[language]["dashboard"]
         pages.append(PageSpec(path="/dashboard", title=title, kind="dashboard"))
@@ -407,9 +409,15 @@ def design(prompt: str) -> Blueprint:
         log.append(notes.line(language, "views_dropped", items=notes.items(planned.dropped)))
     if planned.views:
         log.append(notes.line(language, "views", items=notes.items([v.title for v in planned.views])))
+    # Activities asked for (a prize wheel, word games) draw from records with the fields they read.
+    played = activities.plan(text, entities, language, set(_RESERVED_PATHS))
+    entities = played.entities
+    log += played.notes
     # Requests the renderer meets with a feature switch it on ("PDF" -> the CSV export).
     implied = (*app_features, *integrations.requested_features(tokens, lex))
     feature_set = features.detect(tokens, lex, implied, entities)
+    if any(p.activity != "wheel" for p in played.pages) and "dashboard" not in feature_set:
+        feature_set = (*feature_set, "dashboard")  # where the progress of the games is summed up
     if "votes" in feature_set:
         entities = _with_votes(entities, tokens, lex, entity_mentions, drafts)
         if not any(e.votes for e in entities):  # nothing to vote for: the app does not claim votes
@@ -420,20 +428,30 @@ def design(prompt: str) -> Blueprint:
         if reports:
             log.append(notes.line(language, "reports", page=reports))
     theme, theme_notes = colours.extract(text, tokens, lex)
+    # A quiz or crossword the prompt names as a tool is built when its activity is.
+    built = None if reading.tool and activities.covers(reading.tool, played.pages) else reading.tool
     apptype = choice.apptype or (apptypes[0] if apptypes else None)
     name = titles.app_name(text, tokens, lex, language, apptype, entities)
     spec = AppSpec(
         name=name,
         slug=slug(name),
-        summary=titles.summary(name, entities, feature_set, language),
+        summary=activities.summary(
+            titles.summary(name, entities, feature_set, language), played.pages, language
+        ),
         language=language,
         prompt=text,
         entities=entities,
-        pages=pages(name, entities, feature_set, language, reports),
+        pages=pages(name, entities, feature_set, language, reports, played.pages),
         features=feature_set,
-        charts=features.charts(entities, language) if "dashboard" in feature_set else (),
+        charts=activities.charts(features.charts(entities, language), entities, played.pages)
+        if "dashboard" in feature_set
+        else (),
         views=views.kept(planned.views, entities),
-        integrations=(*_tool_stub(reading.tool), *integrations.detect(tokens, lex, feature_set, entities)),
+        integrations=tuple(
+            i
+            for i in (*_tool_stub(built), *integrations.detect(tokens, lex, feature_set, entities))
+            if not (played.pages and not played.other_games and i.requested == activities.GAMEPLAY)
+        ),
         theme=theme,
     )
     return Blueprint(spec=spec, notes=(*log, *notes.describe(spec, language), *theme_notes))

@@ -12,7 +12,7 @@ from typing import Any
 
 from jinja2 import Environment
 
-from autocrea.blueprint import i18n
+from autocrea.blueprint import arcade, i18n
 from autocrea.blueprint.context import Context, EntityView, PageView
 from autocrea.domain.appspec import Language
 
@@ -157,13 +157,14 @@ def _config(ctx: Context, kind: str) -> dict[str, Any]:
 
 def page_config(ctx: Context, page: PageView) -> dict[str, Any]:
     config = _config(ctx, page.kind)
-    if page.entity is not None:
+    if page.entity is not None and page.kind == "entity":
         config["entity"] = entity_config(ctx, page.entity)
         if _sells(ctx, page.entity):
             language = ctx.spec.language
             config["strings"].update({key: i18n.STRINGS[language][key] for key in CART_STRINGS})
     if page.kind == "contact" and ctx.contact is not None:
         config["entity"] = entity_config(ctx, ctx.contact)
+    arcade.extend(ctx, page, config)  # games, their progress
     return config
 
 

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from autocrea.blueprint import i18n, integrations
+from autocrea.blueprint import arcade, i18n, integrations
 from autocrea.blueprint.annotations import choice_alias, not_null_fields, read_type, schema_field
 from autocrea.blueprint.context import Context, EntityView, build_context
 from autocrea.blueprint.literals import (
@@ -90,6 +90,7 @@ _MAIN_NAMES = frozenset(
         "votes_router",
         "points_router",
         "invites_router",
+        "activities_router",
     }
 )
 
@@ -131,6 +132,8 @@ def render_backend(spec: AppSpec) -> dict[str, str]:
         files["app/points.py"] = _code("app/points.py.j2", values)
     if values["invites"]:
         files["app/invites.py"] = _code("app/invites.py.j2", values)
+    if values["activities"]:
+        files["app/activities.py"] = _code("app/activities.py.j2", values)
     if values["auth"]:
         files["app/accounts.py"] = _code("app/accounts.py.j2", values)
         files["app/routers/auth.py"] = _code("app/routers/auth.py.j2", values)
@@ -147,6 +150,8 @@ def render_frontend(spec: AppSpec) -> dict[str, str]:
         "app/static/charts.js": _code("app/static/charts.js.j2", values),
         "app/static/styles.css": _code("app/static/styles.css.j2", values),
     }
+    if values["activities"]:
+        files["app/static/activities.js"] = _code("app/static/activities.js.j2", values)
     for page in ctx.pages:
         files[f"app/templates/{page.file}"] = _tidy(render_page(_html_env(), ctx, page, values))
     if any(page.kind == "entity" for page in ctx.pages):
@@ -226,6 +231,8 @@ def render_tests(spec: AppSpec) -> dict[str, str]:
         files["tests/test_points.py"] = _code("tests/test_points.py.j2", values)
     if values["invites"]:
         files["tests/test_invites.py"] = _code("tests/test_invites.py.j2", values)
+    if values["activities"]:
+        files["tests/test_activities.py"] = _code("tests/test_activities.py.j2", values)
     if ctx.checkout is not None:
         if values["stripe"]:
             files["tests/test_checkout.py"] = _code("tests/test_checkout_stripe.py.j2", values)
@@ -328,6 +335,7 @@ def _values(ctx: Context) -> dict[str, Any]:
         "css": css_variables(spec.theme),
         "psycopg": pin("psycopg[binary]"),
         "stats_factories": sorted({f"create_{chart.entity.snake}" for chart in ctx.charts}),
+        **arcade.values(ctx),
     }
 
 

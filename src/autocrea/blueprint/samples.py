@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from autocrea.blueprint import i18n, sample_texts
+from autocrea.blueprint import activities, i18n, sample_texts
 from autocrea.blueprint.columns import Column
 from autocrea.domain.appspec import AppSpec, EntitySpec, Language
 from autocrea.domain.naming import ascii_fold, snake
@@ -80,8 +80,14 @@ def sample_records(spec: AppSpec) -> tuple[SampleTable, ...]:
         # Each entity starts at another topic, so the first rows of two lists differ.
         start = spec.entities.index(entity) % len(subjects)
         about = _About(spec.language, subjects[start:] + subjects[:start], domain)
-        count = row_count(entity)
-        rows = tuple(_row(about, entity, i, counts) for i in range(count))
+        count = table_size(spec, entity)
+        if count == 0:
+            continue  # a wheel's wins: only the wheel adds them
+        played = activities.sample_rows(spec, entity)  # real words, questions, prizes for the games
+        rows = tuple(
+            {**row, **{k: _clip(Column(entity.field(k)), v) for k, v in played[i].items()}} if played else row
+            for i, row in enumerate(_row(about, entity, i, counts) for i in range(count))
+        )
         counts[entity.name] = count
         tables.append(SampleTable(entity=entity, rows=rows))
     return tuple(tables)
@@ -102,6 +108,20 @@ def load_order(spec: AppSpec) -> tuple[EntitySpec, ...]:
         names.add(entity.name)
         waiting.remove(entity)
     return tuple(placed)
+
+
+def table_size(spec: AppSpec, entity: EntitySpec) -> int:
+    """How many sample rows `entity` gets: ROWS (fewer when a unique column says so), every sample
+    word, question or prize of an activity that plays with it, none for a wheel's wins."""
+    if activities.starts_empty(spec, entity):
+        return 0
+    played = activities.sample_rows(spec, entity)
+    return len(played) if played and not _unique_limit(entity) else row_count(entity)
+
+
+def _unique_limit(entity: EntitySpec) -> bool:
+    """Whether a unique choice or flag column limits how many rows the entity can have."""
+    return any(f.unique and f.type in ("enum", "boolean") for f in entity.fields)
 
 
 def row_count(entity: EntitySpec) -> int:

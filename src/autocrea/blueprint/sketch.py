@@ -20,7 +20,7 @@ from functools import cache
 
 from pydantic import ValidationError
 
-from autocrea.blueprint import colours, features, integrations, titles
+from autocrea.blueprint import activities, colours, features, integrations, titles
 from autocrea.blueprint.architect import pages
 from autocrea.blueprint.language import detect
 from autocrea.blueprint.lexicon import Concept, FieldDef, Lexicon, lexicon
@@ -212,21 +212,32 @@ def complete(sketch: Sketch, *, prompt: str) -> dict[str, object]:
             feature_set = tuple(f for f in feature_set if f != "votes")
         else:
             entities = features.with_votes(entities, {voted})
+    # The activities the description asks for, as the offline architect builds them.
+    played = activities.plan(prompt, entities, language, set())
+    entities = played.entities
+    if any(p.activity != "wheel" for p in played.pages) and "dashboard" not in feature_set:
+        feature_set = (*feature_set, "dashboard")
     name = sketch.name.strip()[:80]
     if sketch.integrations is not None:
         found = sketch.integrations
     else:
         found = integrations.detect(tokens, lex, feature_set, entities)
+        if played.pages and not played.other_games:
+            found = tuple(i for i in found if i.requested != activities.GAMEPLAY)
     return {
         "name": name,
         "slug": slug(name),
-        "summary": sketch.summary or titles.summary(name, entities, feature_set, language),
+        "summary": sketch.summary
+        or activities.summary(titles.summary(name, entities, feature_set, language), played.pages, language),
         "language": language,
         "prompt": prompt,
         "entities": [e.model_dump() for e in entities],
-        "pages": [p.model_dump() for p in pages(name, entities, feature_set, language)],
+        "pages": [p.model_dump() for p in pages(name, entities, feature_set, language, None, played.pages)],
         "features": list(feature_set),
-        "charts": [c.model_dump() for c in features.charts(entities, language)]
+        "charts": [
+            c.model_dump()
+            for c in activities.charts(features.charts(entities, language), entities, played.pages)
+        ]
         if "dashboard" in feature_set
         else [],
         "integrations": [i.model_dump() for i in found],

@@ -70,6 +70,29 @@ def upload_fields(entities: Sequence[EntitySpec]) -> tuple[tuple[str, str], ...]
 
 Language = Literal["es", "en"]
 
+# Activities a page may be (PageSpec.kind "activity"): games played with the app's records. The
+# generated app builds each (app/activities.py, app/static/activities.js).
+Activity = Literal[
+    "wheel", "quiz", "flashcards", "unjumble", "fill_blank", "synonyms", "crossword", "game_2048", "tictactoe"
+]
+# Games that play with no records (their page names no entity); they keep points, not answers.
+STANDALONE_GAMES: frozenset[str] = frozenset({"game_2048", "tictactoe"})
+# The fields (by name) an activity reads from the records it draws from; the wheel draws from any
+# records (by their display field) and needs a results entity with a link to them instead.
+ACTIVITY_FIELDS: dict[str, tuple[str, ...]] = {
+    "wheel": (),
+    "quiz": ("question", "answer"),
+    "flashcards": ("term", "definition"),
+    "unjumble": ("term", "definition"),
+    "fill_blank": ("term", "example"),
+    "synonyms": ("term", "synonym", "antonym"),
+    "crossword": ("term", "definition"),
+    "game_2048": (),
+    "tictactoe": (),
+}
+# A wheel's prizes may have a stock: an integer field with one of these names goes down with each win.
+STOCK_FIELDS = ("quantity", "stock", "cantidad", "existencias", "units_available")
+
 _IDENT = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _CLASS = re.compile(r"^[A-Z][A-Za-z0-9]{0,39}$")
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -97,6 +120,8 @@ RESERVED_TABLES = frozenset(
         "points",
         "invites",
         "auth_invites",
+        "activities",
+        "activity_results",
     }
 )
 
@@ -186,15 +211,22 @@ class EntitySpec(_Strict):
 class PageSpec(_Strict):
     path: str = Field(description="URL path, e.g. / or /books")
     title: str = Field(min_length=1, max_length=80)
-    kind: Literal["home", "entity", "dashboard", "contact"]
-    entity: str | None = None
+    kind: Literal["home", "entity", "dashboard", "contact", "activity"]
+    entity: str | None = Field(default=None, description="entity listed, or that an activity draws from")
+    activity: Activity | None = Field(default=None, description="which activity an activity page is")
+    results: str | None = Field(default=None, description="entity a wheel's wins are stored in")
 
     @model_validator(mode="after")
     def _check(self) -> PageSpec:
         if not re.match(r"^/([a-z0-9-]{1,40})?$", self.path):
             raise ValueError(f"page path {self.path!r} must be / or /lowercase-words")
-        if (self.kind == "entity") != (self.entity is not None):
-            raise ValueError("entity pages, and only they, name an entity")
+        draws = self.kind == "entity" or (self.kind == "activity" and self.activity not in STANDALONE_GAMES)
+        if draws != (self.entity is not None):
+            raise ValueError("entity pages and activities with records, and only they, name an entity")
+        if (self.kind == "activity") != (self.activity is not None):
+            raise ValueError("activity pages, and only they, name an activity")
+        if (self.activity == "wheel") != (self.results is not None):
+            raise ValueError("a wheel, and only a wheel, names the entity its wins are stored in")
         return self
 
 
@@ -293,6 +325,8 @@ class AppSpec(_Strict):
                 raise ValueError(f"page path {page.path!r} is reserved")
             if page.entity is not None and page.entity not in by_name:
                 raise ValueError(f"page {page.path} shows unknown entity {page.entity!r}")
+            if page.activity is not None:
+                _check_activity(page, by_name)
         for chart in self.charts:
             target = by_name.get(chart.entity)
             if target is None:
@@ -326,6 +360,11 @@ class AppSpec(_Strict):
 
     def has(self, feature: Feature) -> bool:
         return feature in self.features
+
+    @property
+    def activities(self) -> tuple[PageSpec, ...]:
+        """The activity pages, in the order of the navigation."""
+        return tuple(p for p in self.pages if p.activity is not None)
 
     @property
     def voted(self) -> tuple[EntitySpec, ...]:
@@ -371,6 +410,30 @@ class AppSpec(_Strict):
     def to_json(self) -> str:
         """Stable JSON, as committed to `autocrea.json`."""
         return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def _check_activity(page: PageSpec, by_name: dict[str, EntitySpec]) -> None:
+    """An activity page draws from records that have the fields it reads (a wheel: wins linked to them)."""
+    if page.entity is None:  # a game of its own (2048): it reads no records
+        return
+    assert page.activity is not None
+    source = by_name[page.entity]
+    names = {f.name for f in source.fields}
+    missing = [name for name in ACTIVITY_FIELDS[page.activity] if name not in names]
+    if missing:
+        raise ValueError(f"activity {page.path} needs fields {missing} on {source.name}")
+    texts = {f.name for f in source.fields if f.type in ("string", "text")}
+    if not set(ACTIVITY_FIELDS[page.activity]) <= texts:
+        raise ValueError(f"activity {page.path} reads text fields of {source.name}")
+    if page.results is not None:
+        results = by_name.get(page.results)
+        if results is None or not any(r.target == source.name for r in results.relations):
+            raise ValueError(f"wheel {page.path} stores its wins in an entity linked to {source.name}")
+
+
+def stock_field(entity: EntitySpec) -> str | None:
+    """The integer field a wheel's prize stock is kept in, if the entity has one."""
+    return next((f.name for f in entity.fields if f.type == "integer" and f.name in STOCK_FIELDS), None)
 
 
 def _required_cycle(entities: tuple[EntitySpec, ...]) -> list[str]:

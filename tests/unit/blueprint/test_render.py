@@ -25,9 +25,9 @@ from autocrea.blueprint.render import (
 from autocrea.blueprint.theme import contrast, css_variables
 from autocrea.domain.allowlist import ALLOWED_PACKAGES
 from autocrea.domain.appspec import AppSpec
-from tests.fixtures.specs import ALL, edge, landing, library, shop, todo
+from tests.fixtures.specs import ACTIVITIES, ALL, edge, landing, library, shop, todo
 
-SPECS: dict[str, Callable[[], AppSpec]] = {**ALL, "edge": edge}
+SPECS: dict[str, Callable[[], AppSpec]] = {**ALL, "edge": edge, **ACTIVITIES}
 
 
 @pytest.fixture(params=sorted(SPECS), scope="module")
@@ -241,12 +241,12 @@ def test_pages_and_nav_cover_every_spec_page(project: tuple[AppSpec, dict[str, s
     for page in spec.pages:
         assert f'@router.get("{page.path}")' in pages_py
     # One HTML file per page, one read page shared by the records of every entity, and the login
-    # page of an app with accounts.
+    # and profile pages of an app with accounts.
     entity_pages = [page for page in spec.pages if page.kind == "entity"]
     for page in entity_pages:
         assert f'@router.get("{page.path}/{{row_id}}")' in pages_py
     html = [text for path, text in files.items() if path.startswith("app/templates/")]
-    assert len(html) == len(spec.pages) + bool(entity_pages) + spec.has("auth")
+    assert len(html) == len(spec.pages) + bool(entity_pages) + 2 * spec.has("auth")
     for text in html:
         for page in spec.pages:
             assert f'href="{page.path}"' in text
@@ -273,8 +273,8 @@ def test_generated_python_passes_ruff(tmp_path: Path, name: str) -> None:
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_scripts_are_valid_javascript(tmp_path: Path) -> None:
-    files = render_frontend(library())
-    for name in ("app/static/app.js", "app/static/charts.js"):
+    files = {**render_frontend(library()), **render_frontend(ACTIVITIES["words"]())}
+    for name in ("app/static/app.js", "app/static/charts.js", "app/static/activities.js"):
         target = tmp_path / Path(name).name
         target.write_text(files[name], encoding="utf-8")
         result = subprocess.run(["node", "--check", str(target)], capture_output=True, text=True, check=False)

@@ -24,7 +24,7 @@ from autocrea.blueprint.architect import design
 from autocrea.blueprint.render import render_project
 from autocrea.domain.appspec import AppSpec
 from autocrea.sandbox.runtime import RuntimeCache
-from tests.fixtures.specs import ALL, edge, library
+from tests.fixtures.specs import ACTIVITIES, ALL, edge, library
 from tests.generated_app import serving, write_project
 
 pytestmark = pytest.mark.slow
@@ -57,7 +57,15 @@ def social() -> AppSpec:
     ).spec
 
 
-SPECS = {**ALL, "edge": edge, "blog": blog, "gallery": gallery, "forum": forum, "social": social}
+SPECS = {
+    **ALL,
+    "edge": edge,
+    "blog": blog,
+    "gallery": gallery,
+    "forum": forum,
+    "social": social,
+    **ACTIVITIES,
+}
 
 
 def _clean_env(**extra: str) -> dict[str, str]:

@@ -50,6 +50,24 @@ def test_defaults_come_from_the_description_and_lines_override_them() -> None:
     assert [i.requested for i in chosen.integrations] == ["Pagos Stripe"]
 
 
+def test_a_models_lines_get_the_activities_the_description_asks_for() -> None:
+    prompt = "A wheel of fortune site: visitors spin the wheel to win prizes, and a quiz"
+    derived = read_answer(
+        "app Fortune\nentity Prize: name*, quantity:integer\nentity Question: question:text*, answer*",
+        prompt=prompt,
+    )
+    wheel, quiz = derived.activities
+    assert (wheel.activity, wheel.entity, quiz.activity, quiz.entity) == (
+        "wheel",
+        "Prize",
+        "quiz",
+        "Question",
+    )
+    assert any(r.target == "Prize" for r in derived.entity(str(wheel.results)).relations)
+    assert "dashboard" in derived.features  # where the quiz's scores are summed up
+    assert not any(i.requested == "Interactive gameplay" for i in derived.integrations)
+
+
 @pytest.mark.parametrize(
     ("answer", "reason"),
     [
