@@ -19,7 +19,7 @@ from autocrea.blueprint.context import Context, EntityView, PageView
 SCRIPT_STRINGS = (
     "yes", "no", "none", "edit", "delete", "confirm_delete", "created", "saved", "deleted",
     "page_of", "results", "loading", "no_results", "error_generic", "error_network", "form_new",
-    "form_edit", "fix_errors", "buy", "chart_no_data", "contact_sent", "err_missing",
+    "form_edit", "fix_errors", "buy", "chart_no_data", "contact_sent", "form_sent", "err_missing",
     "err_too_long", "err_choice", "err_integer", "err_number", "err_min", "err_boolean",
     "err_date", "err_datetime", "live", "live_paused", "auth_login", "auth_logout", "record_missing",
     "uploading", "uploaded", "vote", "votes",
@@ -166,5 +166,6 @@ def profile_config(ctx: Context) -> dict[str, Any]:
 
 def render_page(env: Environment, ctx: Context, page: PageView, values: Mapping[str, Any]) -> str:
     template = env.get_template(f"app/templates/{page.kind}.html.j2")
-    entity = page.entity if page.kind == "entity" else ctx.contact if page.kind == "contact" else None
+    entity = page.entity if page.kind in ("entity", "form", "home") else None
+    entity = ctx.contact if page.kind == "contact" else entity
     return template.render(**values, page=page, entity=entity, config=page_config(ctx, page))

@@ -181,15 +181,19 @@ class EntitySpec(_Strict):
 class PageSpec(_Strict):
     path: str = Field(description="URL path, e.g. / or /books")
     title: str = Field(min_length=1, max_length=80)
-    kind: Literal["home", "entity", "dashboard", "contact"]
+    # "form": the public fill-in form of `entity` (a survey's responses, a request, an application);
+    # a home page that names an entity shows that entity's form too.
+    kind: Literal["home", "entity", "dashboard", "contact", "form"]
     entity: str | None = None
 
     @model_validator(mode="after")
     def _check(self) -> PageSpec:
         if not re.match(r"^/([a-z0-9-]{1,40})?$", self.path):
             raise ValueError(f"page path {self.path!r} must be / or /lowercase-words")
-        if (self.kind == "entity") != (self.entity is not None):
-            raise ValueError("entity pages, and only they, name an entity")
+        if self.kind in ("entity", "form") and self.entity is None:
+            raise ValueError(f"{self.kind} pages name an entity")
+        if self.kind in ("dashboard", "contact") and self.entity is not None:
+            raise ValueError(f"{self.kind} pages name no entity")
         return self
 
 
