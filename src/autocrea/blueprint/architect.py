@@ -416,7 +416,7 @@ def design(prompt: str) -> Blueprint:
     # 2. Which entities: the strongest nouns, or the app type's usual ones.
     apptypes = _apptypes(tokens, lex)
     choice = _choose(entity_mentions, apptypes, lex)
-    if not choice.keys:
+    if not choice.keys and not survey.is_main(tokens):  # a survey alone is its responses
         raise PromptRejected(_REJECTION[language], details={"reason": "no_domain", "language": language})
     log = _choice_notes(choice, nouns, lex, language)
     app_features = lex.apptypes[choice.apptype].features if choice.apptype else ()
@@ -432,7 +432,7 @@ def design(prompt: str) -> Blueprint:
         if d.from_prompt
     ]
     entities = tuple(_entity(d) for d in drafts.values())
-    topic = survey.topic(tokens) if survey.is_main(tokens, choice.keys) else None
+    topic = survey.topic(tokens) if survey.is_main(tokens) else None
     if topic is not None:  # "a health survey website": the records are its responses
         response = survey.response_entity(topic, language)
         entities = (response, *(e for e in entities if e.name == _CONTACT))

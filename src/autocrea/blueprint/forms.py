@@ -25,9 +25,10 @@ _FORM = frozenset({"form", "forms", "formulario", "formularios"})
 
 
 def submitted(entity: EntitySpec) -> bool:
-    """Does the public send these records in (a QuoteRequest, a JobApplication, a Solicitud)?"""
-    words = [w for w in _split(entity.name)]
-    return bool(words) and words[-1] in _SUBMITTED
+    """Does the public send these records in (a QuoteRequest, a JobApplication; in Spanish the head
+    comes first: a SolicitudDeMantenimiento)?"""
+    words = _split(entity.name)
+    return bool(words) and (words[-1] in _SUBMITTED or words[0] in _SUBMITTED)
 
 
 def _split(name: str) -> list[str]:

@@ -22,8 +22,6 @@ from autocrea.domain.appspec import ChartSpec, EntitySpec, FieldSpec, FieldType,
 from autocrea.domain.naming import pascal, snake
 
 _DATA = Path(__file__).parent / "lexicon" / "surveys.yml"
-# The concepts a survey description's main noun is read as (lexicon/concepts.yml).
-SURVEY_CONCEPTS = frozenset({"Survey", "SurveyResponse"})
 _SURVEY_WORDS = frozenset(
     {"survey", "surveys", "questionnaire", "questionnaires", "encuesta", "encuestas", "cuestionario"}
     | {"cuestionarios"}
@@ -73,12 +71,10 @@ def _sets() -> _Sets:
     return _Sets(scales=scales, respondent=tuple(data["respondent"]), topics=topics)
 
 
-def is_main(tokens: Sequence[Token], keys: Sequence[str]) -> bool:
+def is_main(tokens: Sequence[Token]) -> bool:
     """Is a survey the description's main thing: named in its first sentence before anything is
     listed ("a health survey website for women", "una encuesta de satisfacción"), not one item of
     a list ("a CRM with customers, deals and surveys")?"""
-    if not SURVEY_CONCEPTS & set(keys):
-        return False
     for token in tokens:
         if token.norm in SENTENCE_END or token.norm in _LISTING:
             return False
