@@ -454,8 +454,9 @@ def design(prompt: str) -> Blueprint:
         entities, reports = _computed_reports(entities, tokens)
         if reports:
             log.append(notes.line(language, "reports", page=reports))
-    if forms.asks_requests(tokens) and not any(is_public_form(e) for e in entities):
-        request = forms.request_entity(tokens, language)  # "initiate requests through the homepage form"
+    bare = next((e for e in entities if forms.bare(e)), None)
+    if forms.asks_requests(tokens) and (bare or not any(is_public_form(e) for e in entities)):
+        request = forms.request_entity(tokens, language, bare)  # "requests through the homepage form"
         kept = [e for e in entities if e.name not in forms.HANDLING and e.table != request.table]
         entities = (request, *kept)[: MAX_ENTITIES + 1]
     public = [e for e in entities if is_public_form(e)]

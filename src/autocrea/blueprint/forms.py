@@ -119,8 +119,15 @@ def _preferences(tokens: Sequence[Token]) -> list[str]:
     return []
 
 
-def request_entity(tokens: Sequence[Token], language: Language) -> EntitySpec:
-    """What a visitor sends from the home page: who they are, when, and the options they want."""
+def bare(entity: EntitySpec) -> bool:
+    """A request-like entity read from a noun alone (name and description): the home page's
+    request form gives it its fields."""
+    return submitted(entity) and {f.name for f in entity.fields} <= {"name", "description"}
+
+
+def request_entity(tokens: Sequence[Token], language: Language, like: EntitySpec | None = None) -> EntitySpec:
+    """What a visitor sends from the home page: who they are, when, and the options they want
+    (named like the bare entity `like` when the description named one: a Solicitud)."""
     label, plural, names = _REQUEST[language]
     kinds: tuple[FieldType, ...] = ("string", "email", "phone", "date", "text")
     stems = ("name", "email", "phone", "preferred_date", "details")
@@ -134,6 +141,8 @@ def request_entity(tokens: Sequence[Token], language: Language) -> EntitySpec:
         if name not in taken and name not in RESERVED_FIELDS:
             taken.add(name)
             fields.insert(-1, FieldSpec(name=name, label=word.capitalize(), type="boolean"))
+    if like is not None:
+        return like.model_copy(update={"fields": tuple(fields), "display_field": "name"})
     return EntitySpec(
         name="Request" if language == "en" else "Solicitud",
         table="requests" if language == "en" else "solicitudes",

@@ -168,4 +168,6 @@ def render_page(env: Environment, ctx: Context, page: PageView, values: Mapping[
     template = env.get_template(f"app/templates/{page.kind}.html.j2")
     entity = page.entity if page.kind in ("entity", "form", "home") else None
     entity = ctx.contact if page.kind == "contact" else entity
-    return template.render(**values, page=page, entity=entity, config=page_config(ctx, page))
+    config = page_config(ctx, page)
+    # A public form leaves out where a record is in its life ("status"): the staff set it.
+    return template.render(**values, page=page, entity=entity, config=config, workflow=WORKFLOW_FIELDS)

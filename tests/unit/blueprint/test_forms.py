@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from autocrea.blueprint.architect import design
+from autocrea.blueprint.render import render_project
 from autocrea.domain.appspec import AppSpec, EntitySpec
 
 HEALTH = (
@@ -140,3 +141,22 @@ def test_request_like_records_get_a_form_page_but_not_on_the_home_page(
     assert next(p.title for p in spec.pages if p.kind == "form") == title
     assert any(p.kind == "entity" and p.entity == name for p in spec.pages)  # and its list
     assert next(p for p in spec.pages if p.kind == "home").entity is None
+
+
+def test_spanish_requests_from_the_home_page_fill_the_named_solicitud() -> None:
+    spec = design(
+        "Una web de viajes de golf con paquetes y hoteles. Los clientes envían solicitudes desde el "
+        "formulario de la página de inicio según sus preferencias de hotel, vuelo, transporte y golf"
+    ).spec
+    request = spec.entity("Solicitud")
+    assert [f.label for f in request.fields][:2] == ["Nombre", "Correo electrónico"]
+    assert {"hotel", "vuelo", "transporte", "golf"} <= {f.name for f in request.fields}
+    assert next(p for p in spec.pages if p.kind == "home").entity == "Solicitud"
+    assert next(p.title for p in spec.pages if p.kind == "form") == "Enviar solicitud"
+
+
+def test_a_public_form_leaves_the_status_to_the_staff() -> None:
+    files = render_project(design("A recruiting app with jobs and job applications").spec)
+    form = files["app/templates/job-applications-form.html"]
+    assert 'id="form-applicant_name"' in form and 'id="form-status"' not in form
+    assert 'id="field-status"' in files["app/templates/job-applications.html"]  # the staff's editor has it
