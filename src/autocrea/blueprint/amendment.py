@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from autocrea.blueprint import features, titles
-from autocrea.blueprint.architect import pages
+from autocrea.blueprint.architect import dashboard_charts, pages
 from autocrea.blueprint.lexicon import lexicon
 from autocrea.domain.appspec import (
     AppSpec,
@@ -268,16 +268,17 @@ def amend(spec: AppSpec, changes: Sequence[Amendment]) -> AppSpec:
     if work.language != spec.language:
         entities = tuple(_relabel(e, work.language) for e in entities)
     feature_set = tuple(f for f in features.ORDER if f in work.features)
+    home_form = any(p.kind == "home" and p.entity for p in spec.pages)  # it keeps its form
     data = spec.model_dump()
     data.update(
         name=work.name,
         language=work.language,
         entities=[e.model_dump() for e in entities],
         features=list(feature_set),
-        pages=[p.model_dump() for p in pages(work.name, entities, feature_set, work.language)],
-        charts=[c.model_dump() for c in features.charts(entities, work.language)]
-        if "dashboard" in feature_set
-        else [],
+        pages=[
+            p.model_dump() for p in pages(work.name, entities, feature_set, work.language, None, home_form)
+        ],
+        charts=[c.model_dump() for c in dashboard_charts(entities, feature_set, work.language)],
         summary=titles.summary(work.name, entities, feature_set, work.language),
         theme=work.theme.model_dump(),
     )

@@ -350,8 +350,8 @@ def _voted_for(tokens: Sequence[Token], vote_end: int, start: int) -> bool:
     return tokens[vote_end - 1].norm not in _VOTE_NOUNS or any(w in g.prepositions for w in gap)
 
 
-def _charts(
-    entities: tuple[EntitySpec, ...], feature_set: Sequence[Feature], language: Language
+def dashboard_charts(
+    entities: Sequence[EntitySpec], feature_set: Sequence[Feature], language: Language
 ) -> tuple[ChartSpec, ...]:
     """The dashboard's charts: a survey's answers (one chart per choice or yes/no question), else
     a few charts taking turns between the entities."""
@@ -468,6 +468,8 @@ def design(prompt: str) -> Blueprint:
     theme, theme_notes = colours.extract(text, tokens, lex)
     apptype = choice.apptype or (apptypes[0] if apptypes else None)
     name = titles.app_name(text, tokens, lex, language, apptype, entities)
+    if topic is not None and name == entities[0].label_plural:  # no name of its own: "Encuesta de salud"
+        name = topic.title[language]
     spec = AppSpec(
         name=name,
         slug=slug(name),
@@ -477,7 +479,7 @@ def design(prompt: str) -> Blueprint:
         entities=entities,
         pages=pages(name, entities, feature_set, language, reports, home_form),
         features=feature_set,
-        charts=_charts(entities, feature_set, language),
+        charts=dashboard_charts(entities, feature_set, language),
         integrations=(*_tool_stub(reading.tool), *integrations.detect(tokens, lex, feature_set, entities)),
         theme=theme,
     )

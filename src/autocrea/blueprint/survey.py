@@ -37,6 +37,7 @@ _PAGE = {
 @dataclass(frozen=True)
 class Topic:
     key: str
+    title: Mapping[str, str]  # the app's name when the description gives none
     words: frozenset[str]
     label: Mapping[str, str]
     plural: Mapping[str, str]
@@ -61,6 +62,7 @@ def _sets() -> _Sets:
     topics = tuple(
         Topic(
             key=key,
+            title=value["title"],
             words=frozenset(fold(w) for w in value["words"]),
             label=value["label"],
             plural=value["plural"],

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from autocrea.blueprint.amendment import SetFeature, amend
 from autocrea.blueprint.architect import design
 from autocrea.blueprint.render import render_project
 from autocrea.domain.appspec import AppSpec, EntitySpec
@@ -160,3 +161,11 @@ def test_a_public_form_leaves_the_status_to_the_staff() -> None:
     form = files["app/templates/job-applications-form.html"]
     assert 'id="form-applicant_name"' in form and 'id="form-status"' not in form
     assert 'id="field-status"' in files["app/templates/job-applications.html"]  # the staff's editor has it
+
+
+def test_a_change_keeps_the_survey_form_its_charts_and_the_home_form() -> None:
+    survey = amend(design(HEALTH).spec, [SetFeature("export", True)])
+    assert [p.entity for p in survey.pages if p.kind == "form"] == ["HealthSurveyResponse"]
+    assert "pregnant" in {c.group_by for c in survey.charts}  # every yes/no question, not one
+    golf = amend(design(GOLF).spec, [SetFeature("export", True)])
+    assert next(p for p in golf.pages if p.kind == "home").entity == "Request"
