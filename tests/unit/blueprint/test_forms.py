@@ -169,3 +169,13 @@ def test_a_change_keeps_the_survey_form_its_charts_and_the_home_form() -> None:
     assert "pregnant" in {c.group_by for c in survey.charts}  # every yes/no question, not one
     golf = amend(design(GOLF).spec, [SetFeature("export", True)])
     assert next(p for p in golf.pages if p.kind == "home").entity == "Request"
+
+
+def test_the_home_page_leads_to_the_survey_or_shows_the_request_form() -> None:
+    survey_home = render_project(design(HEALTH).spec)["app/templates/index.html"]
+    assert '<a class="button primary" href="/survey">Take the survey</a>' in survey_home
+    assert 'id="public-form"' not in survey_home
+    assert "data-count-url" not in survey_home  # visitors may not count the responses
+    golf_home = render_project(design(GOLF).spec)["app/templates/index.html"]
+    assert 'id="public-form"' in golf_home and 'id="form-hotel"' in golf_home
+    assert 'class="button primary" href=' not in golf_home  # the form is there already
