@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from autocrea.blueprint import activities, features, titles, views
-from autocrea.blueprint.architect import pages
+from autocrea.blueprint.architect import dashboard_charts, pages
 from autocrea.blueprint.lexicon import lexicon
 from autocrea.domain.appspec import (
     AppSpec,
@@ -275,19 +275,23 @@ def amend(spec: AppSpec, changes: Sequence[Amendment]) -> AppSpec:
         for p in spec.activities
         if (p.entity is None or p.entity in names) and (p.results is None or p.results in names)
     ]
+    home_form = any(p.kind == "home" and p.entity for p in spec.pages)  # it keeps its form
     data = spec.model_dump()
     data.update(
         name=work.name,
         language=work.language,
         entities=[e.model_dump() for e in entities],
         features=list(feature_set),
-        pages=[p.model_dump() for p in pages(work.name, entities, feature_set, work.language, None, played)],
+        pages=[
+            p.model_dump()
+            for p in pages(work.name, entities, feature_set, work.language, None, played, home_form)
+        ],
         charts=[
             c.model_dump()
-            for c in activities.charts(features.charts(entities, work.language), entities, played)
-        ]
-        if "dashboard" in feature_set
-        else [],
+            for c in activities.charts(
+                dashboard_charts(entities, feature_set, work.language), entities, played
+            )
+        ],
         summary=activities.summary(
             titles.summary(work.name, entities, feature_set, work.language), played, work.language
         ),

@@ -14,7 +14,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from autocrea.blueprint import activities, colours, features, i18n, integrations, notes, titles, views
+from autocrea.blueprint import (
+    activities,
+    colours,
+    features,
+    forms,
+    i18n,
+    integrations,
+    notes,
+    survey,
+    titles,
+    views,
+)
 from autocrea.blueprint.attributes import AttributeList, attribute, find_lists
 from autocrea.blueprint.entities import Draft, add_attributes, draft_for
 from autocrea.blueprint.language import detect, foreign
@@ -23,7 +34,15 @@ from autocrea.blueprint.nouns import UNKNOWN, Mention, UnknownNoun, concept_ment
 from autocrea.blueprint.reading import Reading, grammar, read
 from autocrea.blueprint.relations import compound_links, joined_nouns, lexicon_links, link
 from autocrea.blueprint.text import SENTENCE_END, Token, fold, tokenize
-from autocrea.domain.appspec import AppSpec, EntitySpec, Feature, IntegrationSpec, Language, PageSpec
+from autocrea.domain.appspec import (
+    AppSpec,
+    ChartSpec,
+    EntitySpec,
+    Feature,
+    IntegrationSpec,
+    Language,
+    PageSpec,
+)
 from autocrea.domain.naming import slug
 from autocrea.domain.prompt import clean_prompt
 from autocrea.errors import PromptRejected
@@ -230,9 +249,21 @@ def pages(
     language: Language,
     dashboard_title: str | None = None,
     activity_pages: Sequence[PageSpec] = (),
+    home_form: bool = False,
 ) -> tuple[PageSpec, ...]:
-    pages = [PageSpec(path="/", title=name[:80], kind="home")]
+    """Home, a form page for what the public fills in (a survey's responses, requests), each
+    entity's list, the dashboard, the contact page. With `home_form`, the home page shows the first
+    form too."""
+    public = [e for e in entities if is_public_form(e)]
+    home_entity = public[0].name if home_form and public else None
+    pages = [PageSpec(path="/", title=name[:80], kind="home", entity=home_entity)]
     used = set(_RESERVED_PATHS)
+    for entity in public:
+        path, title = survey.page(language) if survey.is_response(entity) else ("", "")
+        path = path if path and path not in used else forms.path(entity, language, used)
+        used.add(path)
+        title = title or forms.title(entity, language)
+        pages.append(PageSpec(path=path, title=title, kind="form", entity=entity.name))
     for entity in entities:
         path = "/" + entity.table.replace("_", "-")[:40]
         if path in used:
@@ -246,6 +277,11 @@ def pages(
     if "contact_form" in feature_set:
         pages.append(PageSpec(path="/contact", title=_PAGE_TITLES[language]["contact"], kind="contact"))
     return tuple(pages)
+
+
+def is_public_form(entity: EntitySpec) -> bool:
+    """Does the public fill these records in on a form page (survey responses, requests)?"""
+    return survey.is_response(entity) or forms.submitted(entity)
 
 
 def _choice_notes(
@@ -327,6 +363,19 @@ def _voted_for(tokens: Sequence[Token], vote_end: int, start: int) -> bool:
     return tokens[vote_end - 1].norm not in _VOTE_NOUNS or any(w in g.prepositions for w in gap)
 
 
+def dashboard_charts(
+    entities: Sequence[EntitySpec], feature_set: Sequence[Feature], language: Language
+) -> tuple[ChartSpec, ...]:
+    """The dashboard's charts: a survey's answers (one chart per choice or yes/no question), else
+    a few charts taking turns between the entities."""
+    if "dashboard" not in feature_set:
+        return ()
+    responses = [e for e in entities if survey.is_response(e)]
+    if responses:
+        return survey.charts(responses[0])
+    return features.charts(entities, language)
+
+
 def _tool_stub(tool: str | None) -> tuple[IntegrationSpec, ...]:
     """A game or calculator that also names records: the records are built, the tool is said not to be."""
     if tool is None:
@@ -380,7 +429,7 @@ def design(prompt: str) -> Blueprint:
     # 2. Which entities: the strongest nouns, or the app type's usual ones.
     apptypes = _apptypes(tokens, lex)
     choice = _choose(entity_mentions, apptypes, lex)
-    if not choice.keys:
+    if not choice.keys and not survey.is_main(tokens):  # a survey alone is its responses
         raise PromptRejected(_REJECTION[language], details={"reason": "no_domain", "language": language})
     log = _choice_notes(choice, nouns, lex, language)
     app_features = lex.apptypes[choice.apptype].features if choice.apptype else ()
@@ -402,6 +451,16 @@ def design(prompt: str) -> Blueprint:
         if d.from_prompt
     ]
     entities = tuple(_entity(d) for d in drafts.values())
+    topic = survey.topic(tokens) if survey.is_main(tokens) else None
+    if topic is not None:  # "a health survey website": the records are its responses
+        response = survey.response_entity(topic, language)
+        entities = (response, *(e for e in entities if e.name == _CONTACT))
+        questions = [f.label for f in response.fields]
+        log.append(
+            notes.line(
+                language, "survey", entity=response.label, topic=topic.key, items=notes.items(questions)
+            )
+        )
     # "View open calls": a menu link to the calls filtered so, not an "OpenCall" table.
     planned = views.plan(text, entities, language)
     entities = planned.entities
@@ -427,11 +486,24 @@ def design(prompt: str) -> Blueprint:
         entities, reports = _computed_reports(entities, tokens)
         if reports:
             log.append(notes.line(language, "reports", page=reports))
+    bare = next((e for e in entities if forms.bare(e)), None)
+    if forms.asks_requests(tokens) and (bare or not any(is_public_form(e) for e in entities)):
+        request = forms.request_entity(tokens, language, bare)  # "requests through the homepage form"
+        kept = [e for e in entities if e.name not in forms.HANDLING and e.table != request.table]
+        entities = (request, *kept)[: MAX_ENTITIES + 1]
+    public = [e for e in entities if is_public_form(e)]
+    if public:
+        log.append(notes.line(language, "forms", items=notes.items([e.label_plural for e in public])))
+    home_form = bool(public) and forms.on_home(tokens)
+    if home_form:
+        log.append(notes.line(language, "home_form", entity=public[0].label))
     theme, theme_notes = colours.extract(text, tokens, lex)
     # A quiz or crossword the prompt names as a tool is built when its activity is.
     built = None if reading.tool and activities.covers(reading.tool, played.pages) else reading.tool
     apptype = choice.apptype or (apptypes[0] if apptypes else None)
     name = titles.app_name(text, tokens, lex, language, apptype, entities)
+    if topic is not None and name == entities[0].label_plural:  # no name of its own: "Encuesta de salud"
+        name = topic.title[language]
     spec = AppSpec(
         name=name,
         slug=slug(name),
@@ -441,11 +513,9 @@ def design(prompt: str) -> Blueprint:
         language=language,
         prompt=text,
         entities=entities,
-        pages=pages(name, entities, feature_set, language, reports, played.pages),
+        pages=pages(name, entities, feature_set, language, reports, played.pages, home_form),
         features=feature_set,
-        charts=activities.charts(features.charts(entities, language), entities, played.pages)
-        if "dashboard" in feature_set
-        else (),
+        charts=activities.charts(dashboard_charts(entities, feature_set, language), entities, played.pages),
         views=views.kept(planned.views, entities),
         integrations=tuple(
             i

@@ -167,6 +167,9 @@ class Context:
     charts: tuple[ChartView, ...]
     contact: EntityView | None
     checkout: Checkout | None
+    # Entities the public fills in through a form page (survey responses, requests): like the
+    # contact form's messages, anyone writes them and, with accounts, administrators read them.
+    forms: tuple[EntityView, ...] = ()
 
 
 @cache
@@ -203,6 +206,7 @@ def build_context(spec: AppSpec) -> Context:
         charts=_chart_views(spec, by_name),
         contact=_contact_entity(spec, by_name) if any(p.kind == "contact" for p in pages) else None,
         checkout=_checkout(entities) if spec.has("payments") else None,
+        forms=tuple(dict.fromkeys(p.entity for p in pages if p.kind == "form" and p.entity is not None)),
     )
 
 

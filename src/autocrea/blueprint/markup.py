@@ -20,7 +20,7 @@ from autocrea.domain.appspec import Language
 SCRIPT_STRINGS = (
     "yes", "no", "none", "edit", "delete", "confirm_delete", "created", "saved", "deleted",
     "page_of", "results", "loading", "no_results", "error_generic", "error_network", "form_new",
-    "form_edit", "fix_errors", "buy", "chart_no_data", "contact_sent", "err_missing",
+    "form_edit", "fix_errors", "buy", "chart_no_data", "contact_sent", "form_sent", "err_missing",
     "err_too_long", "err_choice", "err_integer", "err_number", "err_min", "err_boolean",
     "err_date", "err_datetime", "live", "live_paused", "auth_login", "auth_logout", "record_missing",
     "uploading", "uploaded", "vote", "votes", "points_short", "points_yours", "print",
@@ -221,5 +221,8 @@ def profile_config(ctx: Context) -> dict[str, Any]:
 
 def render_page(env: Environment, ctx: Context, page: PageView, values: Mapping[str, Any]) -> str:
     template = env.get_template(f"app/templates/{page.kind}.html.j2")
-    entity = page.entity if page.kind == "entity" else ctx.contact if page.kind == "contact" else None
-    return template.render(**values, page=page, entity=entity, config=page_config(ctx, page))
+    entity = page.entity if page.kind in ("entity", "form", "home") else None
+    entity = ctx.contact if page.kind == "contact" else entity
+    config = page_config(ctx, page)
+    # A public form leaves out where a record is in its life ("status"): the staff set it.
+    return template.render(**values, page=page, entity=entity, config=config, workflow=WORKFLOW_FIELDS)

@@ -23,6 +23,10 @@ _TEXT: dict[str, dict[str, str]] = {
         "features": "Features: {items}.",
         "charts": "Dashboard charts: {items}.",
         "reports": "{page} are computed from the data (charts and their tables), not typed in by hand.",
+        "survey": "A survey is the main thing: its records are the responses ({entity}), its questions "
+        "the fields ({topic} questions: {items}).",
+        "forms": "Filled in by the public on a form page: {items}.",
+        "home_form": "The home page shows the form of {entity}.",
         "integration": "{requested} → {provided} ({kind}).",
         "theme": "Theme: background {background}, components {primary}, text {text}.",
         "default_theme": "Theme: default dark slate and cyan (no colours requested).",
@@ -42,6 +46,10 @@ _TEXT: dict[str, dict[str, str]] = {
         "features": "Funciones: {items}.",
         "charts": "Gráficos del panel: {items}.",
         "reports": "{page}: se calculan con los datos (gráficos y sus tablas), no se escriben a mano.",
+        "survey": "Lo principal es una encuesta: sus registros son las respuestas ({entity}) y sus "
+        "preguntas, los campos (preguntas de {topic}: {items}).",
+        "forms": "El público los rellena en una página de formulario: {items}.",
+        "home_form": "La página de inicio muestra el formulario de {entity}.",
         "integration": "{requested} → {provided} ({kind}).",
         "theme": "Tema: fondo {background}, componentes {primary}, texto {text}.",
         "default_theme": "Tema: oscuro pizarra y cian por defecto (no se piden colores).",

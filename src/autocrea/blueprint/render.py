@@ -223,6 +223,11 @@ def render_tests(spec: AppSpec) -> dict[str, str]:
         files["tests/test_live.py"] = _code("tests/test_live.py.j2", values)
     if values["owned"]:
         files["tests/test_accounts.py"] = _code("tests/test_accounts.py.j2", values)
+    if ctx.forms:  # what the public fills in: stored, refused field by field, counted
+        charts = [c for c in ctx.charts if c.entity in ctx.forms]
+        made = {f"{e.snake}_payload" for e in ctx.forms}
+        form_values = {"form_charts": charts, "form_factories": sorted(made)}
+        files["tests/test_forms.py"] = _code("tests/test_forms.py.j2", {**values, **form_values})
     if values["uploads"]:
         files["tests/test_uploads.py"] = _code("tests/test_uploads.py.j2", values)
     if values["voted"]:
@@ -269,7 +274,8 @@ def render_project(spec: AppSpec) -> dict[str, str]:
 def _values(ctx: Context) -> dict[str, Any]:
     spec = ctx.spec
     # With accounts, records belong to their author; a contact form's messages are anyone's.
-    owned = [e for e in ctx.entities if spec.has("auth") and e is not ctx.contact]
+    public = (ctx.contact, *ctx.forms)  # what the public fills in: form pages and the contact form
+    owned = [e for e in ctx.entities if spec.has("auth") and e not in public]
     language = spec.language
     column_types = {c.type for e in ctx.entities for c in e.columns}
     patterns = [kind for kind in ("email", "url", "phone") if kind in column_types]
@@ -303,6 +309,8 @@ def _values(ctx: Context) -> dict[str, Any]:
         "invite_rules": invite_rules(ctx) if spec.invites else "",
         # The contact form's table: anyone writes to it; with accounts, administrators read it.
         "contact": ctx.contact,
+        # Entities with a public fill-in form page (survey responses, requests, applications).
+        "forms": ctx.forms,
         # What the profile page lists: the records of each kind an account created.
         "mine": [
             {

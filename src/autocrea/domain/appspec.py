@@ -211,7 +211,9 @@ class EntitySpec(_Strict):
 class PageSpec(_Strict):
     path: str = Field(description="URL path, e.g. / or /books")
     title: str = Field(min_length=1, max_length=80)
-    kind: Literal["home", "entity", "dashboard", "contact", "activity"]
+    # "form": the public fill-in form of `entity` (a survey's responses, a request, an application);
+    # a home page that names an entity shows that entity's form too.
+    kind: Literal["home", "entity", "dashboard", "contact", "activity", "form"]
     entity: str | None = Field(default=None, description="entity listed, or that an activity draws from")
     activity: Activity | None = Field(default=None, description="which activity an activity page is")
     results: str | None = Field(default=None, description="entity a wheel's wins are stored in")
@@ -220,9 +222,12 @@ class PageSpec(_Strict):
     def _check(self) -> PageSpec:
         if not re.match(r"^/([a-z0-9-]{1,40})?$", self.path):
             raise ValueError(f"page path {self.path!r} must be / or /lowercase-words")
-        draws = self.kind == "entity" or (self.kind == "activity" and self.activity not in STANDALONE_GAMES)
-        if draws != (self.entity is not None):
-            raise ValueError("entity pages and activities with records, and only they, name an entity")
+        if self.kind in ("entity", "form") and self.entity is None:
+            raise ValueError(f"{self.kind} pages name an entity")
+        if self.kind in ("dashboard", "contact") and self.entity is not None:
+            raise ValueError(f"{self.kind} pages name no entity")
+        if self.kind == "activity" and (self.activity not in STANDALONE_GAMES) != (self.entity is not None):
+            raise ValueError("activities with records, and only they, name an entity")
         if (self.kind == "activity") != (self.activity is not None):
             raise ValueError("activity pages, and only they, name an activity")
         if (self.activity == "wheel") != (self.results is not None):

@@ -57,6 +57,22 @@ def social() -> AppSpec:
     ).spec
 
 
+def survey() -> AppSpec:
+    """A survey's responses filled in by the public, read by administrators, charted on the dashboard."""
+    return design(
+        "A health survey website for women to fill out and submit health information, with permission "
+        "management and reporting functions"
+    ).spec
+
+
+def requests() -> AppSpec:
+    """Requests sent from a form on the home page (no accounts), in Spanish."""
+    return design(
+        "Una web de viajes de golf con paquetes y hoteles. Los clientes envían solicitudes desde el "
+        "formulario de la página de inicio según sus preferencias de hotel, vuelo, transporte y golf"
+    ).spec
+
+
 SPECS = {
     **ALL,
     "edge": edge,
@@ -65,6 +81,8 @@ SPECS = {
     "forum": forum,
     "social": social,
     **ACTIVITIES,
+    "survey": survey,
+    "requests": requests,
 }
 
 

@@ -219,3 +219,41 @@ def test_an_entity_that_takes_votes_keeps_vote_count_for_itself() -> None:
     assert idea(title).votes
     with pytest.raises(ValueError, match="vote_count"):
         idea(title, FieldSpec(name="vote_count", type="integer", label="Votes"))
+
+
+_HOME = {"path": "/", "title": "Inicio", "kind": "home"}
+
+
+@pytest.mark.parametrize(
+    ("page", "message"),
+    [
+        ({"path": "/form", "title": "x", "kind": "form"}, "form pages name an entity"),
+        (
+            {"path": "/dashboard", "title": "x", "kind": "dashboard", "entity": "Book"},
+            "dashboard pages name no entity",
+        ),
+        (
+            {"path": "/contact", "title": "x", "kind": "contact", "entity": "Book"},
+            "contact pages name no entity",
+        ),
+        ({"path": "/form", "title": "x", "kind": "form", "entity": "Nope"}, "unknown entity"),
+        (
+            {"path": "/form", "title": "x", "kind": "survey", "entity": "Book"},
+            "literal_error|Input should be",
+        ),
+    ],
+)
+def test_bad_form_pages_are_refused(page: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        AppSpec.model_validate(library(pages=[_HOME, page]))
+
+
+def test_a_form_page_and_a_home_page_with_its_form_name_their_entity() -> None:
+    pages = [
+        {"path": "/", "title": "Inicio", "kind": "home", "entity": "Book"},
+        {"path": "/proponer", "title": "Proponer un libro", "kind": "form", "entity": "Book"},
+        {"path": "/contacto", "title": "Contacto", "kind": "contact"},
+    ]
+    spec = AppSpec.model_validate(library(pages=pages))
+    assert [(p.kind, p.entity) for p in spec.pages] == [("home", "Book"), ("form", "Book"), ("contact", None)]
+    assert AppSpec.model_validate_json(spec.to_json()) == spec
