@@ -33,6 +33,7 @@ Slot = Literal["listed", "object", "child", "free"]
 WEIGHTS: Mapping[Slot, float] = {"listed": 3.0, "object": 2.0, "child": 2.0, "free": 1.0}
 
 _MAX_PHRASE = 4  # words in one noun phrase; longer runs are prose, not names
+_MODALS = frozenset({"can", "could", "should", "will", "would", "may", "might", "must", "shall"})
 _IRREGULAR_PLURALS = frozenset({"people", "children", "men", "women", "mice", "geese", "teeth", "feet"})
 _NO_SINGULAR = frozenset({"news", "series", "species", "means", "headquarters", "physics", "economics"})
 _SPANISH_VERB_ENDINGS = ("ar", "er", "ir")
@@ -289,6 +290,8 @@ def _is_verb(text: str, tokens: Sequence[Token], kinds: Sequence[Kind], i: int, 
         return False
     if base != word and not word.endswith("s") and word not in _IRREGULAR_PLURALS and prev == "word":
         return True  # "tickets sold", "items donated": a participle closes the noun phrase
+    if prev == "aux" and tokens[i - 1].norm in _MODALS and nxt in {"det", "word", "pron"}:
+        return True  # "users can initiate requests": after a modal comes a verb, known or not
     if base not in g.keeping and word not in g.keeping and base not in g.verbs_en:
         return False
     if prev in {"pron", "aux"} or (prev == "prep" and tokens[i - 1].norm == "to"):

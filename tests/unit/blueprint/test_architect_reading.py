@@ -188,3 +188,11 @@ def test_plural_labels_of_uncountable_and_latin_words() -> None:
 )
 def test_people_and_what_they_do_are_not_one_thing(prompt: str, names: list[str]) -> None:
     assert [e.name for e in design(prompt).spec.entities] == names
+
+
+def test_a_word_after_a_modal_is_an_action_even_when_the_reader_does_not_know_it() -> None:
+    names = [
+        e.name
+        for e in design("A portal where clients can initiate requests and upload documents").spec.entities
+    ]
+    assert "Request" in names and not any(n.startswith("Initiate") for n in names)
