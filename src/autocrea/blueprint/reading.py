@@ -292,6 +292,16 @@ def _is_verb(text: str, tokens: Sequence[Token], kinds: Sequence[Kind], i: int, 
         return True  # "tickets sold", "items donated": a participle closes the noun phrase
     if prev == "aux" and tokens[i - 1].norm in _MODALS and nxt in {"det", "word", "pron"}:
         return True  # "users can initiate requests": after a modal comes a verb, known or not
+    if (
+        prev == "prep"
+        and tokens[i - 1].norm == "to"
+        and i > 1
+        and _raw(text, tokens[i - 2]) in g.subjects_en
+        and nxt in {"det", "word", "pron"}
+    ):
+        return True  # "allowing customers to purchase services": people, "to", and what they do
+    if prev == "sep" and i > 1 and kinds[i - 2] == "verb" and word == base and nxt in {"det", "word"}:
+        return True  # "browse and purchase services": an action joined to an action
     if base not in g.keeping and word not in g.keeping and base not in g.verbs_en:
         return False
     if prev in {"pron", "aux"} or (prev == "prep" and tokens[i - 1].norm == "to"):

@@ -196,3 +196,16 @@ def test_a_word_after_a_modal_is_an_action_even_when_the_reader_does_not_know_it
         for e in design("A portal where clients can initiate requests and upload documents").spec.entities
     ]
     assert "Request" in names and not any(n.startswith("Initiate") for n in names)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "named", "not_named"),
+    [
+        ("A studio site allowing members to reserve rooms", "Room", "ReserveRoom"),
+        ("A market where buyers can compare and purchase vouchers", "Voucher", "PurchaseVoucher"),
+        ("A bank app where clients conduct transfers and see balances", "Transfer", "ConductTransfer"),
+    ],
+)
+def test_actions_the_reader_does_not_know_are_still_actions(prompt: str, named: str, not_named: str) -> None:
+    names = [e.name for e in design(prompt).spec.entities]
+    assert named in names and not_named not in names, names
