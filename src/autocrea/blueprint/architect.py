@@ -31,6 +31,7 @@ from autocrea.errors import PromptRejected
 MAX_ENTITIES = 8  # from the prompt's nouns; a contact form may add one more
 _RESERVED_PATHS = frozenset(
     {"/api", "/static", "/docs", "/redoc", "/openapi-json", "/health", "/dashboard", "/contact", "/profile"}
+    | {"/chat", "/support"}
 )
 _CONTACT = "ContactMessage"
 _BARE_REPORTS = frozenset({"report", "informe", "reporte"})
@@ -67,8 +68,33 @@ _FOREIGN = (
     "or English, or choose a model (models understand more languages)."
 )
 _PAGE_TITLES = {
-    "en": {"dashboard": "Dashboard", "contact": "Contact"},
-    "es": {"dashboard": "Panel", "contact": "Contacto"},
+    "en": {
+        "dashboard": "Dashboard",
+        "contact": "Contact",
+        "chat": "Chat",
+        "support_chat": "Customer Support",
+    },
+    "es": {
+        "dashboard": "Panel",
+        "contact": "Contacto",
+        "chat": "Chat",
+        "support_chat": "Atención al cliente",
+    },
+}
+# The chat page's title in the user's own words, from the words that asked for it.
+_CHAT_TITLES = {
+    "messages": "Messages",
+    "mensajes": "Mensajes",
+    "live chat": "Live Chat",
+    "chat rooms": "Chat Rooms",
+    "chat room": "Chat Rooms",
+    "salas de chat": "Salas de chat",
+    "help desk chat": "Help Desk",
+    "helpdesk chat": "Help Desk",
+    "live support": "Live Support",
+    "soporte al cliente": "Soporte",
+    "soporte en linea": "Soporte",
+    "chat de soporte": "Soporte",
 }
 
 
@@ -229,6 +255,7 @@ def pages(
     feature_set: Sequence[Feature],
     language: Language,
     dashboard_title: str | None = None,
+    chat_title: str | None = None,
 ) -> tuple[PageSpec, ...]:
     pages = [PageSpec(path="/", title=name[:80], kind="home")]
     used = set(_RESERVED_PATHS)
@@ -243,7 +270,19 @@ def pages(
         pages.append(PageSpec(path="/dashboard", title=title, kind="dashboard"))
     if "contact_form" in feature_set:
         pages.append(PageSpec(path="/contact", title=_PAGE_TITLES[language]["contact"], kind="contact"))
+    chat = "support_chat" if "support_chat" in feature_set else "chat" if "chat" in feature_set else None
+    if chat is not None:
+        path = "/support" if chat == "support_chat" else "/chat"
+        title = chat_title or _PAGE_TITLES[language][chat]
+        pages.append(PageSpec(path=path, title=title, kind="chat"))
     return tuple(pages)
+
+
+def _chat_words(tokens: Sequence[Token], lex: Lexicon, feature_set: Sequence[Feature]) -> str:
+    """The words that asked for the app's chat ("online customer support", "chatear")."""
+    chat = "support_chat" if "support_chat" in feature_set else "chat"
+    found = [m for m in lex.feature_index.find(tokens) if m.value == chat]
+    return " ".join(t.norm for t in tokens[found[0].start : found[0].end]) if found else chat
 
 
 def _choice_notes(
@@ -312,6 +351,47 @@ def _computed_reports(
         if fold(entity.label) in _BARE_REPORTS and not used and len(entities) > 1:
             return tuple(e for e in entities if e is not entity), entity.label_plural
     return entities, None
+
+
+def _has_chat(feature_set: Sequence[Feature]) -> bool:
+    return "chat" in feature_set or "support_chat" in feature_set
+
+
+def _chat_title(tokens: Sequence[Token], lex: Lexicon, feature_set: Sequence[Feature]) -> str | None:
+    words = _chat_words(tokens, lex, feature_set)
+    if "support_chat" in feature_set and any(t.norm == "soporte" for t in tokens) and "atencion" not in words:
+        return "Soporte"
+    if "chat" in feature_set and any(t.norm in {"messages", "mensajes"} for t in tokens):
+        return "Messages" if any(t.norm == "messages" for t in tokens) else "Mensajes"
+    return next((title for key, title in _CHAT_TITLES.items() if key in words), None)
+
+
+def _chat_log(
+    feature_set: Sequence[Feature],
+    entities: Sequence[EntitySpec],
+    language: Language,
+    tokens: Sequence[Token],
+    lex: Lexicon,
+) -> list[str]:
+    if not _has_chat(feature_set):
+        return []
+    chat = "support_chat" if "support_chat" in feature_set else "chat"
+    page = _chat_title(tokens, lex, feature_set) or _PAGE_TITLES[language][chat]
+    log = [notes.line(language, chat, page=page, words=_chat_words(tokens, lex, feature_set))]
+    kept = {e.name for e in features.without_chat_entities(entities)}
+    gone = [e.label for e in entities if e.name not in kept]
+    if gone:
+        log.append(notes.line(language, "chat_dropped", items=notes.items(gone)))
+    return log
+
+
+def _without_chat_stand_in(
+    found: Sequence[IntegrationSpec], feature_set: Sequence[Feature]
+) -> tuple[IntegrationSpec, ...]:
+    """With the chat built, the "Chat" request is met: no stand-in is listed for it."""
+    if not _has_chat(feature_set):
+        return tuple(found)
+    return tuple(i for i in found if i.requested != "Chat")
 
 
 def _voted_for(tokens: Sequence[Token], vote_end: int, start: int) -> bool:
@@ -401,6 +481,8 @@ def design(prompt: str) -> Blueprint:
         entities = _with_votes(entities, tokens, lex, entity_mentions, drafts)
         if not any(e.votes for e in entities):  # nothing to vote for: the app does not claim votes
             feature_set = tuple(f for f in feature_set if f != "votes")
+    log += _chat_log(feature_set, entities, language, tokens, lex)
+    entities = features.without_chat_entities(entities) if _has_chat(feature_set) else entities
     reports: str | None = None
     if "dashboard" in feature_set:
         entities, reports = _computed_reports(entities, tokens)
@@ -409,6 +491,7 @@ def design(prompt: str) -> Blueprint:
     theme, theme_notes = colours.extract(text, tokens, lex)
     apptype = choice.apptype or (apptypes[0] if apptypes else None)
     name = titles.app_name(text, tokens, lex, language, apptype, entities)
+    chat_title = _chat_title(tokens, lex, feature_set) if _has_chat(feature_set) else None
     spec = AppSpec(
         name=name,
         slug=slug(name),
@@ -416,10 +499,13 @@ def design(prompt: str) -> Blueprint:
         language=language,
         prompt=text,
         entities=entities,
-        pages=pages(name, entities, feature_set, language, reports),
+        pages=pages(name, entities, feature_set, language, reports, chat_title),
         features=feature_set,
         charts=features.charts(entities, language) if "dashboard" in feature_set else (),
-        integrations=(*_tool_stub(reading.tool), *integrations.detect(tokens, lex, feature_set, entities)),
+        integrations=(
+            *_tool_stub(reading.tool),
+            *_without_chat_stand_in(integrations.detect(tokens, lex, feature_set, entities), feature_set),
+        ),
         theme=theme,
     )
     return Blueprint(spec=spec, notes=(*log, *notes.describe(spec, language), *theme_notes))

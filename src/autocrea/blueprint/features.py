@@ -47,6 +47,9 @@ def detect(
         found.add("search")
     if any(f.type in ("enum", "boolean") for f in fields) or any(e.relations for e in entities):
         found.add("filters")
+    if "support_chat" in found:  # "chat de atención al cliente": the support chat, not a community's
+        found.discard("chat")
+        found.add("auth")  # the staff who answer log in as administrators
     return tuple(f for f in ORDER if f in found)
 
 
@@ -68,6 +71,23 @@ def voted_default(entities: Sequence[EntitySpec]) -> str | None:
         ),
         None,
     )
+
+
+# Entities the chat words of a description make ("an online customer support tool", "chat
+# messages"): the chat keeps its own messages, so they go when the chat is built.
+CHAT_ENTITIES = frozenset(
+    {"Message", "Chat", "ChatMessage", "Chats", "Conversation", "CustomerSupport", "OnlineCustomer"}
+    | {"Support", "SupportChat", "LiveChat", "Messaging", "Mensaje", "Conversacion", "Soporte"}
+    | {"AtencionCliente", "AtencionAlCliente"}
+)
+
+
+def without_chat_entities(entities: Sequence[EntitySpec]) -> tuple[EntitySpec, ...]:
+    """The entities left when the chat is built: a chat word's own table goes, unless another
+    entity points at it or it is all the app has."""
+    used = {r.target for e in entities for r in e.relations}
+    kept = tuple(e for e in entities if e.name not in CHAT_ENTITIES or e.name in used)
+    return kept or tuple(entities)
 
 
 _COUNT_FIELDS = frozenset({"votes", "votos", "likes", "upvotes", "vote_count"})

@@ -20,6 +20,10 @@ _TEXT: dict[str, dict[str, str]] = {
         "features": "Features: {items}.",
         "charts": "Dashboard charts: {items}.",
         "reports": "{page} are computed from the data (charts and their tables), not typed in by hand.",
+        "chat": "{page}: a community chat (rooms; new messages appear live) built from '{words}'.",
+        "support_chat": "{page}: a customer support chat (each visitor's own conversation with the "
+        "staff, an honest automatic first reply, answered live) built from '{words}'.",
+        "chat_dropped": "{items}: left out, the chat keeps its own messages.",
         "integration": "{requested} → {provided} ({kind}).",
         "theme": "Theme: background {background}, components {primary}, text {text}.",
         "default_theme": "Theme: default dark slate and cyan (no colours requested).",
@@ -36,6 +40,12 @@ _TEXT: dict[str, dict[str, str]] = {
         "features": "Funciones: {items}.",
         "charts": "Gráficos del panel: {items}.",
         "reports": "{page}: se calculan con los datos (gráficos y sus tablas), no se escriben a mano.",
+        "chat": "{page}: un chat de comunidad (salas; los mensajes nuevos aparecen al momento) a "
+        "partir de '{words}'.",
+        "support_chat": "{page}: un chat de atención al cliente (cada visitante tiene su conversación "
+        "con el personal, una primera respuesta automática que lo dice, respuestas al momento) a "
+        "partir de '{words}'.",
+        "chat_dropped": "{items}: se deja fuera, el chat guarda sus propios mensajes.",
         "integration": "{requested} → {provided} ({kind}).",
         "theme": "Tema: fondo {background}, componentes {primary}, texto {text}.",
         "default_theme": "Tema: oscuro pizarra y cian por defecto (no se piden colores).",

@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from autocrea.blueprint import i18n, integrations
 from autocrea.blueprint.annotations import choice_alias, not_null_fields, read_type, schema_field
+from autocrea.blueprint.chat import chat_values
 from autocrea.blueprint.context import Context, EntityView, build_context
 from autocrea.blueprint.literals import (
     docwrap,
@@ -44,7 +45,10 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 # Features the generated app implements. The others (accounts, uploads) are not built offline: the
 # architect records each as a stub integration, so they are never claimed.
 RENDERED_FEATURES: frozenset[Feature] = frozenset(
-    {"search", "filters", "dashboard", "contact_form", "payments", "export", "realtime", "auth", "votes"}
+    {
+        *("search", "filters", "dashboard", "contact_form", "payments", "export", "realtime", "auth"),
+        *("votes", "chat", "support_chat"),
+    }
 )
 # Names bound in app/main.py; a router module with one of these names is imported under an alias.
 _MAIN_NAMES = frozenset(
@@ -62,6 +66,7 @@ _MAIN_NAMES = frozenset(
         "events_router",
         "uploads_router",
         "votes_router",
+        "chat_router",
     }
 )
 
@@ -93,12 +98,14 @@ def render_backend(spec: AppSpec) -> dict[str, str]:
         files["app/stats.py"] = _code("app/stats.py.j2", values)
     if spec.has("export"):
         files["app/export.py"] = _code("app/export.py.j2", values)
-    if values["live"]:
+    if values["live"] or values["chat"]:  # the chat's new messages reach pages through /api/live
         files["app/events.py"] = _code("app/events.py.j2", values)
     if values["uploads"]:
         files["app/uploads.py"] = _code("app/uploads.py.j2", values)
     if values["voted"]:
         files["app/votes.py"] = _code("app/votes.py.j2", values)
+    if values["chat"]:
+        files["app/chat.py"] = _code("app/chat.py.j2", values)
     if values["auth"]:
         files["app/accounts.py"] = _code("app/accounts.py.j2", values)
         files["app/routers/auth.py"] = _code("app/routers/auth.py.j2", values)
@@ -117,6 +124,8 @@ def render_frontend(spec: AppSpec) -> dict[str, str]:
     }
     for page in ctx.pages:
         files[f"app/templates/{page.file}"] = _tidy(render_page(_html_env(), ctx, page, values))
+    if values["chat"]:
+        files["app/static/chat.js"] = _code("app/static/chat.js.j2", values)
     if any(page.kind == "entity" for page in ctx.pages):
         # One read page for the records of every entity: app/pages.py gives it the list's config.
         files["app/templates/record.html"] = _app_page(values, "record", "record_page_title", None, {})
@@ -183,6 +192,8 @@ def render_tests(spec: AppSpec) -> dict[str, str]:
         files["tests/test_uploads.py"] = _code("tests/test_uploads.py.j2", values)
     if values["voted"]:
         files["tests/test_votes.py"] = _code("tests/test_votes.py.j2", values)
+    if values["chat"]:
+        files["tests/test_chat.py"] = _code("tests/test_chat.py.j2", values)
     if ctx.checkout is not None:
         if values["stripe"]:
             files["tests/test_checkout.py"] = _code("tests/test_checkout_stripe.py.j2", values)
@@ -233,6 +244,7 @@ def _values(ctx: Context) -> dict[str, Any]:
         "checkout": ctx.checkout,
         "export": spec.has("export"),
         "live": spec.has("realtime"),
+        **chat_values(ctx),
         "auth": spec.has("auth"),
         # URL fields named for a file (image_url, cv_url) take uploads when the app asks for them.
         "uploads": bool(spec.upload_fields),

@@ -42,7 +42,11 @@ Feature = Literal[
     "realtime",  # live updates (polling offline)
     "export",  # CSV export of lists
     "votes",  # votes / likes on records, one per person (EntitySpec.votes says which)
+    "chat",  # a community chat: rooms where people talk to each other (app/chat.py)
+    "support_chat",  # customer support: each visitor's own conversation with the staff (app/chat.py)
 ]
+# The chat's two shapes (customer support wins when both are named) and its one "chat" page.
+CHAT_FEATURES: frozenset[Feature] = frozenset({"chat", "support_chat"})
 
 # Features an app may be asked for and not get, on either path (Blueprint or a model): uploads need a
 # URL field named for a file (`upload_fields`) to put the upload in. Without one, asking for them
@@ -92,6 +96,9 @@ RESERVED_TABLES = frozenset(
         "auth_sessions",
         "sample_data_loads",
         "record_votes",
+        "chat",
+        "chat_messages",
+        "chat_conversations",
     }
 )
 
@@ -181,7 +188,7 @@ class EntitySpec(_Strict):
 class PageSpec(_Strict):
     path: str = Field(description="URL path, e.g. / or /books")
     title: str = Field(min_length=1, max_length=80)
-    kind: Literal["home", "entity", "dashboard", "contact"]
+    kind: Literal["home", "entity", "dashboard", "contact", "chat"]
     entity: str | None = None
 
     @model_validator(mode="after")
@@ -276,6 +283,9 @@ class AppSpec(_Strict):
                 raise ValueError(f"page path {page.path!r} is reserved")
             if page.entity is not None and page.entity not in by_name:
                 raise ValueError(f"page {page.path} shows unknown entity {page.entity!r}")
+        chats = [f for f in self.features if f in CHAT_FEATURES]
+        if bool(chats) != any(p.kind == "chat" for p in self.pages):
+            raise ValueError("the chat page and a chat feature ('chat', 'support_chat') go together")
         for chart in self.charts:
             target = by_name.get(chart.entity)
             if target is None:
@@ -299,6 +309,13 @@ class AppSpec(_Strict):
     def voted(self) -> tuple[EntitySpec, ...]:
         """The entities people vote for; none unless votes were asked for."""
         return tuple(e for e in self.entities if e.votes) if "votes" in self.features else ()
+
+    @property
+    def chat(self) -> Literal["community", "support"] | None:
+        """The chat the app has: customer support, a community chat, or none."""
+        if "support_chat" in self.features:
+            return "support"
+        return "community" if "chat" in self.features else None
 
     @property
     def upload_fields(self) -> tuple[tuple[str, str], ...]:

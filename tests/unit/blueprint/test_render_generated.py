@@ -48,7 +48,25 @@ def forum() -> AppSpec:
     ).spec
 
 
-SPECS = {**ALL, "edge": edge, "blog": blog, "gallery": gallery, "forum": forum}
+def support() -> AppSpec:
+    """Customer support chat (visitors by cookie or account, administrators answer), in Spanish."""
+    return design("Una tienda online de bicicletas con chat de atención al cliente").spec
+
+
+def community() -> AppSpec:
+    """A community chat's rooms, without accounts (display names)."""
+    return design("A technical website with solutions where users communicate with other users").spec
+
+
+SPECS = {
+    **ALL,
+    "edge": edge,
+    "blog": blog,
+    "gallery": gallery,
+    "forum": forum,
+    "support": support,
+    "community": community,
+}
 
 
 def _clean_env(**extra: str) -> dict[str, str]:
