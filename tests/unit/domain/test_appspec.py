@@ -211,3 +211,31 @@ def test_an_entity_that_takes_votes_keeps_vote_count_for_itself() -> None:
     assert idea(title).votes
     with pytest.raises(ValueError, match="vote_count"):
         idea(title, FieldSpec(name="vote_count", type="integer", label="Votes"))
+
+
+def _with_chat(features: list[str], page: bool) -> dict[str, Any]:
+    spec = library()
+    spec["features"] = features
+    if page:
+        spec["pages"] = [*spec["pages"], {"path": "/chat", "title": "Chat", "kind": "chat"}]
+    return spec
+
+
+def test_a_chat_and_its_page_go_together() -> None:
+    community = AppSpec.model_validate(_with_chat(["chat"], page=True))
+    assert community.chat == "community" and "chat" in community.built_features
+    support = AppSpec.model_validate(_with_chat(["auth", "support_chat"], page=True))
+    assert support.chat == "support"
+    assert AppSpec.model_validate(library()).chat is None
+    with pytest.raises(ValidationError, match="chat page"):
+        AppSpec.model_validate(_with_chat(["chat"], page=False))
+    with pytest.raises(ValidationError, match="chat page"):
+        AppSpec.model_validate(_with_chat([], page=True))
+
+
+@pytest.mark.parametrize("table", ["chat", "chat_messages", "chat_conversations"])
+def test_the_chat_tables_are_reserved(table: str) -> None:
+    spec = library()
+    spec["entities"][1]["table"] = table
+    with pytest.raises(ValidationError, match="reserved"):
+        AppSpec.model_validate(spec)
