@@ -357,6 +357,14 @@ def _has_chat(feature_set: Sequence[Feature]) -> bool:
     return "chat" in feature_set or "support_chat" in feature_set
 
 
+def _chat_rooms(tokens: Sequence[Token], lex: Lexicon) -> bool:
+    """Does the description name the chat's rooms ("chat rooms", "salas de chat")?"""
+    words = {
+        t.norm for m in lex.feature_index.find(tokens) if m.value == "chat" for t in tokens[m.start : m.end]
+    }
+    return bool(words & {"room", "rooms", "chatroom", "chatrooms", "sala", "salas"})
+
+
 def _chat_title(tokens: Sequence[Token], lex: Lexicon, feature_set: Sequence[Feature]) -> str | None:
     words = _chat_words(tokens, lex, feature_set)
     if "support_chat" in feature_set and any(t.norm == "soporte" for t in tokens) and "atencion" not in words:
@@ -378,7 +386,7 @@ def _chat_log(
     chat = "support_chat" if "support_chat" in feature_set else "chat"
     page = _chat_title(tokens, lex, feature_set) or _PAGE_TITLES[language][chat]
     log = [notes.line(language, chat, page=page, words=_chat_words(tokens, lex, feature_set))]
-    kept = {e.name for e in features.without_chat_entities(entities)}
+    kept = {e.name for e in features.without_chat_entities(entities, _chat_rooms(tokens, lex))}
     gone = [e.label for e in entities if e.name not in kept]
     if gone:
         log.append(notes.line(language, "chat_dropped", items=notes.items(gone)))
@@ -482,7 +490,8 @@ def design(prompt: str) -> Blueprint:
         if not any(e.votes for e in entities):  # nothing to vote for: the app does not claim votes
             feature_set = tuple(f for f in feature_set if f != "votes")
     log += _chat_log(feature_set, entities, language, tokens, lex)
-    entities = features.without_chat_entities(entities) if _has_chat(feature_set) else entities
+    if _has_chat(feature_set):
+        entities = features.without_chat_entities(entities, _chat_rooms(tokens, lex))
     reports: str | None = None
     if "dashboard" in feature_set:
         entities, reports = _computed_reports(entities, tokens)

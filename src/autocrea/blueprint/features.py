@@ -82,11 +82,17 @@ CHAT_ENTITIES = frozenset(
 )
 
 
-def without_chat_entities(entities: Sequence[EntitySpec]) -> tuple[EntitySpec, ...]:
-    """The entities left when the chat is built: a chat word's own table goes, unless another
-    entity points at it or it is all the app has."""
+# Rooms are the chat's only when the description says "chat rooms" (a hotel's rooms are records).
+CHAT_ROOMS = frozenset({"Room", "ChatRoom", "Sala", "Channel", "Canal"})
+
+
+def without_chat_entities(entities: Sequence[EntitySpec], rooms: bool = False) -> tuple[EntitySpec, ...]:
+    """The entities left when the chat is built: a chat word's own table goes (its rooms too when
+    `rooms`: "chat rooms", "salas de chat"), unless another entity points at it or it is all the
+    app has."""
     used = {r.target for e in entities for r in e.relations}
-    kept = tuple(e for e in entities if e.name not in CHAT_ENTITIES or e.name in used)
+    junk = CHAT_ENTITIES | (CHAT_ROOMS if rooms else frozenset())
+    kept = tuple(e for e in entities if e.name not in junk or e.name in used)
     return kept or tuple(entities)
 
 

@@ -465,3 +465,10 @@ def test_a_name_made_of_another_entitys_name_links_to_it() -> None:
     shop = design("A shop with products and product categories").spec
     assert [r.target for r in shop.entity("Product").relations] == ["ProductCategory"]
     assert not shop.entity("ProductCategory").relations
+
+
+def test_chat_rooms_are_the_chats_but_a_hotels_rooms_are_records() -> None:
+    club = design("A gaming club site with chat rooms for its members who log in").spec
+    assert club.chat == "community" and "Room" not in {e.name for e in club.entities}
+    hotel = design("A hotel booking site with rooms, guests and a live chat").spec
+    assert hotel.chat == "community" and "Room" in {e.name for e in hotel.entities}
