@@ -70,6 +70,16 @@ _EN: dict[str, str] = {
         "Votes: one per person and record (`POST /api/votes/<table>/<id>` casts or takes back a vote); "
         "the count is the record's `vote_count`, and lists sort by it (`sort=-vote_count`). See app/votes.py."
     ),
+    "readme_chat_community": (
+        "Chat: rooms (`GET /api/chat/rooms`, `GET`/`POST /api/chat/rooms/<room>`); new messages reach "
+        "open pages through `/api/live`. At most 2000 characters a message and 10 a minute per person. "
+        "See app/chat.py."
+    ),
+    "readme_chat_support": (
+        "Customer support: each visitor's own conversation (`GET`/`POST /api/chat/support`), with an "
+        "automatic first reply that says it is automatic; administrators list, answer and close "
+        "conversations (`/api/chat/conversations`). Answers appear live. See app/chat.py."
+    ),
     "upload_too_large": "The file is too large: at most {limit} MB.",
     "upload_unsupported": "Only PNG, JPEG, GIF or WebP images and PDF documents can be uploaded.",
     "upload_empty": "The file is empty.",
@@ -124,8 +134,7 @@ _EN: dict[str, str] = {
     # chat (app/chat.py, app/static/chat.js)
     "chat_intro_community": "Talk with other people here. New messages appear as they are sent.",
     "chat_intro_support": (
-        "Write to us here: an agent answers in this conversation, which only"
-        " you and our staff see."
+        "Write to us here: an agent answers in this conversation, which only you and our staff see."
     ),
     "chat_rooms": "Rooms",
     "chat_room_general": "General",
@@ -303,6 +312,17 @@ _ES: dict[str, str] = {
     "uploaded": "Subido. Guarda para conservarlo.",
     "vote": "Votar por {label}",
     "votes": "Votos",
+    "readme_chat_community": (
+        "Chat: salas (`GET /api/chat/rooms`, `GET`/`POST /api/chat/rooms/<sala>`); los mensajes nuevos "
+        "llegan a las páginas abiertas por `/api/live`. Como máximo 2000 caracteres por mensaje y 10 "
+        "por minuto y persona. Ver app/chat.py."
+    ),
+    "readme_chat_support": (
+        "Atención al cliente: cada visitante tiene su conversación (`GET`/`POST /api/chat/support`), con "
+        "una primera respuesta automática que dice que lo es; los administradores ven, responden y "
+        "cierran las conversaciones (`/api/chat/conversations`). Las respuestas llegan al momento. Ver "
+        "app/chat.py."
+    ),
     "readme_votes": (
         "Votos: uno por persona y registro (`POST /api/votes/<tabla>/<id>` vota o retira el voto); el "
         "recuento es el `vote_count` del registro y las listas se ordenan por él (`sort=-vote_count`). "
@@ -365,16 +385,14 @@ _ES: dict[str, str] = {
     # chat (app/chat.py, app/static/chat.js)
     "chat_intro_community": "Habla aquí con otras personas. Los mensajes nuevos aparecen al momento.",
     "chat_intro_support": (
-        "Escríbenos aquí: un agente te responde en esta conversación, que solo"
-        " ves tú y nuestro equipo."
+        "Escríbenos aquí: un agente te responde en esta conversación, que solo ves tú y nuestro equipo."
     ),
     "chat_rooms": "Salas",
     "chat_room_general": "General",
     "chat_room_help": "Ayuda",
     "chat_room_random": "Charla libre",
     "chat_welcome": (
-        "¡Te damos la bienvenida a {room}! Los mensajes de aquí los ve todo el"
-        " que abre esta página."
+        "¡Te damos la bienvenida a {room}! Los mensajes de aquí los ve todo el que abre esta página."
     ),
     "chat_welcome_author": "Bienvenida",
     "chat_your_conversation": "Tu conversación",
@@ -398,8 +416,7 @@ _ES: dict[str, str] = {
     "chat_not_found": "Ese chat no existe.",
     "chat_closed": "Esta conversación está cerrada.",
     "chat_auto_reply": (
-        "Respuesta automática: gracias, hemos recibido tu mensaje; un agente"
-        " te responderá aquí."
+        "Respuesta automática: gracias, hemos recibido tu mensaje; un agente te responderá aquí."
     ),
     "chat_auto_links": "Estas páginas de ayuda quizá ya lo respondan:",
     "contact_intro": "Envíanos un mensaje y te responderemos pronto.",
