@@ -276,6 +276,7 @@ def amend(spec: AppSpec, changes: Sequence[Amendment]) -> AppSpec:
         if (p.entity is None or p.entity in names) and (p.results is None or p.results in names)
     ]
     home_form = any(p.kind == "home" and p.entity for p in spec.pages)  # it keeps its form
+    chat_title = next((p.title for p in spec.pages if p.kind == "chat"), None)  # and its chat's name
     data = spec.model_dump()
     data.update(
         name=work.name,
@@ -284,7 +285,9 @@ def amend(spec: AppSpec, changes: Sequence[Amendment]) -> AppSpec:
         features=list(feature_set),
         pages=[
             p.model_dump()
-            for p in pages(work.name, entities, feature_set, work.language, None, played, home_form)
+            for p in pages(
+                work.name, entities, feature_set, work.language, None, played, home_form, chat_title
+            )
         ],
         charts=[
             c.model_dump()

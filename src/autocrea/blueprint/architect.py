@@ -50,6 +50,7 @@ from autocrea.errors import PromptRejected
 MAX_ENTITIES = 8  # from the prompt's nouns; a contact form may add one more
 _RESERVED_PATHS = frozenset(
     {"/api", "/static", "/docs", "/redoc", "/openapi-json", "/health", "/dashboard", "/contact", "/profile"}
+    | {"/chat", "/support"}
 )
 _CONTACT = "ContactMessage"
 _BARE_REPORTS = frozenset({"report", "informe", "reporte"})
@@ -86,8 +87,33 @@ _FOREIGN = (
     "or English, or choose a model (models understand more languages)."
 )
 _PAGE_TITLES = {
-    "en": {"dashboard": "Dashboard", "contact": "Contact"},
-    "es": {"dashboard": "Panel", "contact": "Contacto"},
+    "en": {
+        "dashboard": "Dashboard",
+        "contact": "Contact",
+        "chat": "Chat",
+        "support_chat": "Customer Support",
+    },
+    "es": {
+        "dashboard": "Panel",
+        "contact": "Contacto",
+        "chat": "Chat",
+        "support_chat": "Atención al cliente",
+    },
+}
+# The chat page's title in the user's own words, from the words that asked for it.
+_CHAT_TITLES = {
+    "messages": "Messages",
+    "mensajes": "Mensajes",
+    "live chat": "Live Chat",
+    "chat rooms": "Chat Rooms",
+    "chat room": "Chat Rooms",
+    "salas de chat": "Salas de chat",
+    "help desk chat": "Help Desk",
+    "helpdesk chat": "Help Desk",
+    "live support": "Live Support",
+    "soporte al cliente": "Soporte",
+    "soporte en linea": "Soporte",
+    "chat de soporte": "Soporte",
 }
 
 
@@ -250,6 +276,7 @@ def pages(
     dashboard_title: str | None = None,
     activity_pages: Sequence[PageSpec] = (),
     home_form: bool = False,
+    chat_title: str | None = None,
 ) -> tuple[PageSpec, ...]:
     """Home, a form page for what the public fills in (a survey's responses, requests), each
     entity's list, the dashboard, the contact page. With `home_form`, the home page shows the first
@@ -276,12 +303,24 @@ def pages(
         pages.append(PageSpec(path="/dashboard", title=title, kind="dashboard"))
     if "contact_form" in feature_set:
         pages.append(PageSpec(path="/contact", title=_PAGE_TITLES[language]["contact"], kind="contact"))
+    chat = "support_chat" if "support_chat" in feature_set else "chat" if "chat" in feature_set else None
+    if chat is not None:
+        path = "/support" if chat == "support_chat" else "/chat"
+        title = chat_title or _PAGE_TITLES[language][chat]
+        pages.append(PageSpec(path=path, title=title, kind="chat"))
     return tuple(pages)
 
 
 def is_public_form(entity: EntitySpec) -> bool:
     """Does the public fill these records in on a form page (survey responses, requests)?"""
     return survey.is_response(entity) or forms.submitted(entity)
+
+
+def _chat_words(tokens: Sequence[Token], lex: Lexicon, feature_set: Sequence[Feature]) -> str:
+    """The words that asked for the app's chat ("online customer support", "chatear")."""
+    chat = "support_chat" if "support_chat" in feature_set else "chat"
+    found = [m for m in lex.feature_index.find(tokens) if m.value == chat]
+    return " ".join(t.norm for t in tokens[found[0].start : found[0].end]) if found else chat
 
 
 def _choice_notes(
@@ -350,6 +389,55 @@ def _computed_reports(
         if fold(entity.label) in _BARE_REPORTS and not used and len(entities) > 1:
             return tuple(e for e in entities if e is not entity), entity.label_plural
     return entities, None
+
+
+def _has_chat(feature_set: Sequence[Feature]) -> bool:
+    return "chat" in feature_set or "support_chat" in feature_set
+
+
+def _chat_rooms(tokens: Sequence[Token], lex: Lexicon) -> bool:
+    """Does the description name the chat's rooms ("chat rooms", "salas de chat")?"""
+    words = {
+        t.norm for m in lex.feature_index.find(tokens) if m.value == "chat" for t in tokens[m.start : m.end]
+    }
+    return bool(words & {"room", "rooms", "chatroom", "chatrooms", "sala", "salas"})
+
+
+def _chat_title(tokens: Sequence[Token], lex: Lexicon, feature_set: Sequence[Feature]) -> str | None:
+    words = _chat_words(tokens, lex, feature_set)
+    if "support_chat" in feature_set and any(t.norm == "soporte" for t in tokens) and "atencion" not in words:
+        return "Soporte"
+    if "chat" in feature_set and any(t.norm in {"messages", "mensajes"} for t in tokens):
+        return "Messages" if any(t.norm == "messages" for t in tokens) else "Mensajes"
+    return next((title for key, title in _CHAT_TITLES.items() if key in words), None)
+
+
+def _chat_log(
+    feature_set: Sequence[Feature],
+    entities: Sequence[EntitySpec],
+    language: Language,
+    tokens: Sequence[Token],
+    lex: Lexicon,
+) -> list[str]:
+    if not _has_chat(feature_set):
+        return []
+    chat = "support_chat" if "support_chat" in feature_set else "chat"
+    page = _chat_title(tokens, lex, feature_set) or _PAGE_TITLES[language][chat]
+    log = [notes.line(language, chat, page=page, words=_chat_words(tokens, lex, feature_set))]
+    kept = {e.name for e in features.without_chat_entities(entities, _chat_rooms(tokens, lex))}
+    gone = [e.label for e in entities if e.name not in kept]
+    if gone:
+        log.append(notes.line(language, "chat_dropped", items=notes.items(gone)))
+    return log
+
+
+def _without_chat_stand_in(
+    found: Sequence[IntegrationSpec], feature_set: Sequence[Feature]
+) -> tuple[IntegrationSpec, ...]:
+    """With the chat built, the "Chat" request is met: no stand-in is listed for it."""
+    if not _has_chat(feature_set):
+        return tuple(found)
+    return tuple(i for i in found if i.requested != "Chat")
 
 
 def _voted_for(tokens: Sequence[Token], vote_end: int, start: int) -> bool:
@@ -481,6 +569,9 @@ def design(prompt: str) -> Blueprint:
         entities = _with_votes(entities, tokens, lex, entity_mentions, drafts)
         if not any(e.votes for e in entities):  # nothing to vote for: the app does not claim votes
             feature_set = tuple(f for f in feature_set if f != "votes")
+    log += _chat_log(feature_set, entities, language, tokens, lex)
+    if _has_chat(feature_set):
+        entities = features.without_chat_entities(entities, _chat_rooms(tokens, lex))
     reports: str | None = None
     if "dashboard" in feature_set:
         entities, reports = _computed_reports(entities, tokens)
@@ -504,6 +595,7 @@ def design(prompt: str) -> Blueprint:
     name = titles.app_name(text, tokens, lex, language, apptype, entities)
     if topic is not None and name == entities[0].label_plural:  # no name of its own: "Encuesta de salud"
         name = topic.title[language]
+    chat_title = _chat_title(tokens, lex, feature_set) if _has_chat(feature_set) else None
     spec = AppSpec(
         name=name,
         slug=slug(name),
@@ -513,13 +605,16 @@ def design(prompt: str) -> Blueprint:
         language=language,
         prompt=text,
         entities=entities,
-        pages=pages(name, entities, feature_set, language, reports, played.pages, home_form),
+        pages=pages(name, entities, feature_set, language, reports, played.pages, home_form, chat_title),
         features=feature_set,
         charts=activities.charts(dashboard_charts(entities, feature_set, language), entities, played.pages),
         views=views.kept(planned.views, entities),
         integrations=tuple(
             i
-            for i in (*_tool_stub(built), *integrations.detect(tokens, lex, feature_set, entities))
+            for i in (
+                *_tool_stub(built),
+                *_without_chat_stand_in(integrations.detect(tokens, lex, feature_set, entities), feature_set),
+            )
             if not (played.pages and not played.other_games and i.requested == activities.GAMEPLAY)
         ),
         theme=theme,

@@ -49,6 +49,9 @@ def detect(
         found.add("search")
     if any(f.type in ("enum", "boolean") for f in fields) or any(e.relations for e in entities):
         found.add("filters")
+    if "support_chat" in found:  # "chat de atención al cliente": the support chat, not a community's
+        found.discard("chat")
+        found.add("auth")  # the staff who answer log in as administrators
     return tuple(f for f in ORDER if f in found)
 
 
@@ -70,6 +73,29 @@ def voted_default(entities: Sequence[EntitySpec]) -> str | None:
         ),
         None,
     )
+
+
+# Entities the chat words of a description make ("an online customer support tool", "chat
+# messages"): the chat keeps its own messages, so they go when the chat is built.
+CHAT_ENTITIES = frozenset(
+    {"Message", "Chat", "ChatMessage", "Chats", "Conversation", "CustomerSupport", "OnlineCustomer"}
+    | {"Support", "SupportChat", "LiveChat", "Messaging", "Mensaje", "Conversacion", "Soporte"}
+    | {"AtencionCliente", "AtencionAlCliente"}
+)
+
+
+# Rooms are the chat's only when the description says "chat rooms" (a hotel's rooms are records).
+CHAT_ROOMS = frozenset({"Room", "ChatRoom", "Sala", "Channel", "Canal"})
+
+
+def without_chat_entities(entities: Sequence[EntitySpec], rooms: bool = False) -> tuple[EntitySpec, ...]:
+    """The entities left when the chat is built: a chat word's own table goes (its rooms too when
+    `rooms`: "chat rooms", "salas de chat"), unless another entity points at it or it is all the
+    app has."""
+    used = {r.target for e in entities for r in e.relations}
+    junk = CHAT_ENTITIES | (CHAT_ROOMS if rooms else frozenset())
+    kept = tuple(e for e in entities if e.name not in junk or e.name in used)
+    return kept or tuple(entities)
 
 
 _COUNT_FIELDS = frozenset({"votes", "votos", "likes", "upvotes", "vote_count"})

@@ -109,6 +109,16 @@ _EN: dict[str, str] = {
         "Votes: one per person and record (`POST /api/votes/<table>/<id>` casts or takes back a vote); "
         "the count is the record's `vote_count`, and lists sort by it (`sort=-vote_count`). See app/votes.py."
     ),
+    "readme_chat_community": (
+        "Chat: rooms (`GET /api/chat/rooms`, `GET`/`POST /api/chat/rooms/<room>`); new messages reach "
+        "open pages through `/api/live`. At most 2000 characters a message and 10 a minute per person. "
+        "See app/chat.py."
+    ),
+    "readme_chat_support": (
+        "Customer support: each visitor's own conversation (`GET`/`POST /api/chat/support`), with an "
+        "automatic first reply that says it is automatic; administrators list, answer and close "
+        "conversations (`/api/chat/conversations`). Answers appear live. See app/chat.py."
+    ),
     "upload_too_large": "The file is too large: at most {limit} MB.",
     "upload_unsupported": "Only PNG, JPEG, GIF or WebP images and PDF documents can be uploaded.",
     "upload_empty": "The file is empty.",
@@ -162,6 +172,40 @@ _EN: dict[str, str] = {
     "chart_data": "Data",
     "chart_label": "Group",
     "chart_value": "Value",
+    # chat (app/chat.py, app/static/chat.js)
+    "chat_intro_community": "Talk with other people here. New messages appear as they are sent.",
+    "chat_intro_support": (
+        "Write to us here: an agent answers in this conversation, which only you and our staff see."
+    ),
+    "chat_rooms": "Rooms",
+    "chat_room_general": "General",
+    "chat_room_help": "Help",
+    "chat_room_random": "Off-topic",
+    "chat_welcome": "Welcome to {room}! Messages here are visible to everyone on this page.",
+    "chat_welcome_author": "Welcome",
+    "chat_your_conversation": "Your conversation",
+    "chat_conversations": "Open conversations",
+    "chat_none_open": "No open conversations.",
+    "chat_your_name": "Your name",
+    "chat_message": "Message",
+    "chat_placeholder": "Write a message… (Enter sends, Shift+Enter for a new line)",
+    "chat_send": "Send",
+    "chat_close": "Close conversation",
+    "chat_closed_note": "This conversation is closed.",
+    "chat_automatic": "automatic",
+    "chat_you": "You",
+    "chat_staff": "Support team",
+    "chat_visitor": "Visitor",
+    "chat_empty": "Write a message first.",
+    "chat_too_long": "A message can have at most {max} characters.",
+    "chat_too_fast": "You are sending messages too fast. Wait a minute and try again.",
+    "chat_no_name": "Enter a display name of at most {max} characters.",
+    "chat_name_needed": "Enter your name before sending.",
+    "chat_login_to_post": "Log in to post messages.",
+    "chat_not_found": "That chat does not exist.",
+    "chat_closed": "This conversation is closed.",
+    "chat_auto_reply": "This is an automatic reply: thanks, we have your message; an agent will answer here.",
+    "chat_auto_links": "These help pages may answer it already:",
     # contact
     "contact_intro": "Send us a message and we will get back to you.",
     "contact_send": "Send message",
@@ -354,6 +398,17 @@ _ES: dict[str, str] = {
     "points_rank": "Puesto",
     "points_name": "Nombre",
     "points_none": "Nadie tiene puntos todavía: añade algo y sé el primero.",
+    "readme_chat_community": (
+        "Chat: salas (`GET /api/chat/rooms`, `GET`/`POST /api/chat/rooms/<sala>`); los mensajes nuevos "
+        "llegan a las páginas abiertas por `/api/live`. Como máximo 2000 caracteres por mensaje y 10 "
+        "por minuto y persona. Ver app/chat.py."
+    ),
+    "readme_chat_support": (
+        "Atención al cliente: cada visitante tiene su conversación (`GET`/`POST /api/chat/support`), con "
+        "una primera respuesta automática que dice que lo es; los administradores ven, responden y "
+        "cierran las conversaciones (`/api/chat/conversations`). Las respuestas llegan al momento. Ver "
+        "app/chat.py."
+    ),
     "readme_votes": (
         "Votos: uno por persona y registro (`POST /api/votes/<tabla>/<id>` vota o retira el voto); el "
         "recuento es el `vote_count` del registro y las listas se ordenan por él (`sort=-vote_count`). "
@@ -415,6 +470,44 @@ _ES: dict[str, str] = {
     "chart_data": "Datos",
     "chart_label": "Grupo",
     "chart_value": "Valor",
+    # chat (app/chat.py, app/static/chat.js)
+    "chat_intro_community": "Habla aquí con otras personas. Los mensajes nuevos aparecen al momento.",
+    "chat_intro_support": (
+        "Escríbenos aquí: un agente te responde en esta conversación, que solo ves tú y nuestro equipo."
+    ),
+    "chat_rooms": "Salas",
+    "chat_room_general": "General",
+    "chat_room_help": "Ayuda",
+    "chat_room_random": "Charla libre",
+    "chat_welcome": (
+        "¡Te damos la bienvenida a {room}! Los mensajes de aquí los ve todo el que abre esta página."
+    ),
+    "chat_welcome_author": "Bienvenida",
+    "chat_your_conversation": "Tu conversación",
+    "chat_conversations": "Conversaciones abiertas",
+    "chat_none_open": "No hay conversaciones abiertas.",
+    "chat_your_name": "Tu nombre",
+    "chat_message": "Mensaje",
+    "chat_placeholder": "Escribe un mensaje… (Intro envía, Mayús+Intro para una línea nueva)",
+    "chat_send": "Enviar",
+    "chat_close": "Cerrar conversación",
+    "chat_closed_note": "Esta conversación está cerrada.",
+    "chat_automatic": "automático",
+    "chat_you": "Tú",
+    "chat_staff": "Equipo de soporte",
+    "chat_visitor": "Visitante",
+    "chat_empty": "Escribe un mensaje primero.",
+    "chat_too_long": "Un mensaje puede tener como máximo {max} caracteres.",
+    "chat_too_fast": "Estás enviando mensajes demasiado rápido. Espera un minuto y vuelve a intentarlo.",
+    "chat_no_name": "Escribe un nombre visible de {max} caracteres como máximo.",
+    "chat_name_needed": "Escribe tu nombre antes de enviar.",
+    "chat_login_to_post": "Inicia sesión para escribir mensajes.",
+    "chat_not_found": "Ese chat no existe.",
+    "chat_closed": "Esta conversación está cerrada.",
+    "chat_auto_reply": (
+        "Respuesta automática: gracias, hemos recibido tu mensaje; un agente te responderá aquí."
+    ),
+    "chat_auto_links": "Estas páginas de ayuda quizá ya lo respondan:",
     "contact_intro": "Envíanos un mensaje y te responderemos pronto.",
     "contact_send": "Enviar mensaje",
     "contact_sent": "¡Gracias! Tu mensaje se ha enviado.",

@@ -42,6 +42,11 @@ PROFILE_STRINGS = (
     "profile_saved", "profile_signin_changed", "profile_admin", "profile_member", "profile_since",
     "profile_none", "profile_more",
 )  # fmt: skip
+# What the chat page's script says (app/static/chat.js).
+CHAT_STRINGS = (
+    "chat_empty", "chat_too_long", "chat_staff", "chat_automatic", "chat_you", "chat_conversations",
+    "chat_none_open", "chat_close", "chat_closed_note", "chat_name_needed", "chat_login_to_post",
+)  # fmt: skip
 # Choice fields that say where a record is in its life ("Open" -> "Closed"): they change in place.
 WORKFLOW_FIELDS = frozenset(
     {"status", "state", "stage", "phase", "estado", "etapa", "fase", "situacion", "progress", "progreso"}
@@ -165,6 +170,10 @@ def page_config(ctx: Context, page: PageView) -> dict[str, Any]:
     if page.kind == "contact" and ctx.contact is not None:
         config["entity"] = entity_config(ctx, ctx.contact)
     arcade.extend(ctx, page, config)  # games, their progress
+    if page.kind == "chat":
+        language = ctx.spec.language
+        config["chat"] = "support" if ctx.spec.chat == "support" else "community"
+        config["strings"].update({key: i18n.STRINGS[language][key] for key in CHAT_STRINGS})
     return config
 
 

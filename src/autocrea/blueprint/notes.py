@@ -27,6 +27,10 @@ _TEXT: dict[str, dict[str, str]] = {
         "the fields ({topic} questions: {items}).",
         "forms": "Filled in by the public on a form page: {items}.",
         "home_form": "The home page shows the form of {entity}.",
+        "chat": "{page}: a community chat (rooms; new messages appear live) built from '{words}'.",
+        "support_chat": "{page}: a customer support chat (each visitor's own conversation with the "
+        "staff, an honest automatic first reply, answered live) built from '{words}'.",
+        "chat_dropped": "{items}: left out, the chat keeps its own messages.",
         "integration": "{requested} → {provided} ({kind}).",
         "theme": "Theme: background {background}, components {primary}, text {text}.",
         "default_theme": "Theme: default dark slate and cyan (no colours requested).",
@@ -50,6 +54,12 @@ _TEXT: dict[str, dict[str, str]] = {
         "preguntas, los campos (preguntas de {topic}: {items}).",
         "forms": "El público los rellena en una página de formulario: {items}.",
         "home_form": "La página de inicio muestra el formulario de {entity}.",
+        "chat": "{page}: un chat de comunidad (salas; los mensajes nuevos aparecen al momento) a "
+        "partir de '{words}'.",
+        "support_chat": "{page}: un chat de atención al cliente (cada visitante tiene su conversación "
+        "con el personal, una primera respuesta automática que lo dice, respuestas al momento) a "
+        "partir de '{words}'.",
+        "chat_dropped": "{items}: se deja fuera, el chat guarda sus propios mensajes.",
         "integration": "{requested} → {provided} ({kind}).",
         "theme": "Tema: fondo {background}, componentes {primary}, texto {text}.",
         "default_theme": "Tema: oscuro pizarra y cian por defecto (no se piden colores).",

@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from autocrea.blueprint import arcade, i18n, integrations
 from autocrea.blueprint.annotations import choice_alias, not_null_fields, read_type, schema_field
+from autocrea.blueprint.chat import chat_values
 from autocrea.blueprint.context import Context, EntityView, build_context
 from autocrea.blueprint.literals import (
     docwrap,
@@ -70,6 +71,8 @@ RENDERED_FEATURES: frozenset[Feature] = frozenset(
         "votes",
         "points",
         "invites",
+        "chat",
+        "support_chat",
     }
 )
 # Names bound in app/main.py; a router module with one of these names is imported under an alias.
@@ -91,6 +94,7 @@ _MAIN_NAMES = frozenset(
         "points_router",
         "invites_router",
         "activities_router",
+        "chat_router",
     }
 )
 
@@ -122,7 +126,7 @@ def render_backend(spec: AppSpec) -> dict[str, str]:
         files["app/stats.py"] = _code("app/stats.py.j2", values)
     if spec.has("export"):
         files["app/export.py"] = _code("app/export.py.j2", values)
-    if values["live"]:
+    if values["live"] or values["chat"]:  # the chat's new messages reach pages through /api/live
         files["app/events.py"] = _code("app/events.py.j2", values)
     if values["uploads"]:
         files["app/uploads.py"] = _code("app/uploads.py.j2", values)
@@ -134,6 +138,8 @@ def render_backend(spec: AppSpec) -> dict[str, str]:
         files["app/invites.py"] = _code("app/invites.py.j2", values)
     if values["activities"]:
         files["app/activities.py"] = _code("app/activities.py.j2", values)
+    if values["chat"]:
+        files["app/chat.py"] = _code("app/chat.py.j2", values)
     if values["auth"]:
         files["app/accounts.py"] = _code("app/accounts.py.j2", values)
         files["app/routers/auth.py"] = _code("app/routers/auth.py.j2", values)
@@ -154,6 +160,8 @@ def render_frontend(spec: AppSpec) -> dict[str, str]:
         files["app/static/activities.js"] = _code("app/static/activities.js.j2", values)
     for page in ctx.pages:
         files[f"app/templates/{page.file}"] = _tidy(render_page(_html_env(), ctx, page, values))
+    if values["chat"]:
+        files["app/static/chat.js"] = _code("app/static/chat.js.j2", values)
     if any(page.kind == "entity" for page in ctx.pages):
         # One read page for the records of every entity: app/pages.py gives it the list's config.
         files["app/templates/record.html"] = _app_page(values, "record", "record_page_title", None, {})
@@ -238,6 +246,8 @@ def render_tests(spec: AppSpec) -> dict[str, str]:
         files["tests/test_invites.py"] = _code("tests/test_invites.py.j2", values)
     if values["activities"]:
         files["tests/test_activities.py"] = _code("tests/test_activities.py.j2", values)
+    if values["chat"]:
+        files["tests/test_chat.py"] = _code("tests/test_chat.py.j2", values)
     if ctx.checkout is not None:
         if values["stripe"]:
             files["tests/test_checkout.py"] = _code("tests/test_checkout_stripe.py.j2", values)
@@ -289,6 +299,7 @@ def _values(ctx: Context) -> dict[str, Any]:
         "checkout": ctx.checkout,
         "export": spec.has("export"),
         "live": spec.has("realtime"),
+        **chat_values(ctx),
         "auth": spec.has("auth"),
         # URL fields named for a file (image_url, cv_url) take uploads when the app asks for them.
         "uploads": bool(spec.upload_fields),

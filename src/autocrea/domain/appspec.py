@@ -44,7 +44,11 @@ Feature = Literal[
     "votes",  # votes / likes on records, one per person (EntitySpec.votes says which)
     "points",  # accounts earn points for what they add and the votes it gets; a leaderboard (needs auth)
     "invites",  # accounts invite people to join with a link (needs auth)
+    "chat",  # a community chat: rooms where people talk to each other (app/chat.py)
+    "support_chat",  # customer support: each visitor's own conversation with the staff (app/chat.py)
 ]
+# The chat's two shapes (customer support wins when both are named) and its one "chat" page.
+CHAT_FEATURES: frozenset[Feature] = frozenset({"chat", "support_chat"})
 
 # Features an app may be asked for and not get, on either path (Blueprint or a model): uploads need a
 # URL field named for a file (`upload_fields`) to put the upload in. Without one, asking for them
@@ -122,6 +126,9 @@ RESERVED_TABLES = frozenset(
         "auth_invites",
         "activities",
         "activity_results",
+        "chat",
+        "chat_messages",
+        "chat_conversations",
     }
 )
 
@@ -213,7 +220,7 @@ class PageSpec(_Strict):
     title: str = Field(min_length=1, max_length=80)
     # "form": the public fill-in form of `entity` (a survey's responses, a request, an application);
     # a home page that names an entity shows that entity's form too.
-    kind: Literal["home", "entity", "dashboard", "contact", "activity", "form"]
+    kind: Literal["home", "entity", "dashboard", "contact", "activity", "form", "chat"]
     entity: str | None = Field(default=None, description="entity listed, or that an activity draws from")
     activity: Activity | None = Field(default=None, description="which activity an activity page is")
     results: str | None = Field(default=None, description="entity a wheel's wins are stored in")
@@ -224,7 +231,7 @@ class PageSpec(_Strict):
             raise ValueError(f"page path {self.path!r} must be / or /lowercase-words")
         if self.kind in ("entity", "form") and self.entity is None:
             raise ValueError(f"{self.kind} pages name an entity")
-        if self.kind in ("dashboard", "contact") and self.entity is not None:
+        if self.kind in ("dashboard", "contact", "chat") and self.entity is not None:
             raise ValueError(f"{self.kind} pages name no entity")
         if self.kind == "activity" and (self.activity not in STANDALONE_GAMES) != (self.entity is not None):
             raise ValueError("activities with records, and only they, name an entity")
@@ -332,6 +339,9 @@ class AppSpec(_Strict):
                 raise ValueError(f"page {page.path} shows unknown entity {page.entity!r}")
             if page.activity is not None:
                 _check_activity(page, by_name)
+        chats = [f for f in self.features if f in CHAT_FEATURES]
+        if bool(chats) != any(p.kind == "chat" for p in self.pages):
+            raise ValueError("the chat page and a chat feature ('chat', 'support_chat') go together")
         for chart in self.charts:
             target = by_name.get(chart.entity)
             if target is None:
@@ -385,6 +395,13 @@ class AppSpec(_Strict):
     def invites(self) -> bool:
         """Accounts invite people: only with accounts to invite them to."""
         return "invites" in self.features and "auth" in self.features
+
+    @property
+    def chat(self) -> Literal["community", "support"] | None:
+        """The chat the app has: customer support, a community chat, or none."""
+        if "support_chat" in self.features:
+            return "support"
+        return "community" if "chat" in self.features else None
 
     @property
     def upload_fields(self) -> tuple[tuple[str, str], ...]:

@@ -286,11 +286,81 @@ def test_a_pdf_request_gets_the_csv_export_it_is_promised() -> None:
     assert "export" in spec.features
 
 
-@pytest.mark.parametrize("prompt", ["A chat app with messages", "A team directory with a websocket feed"])
-def test_chat_and_websockets_switch_the_live_updates_on(prompt: str) -> None:
-    spec = design(prompt).spec
+def test_websockets_switch_the_live_updates_on() -> None:
+    spec = design("A team directory with a websocket feed").spec
     assert "realtime" in spec.features
     assert any("by Server-Sent Events" in i.provided for i in spec.integrations)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "chat", "title"),
+    [
+        ("A chat app with messages", "community", "Messages"),
+        (
+            "Please implement a technical website to display technical information and solutions. Users "
+            "should be able to browse technical articles, search technical information, view solutions, "
+            "and communicate with other users.",
+            "community",
+            "Chat",
+        ),
+        ("A gaming club site with chat rooms for its members", "community", "Chat Rooms"),
+        ("Una web de recetas donde los usuarios pueden chatear con otros usuarios", "community", "Chat"),
+        (
+            "Please implement a website for a phone operator to display service plans and provide customer "
+            "support. The website should have functionalities for displaying service plan details and an "
+            "online customer support tool. Users should be able browse service plans, get help, manage "
+            "their account information, and access their personal details.",
+            "support",
+            "Customer Support",
+        ),
+        ("Una tienda online de bicicletas con chat de atención al cliente", "support", "Atención al cliente"),
+        ("A web shop for shoes with a help desk chat", "support", "Help Desk"),
+    ],
+)
+def test_chat_words_build_a_chat_page(prompt: str, chat: str, title: str) -> None:
+    blueprint = design(prompt)
+    spec = blueprint.spec
+    assert spec.chat == chat
+    page = next(p for p in spec.pages if p.kind == "chat")
+    assert page.title == title
+    assert "chat" in spec.built_features or "support_chat" in spec.built_features
+    # The chat is built: no "no chat window" stand-in, and no junk table made of its words.
+    assert not [i for i in spec.integrations if i.requested == "Chat"]
+    assert not {"OnlineCustomer", "CustomerSupport"} & {e.name for e in spec.entities}
+    assert any(page.title in note for note in blueprint.notes)
+    if chat == "support":
+        assert "auth" in spec.features  # the staff who answer are administrators
+
+
+def test_a_support_chat_drops_the_junk_entity_and_says_so() -> None:
+    blueprint = design(
+        "A website for a phone operator with service plans and an online customer support tool."
+    )
+    names = [e.name for e in blueprint.spec.entities]
+    assert "OnlineCustomer" not in names and "ServicePlan" in names
+    assert [p.path for p in blueprint.spec.pages if p.kind == "chat"] == ["/support"]
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "A blog where users comment on posts",
+        "A CRM with customers, contacts and deals",
+        "Un foro donde los usuarios publican ideas y las comentan",
+        "A library with books, members and loans",
+    ],
+)
+def test_no_chat_without_chat_words(prompt: str) -> None:
+    spec = design(prompt).spec
+    assert spec.chat is None
+    assert not [p for p in spec.pages if p.kind == "chat"]
+
+
+def test_video_calls_stay_a_stub_beside_the_chat() -> None:
+    spec = design("A tutoring site with chat rooms and video calls").spec
+    assert spec.chat == "community"
+    video = next(i for i in spec.integrations if i.requested == "Video calls")
+    assert video.kind == "stub" and "chat" in spec.built_features
 
 
 def test_accounts_and_uploads_are_built_and_never_listed_as_stubs() -> None:
@@ -457,3 +527,10 @@ def test_inviting_people_to_join_gives_accounts_and_invitation_links(prompt: str
         assert "auth" in spec.features and "invites" in spec.built_features
     else:  # invitations there are records of the app
         assert "invites" not in spec.features
+
+
+def test_chat_rooms_are_the_chats_but_a_hotels_rooms_are_records() -> None:
+    club = design("A gaming club site with chat rooms for its members who log in").spec
+    assert club.chat == "community" and "Room" not in {e.name for e in club.entities}
+    hotel = design("A hotel booking site with rooms, guests and a live chat").spec
+    assert hotel.chat == "community" and "Room" in {e.name for e in hotel.entities}

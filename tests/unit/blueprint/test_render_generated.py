@@ -73,6 +73,16 @@ def requests() -> AppSpec:
     ).spec
 
 
+def support() -> AppSpec:
+    """Customer support chat (visitors by cookie or account, administrators answer), in Spanish."""
+    return design("Una tienda online de bicicletas con chat de atención al cliente").spec
+
+
+def community() -> AppSpec:
+    """A community chat's rooms, without accounts (display names)."""
+    return design("A technical website with solutions where users communicate with other users").spec
+
+
 SPECS = {
     **ALL,
     "edge": edge,
@@ -83,6 +93,8 @@ SPECS = {
     **ACTIVITIES,
     "survey": survey,
     "requests": requests,
+    "support": support,
+    "community": community,
 }
 
 

@@ -257,3 +257,31 @@ def test_a_form_page_and_a_home_page_with_its_form_name_their_entity() -> None:
     spec = AppSpec.model_validate(library(pages=pages))
     assert [(p.kind, p.entity) for p in spec.pages] == [("home", "Book"), ("form", "Book"), ("contact", None)]
     assert AppSpec.model_validate_json(spec.to_json()) == spec
+
+
+def _with_chat(features: list[str], page: bool) -> dict[str, Any]:
+    spec = library()
+    spec["features"] = features
+    if page:
+        spec["pages"] = [*spec["pages"], {"path": "/chat", "title": "Chat", "kind": "chat"}]
+    return spec
+
+
+def test_a_chat_and_its_page_go_together() -> None:
+    community = AppSpec.model_validate(_with_chat(["chat"], page=True))
+    assert community.chat == "community" and "chat" in community.built_features
+    support = AppSpec.model_validate(_with_chat(["auth", "support_chat"], page=True))
+    assert support.chat == "support"
+    assert AppSpec.model_validate(library()).chat is None
+    with pytest.raises(ValidationError, match="chat page"):
+        AppSpec.model_validate(_with_chat(["chat"], page=False))
+    with pytest.raises(ValidationError, match="chat page"):
+        AppSpec.model_validate(_with_chat([], page=True))
+
+
+@pytest.mark.parametrize("table", ["chat", "chat_messages", "chat_conversations"])
+def test_the_chat_tables_are_reserved(table: str) -> None:
+    spec = library()
+    spec["entities"][1]["table"] = table
+    with pytest.raises(ValidationError, match="reserved"):
+        AppSpec.model_validate(spec)
