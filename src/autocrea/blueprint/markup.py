@@ -162,7 +162,9 @@ def _config(ctx: Context, kind: str) -> dict[str, Any]:
 
 def page_config(ctx: Context, page: PageView) -> dict[str, Any]:
     config = _config(ctx, page.kind)
-    if page.entity is not None and page.kind == "entity":
+    # A list, a public form and a home page that shows one need their entity's config; an activity
+    # page has its own (arcade.extend).
+    if page.entity is not None and page.kind in ("entity", "form", "home"):
         config["entity"] = entity_config(ctx, page.entity)
         if _sells(ctx, page.entity):
             language = ctx.spec.language

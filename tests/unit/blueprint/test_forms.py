@@ -4,6 +4,9 @@ the home page; descriptions that only mention a survey, or none, get nothing of 
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 
 from autocrea.blueprint.amendment import SetFeature, amend
@@ -179,3 +182,14 @@ def test_the_home_page_leads_to_the_survey_or_shows_the_request_form() -> None:
     golf_home = render_project(design(GOLF).spec)["app/templates/index.html"]
     assert 'id="public-form"' in golf_home and 'id="form-hotel"' in golf_home
     assert 'class="button primary" href=' not in golf_home  # the form is there already
+
+
+def test_a_form_page_and_a_home_page_with_a_form_give_their_script_the_entity() -> None:
+    """The page's script takes the form over only with its entity's config (else its Send button
+    stays disabled: found when the forms and activities branches met)."""
+    pattern = re.compile(r'<script type="application/json" id="page-config">(.*?)</script>', re.S)
+    survey_files = render_project(design(HEALTH).spec)
+    config = json.loads(pattern.search(survey_files["app/templates/survey.html"]).group(1))
+    assert config["kind"] == "form" and config["entity"]["api"] == "/api/health_survey_responses"
+    golf_home = render_project(design(GOLF).spec)["app/templates/index.html"]
+    assert json.loads(pattern.search(golf_home).group(1))["entity"]["api"] == "/api/requests"
