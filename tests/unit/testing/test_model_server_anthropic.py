@@ -128,11 +128,15 @@ async def test_529_is_overloaded_and_429_carries_retry_after(server: FakeModelSe
 async def test_a_truncated_stream_stops_before_message_stop(server: FakeModelServer, client: Any) -> None:
     server.script = ModelScript(default=Reply(TEXT, (Fault("truncate", after_tokens=2),)))
     seen: list[Any] = []
-    with pytest.raises(httpx2.RemoteProtocolError):  # the SDK lets the transport error through
+    # The SDK lets the transport error through while the stream is read; on a loaded machine the
+    # cut can already be there when it opens the stream, and it says so as a connection error.
+    with pytest.raises((httpx2.RemoteProtocolError, anthropic.APIConnectionError)):
         stream = await client.messages.create(**message(), stream=True)
         async for event in stream:
             seen.append(event)
-    assert [e.type for e in seen] == ["message_start", "content_block_start", *["content_block_delta"] * 2]
+    types = [e.type for e in seen]
+    assert "message_stop" not in types  # never a finished message
+    assert types == ["message_start", "content_block_start", *["content_block_delta"] * 2][: len(types)]
 
 
 async def test_malformed_and_prose_faults(server: FakeModelServer, client: Any) -> None:
