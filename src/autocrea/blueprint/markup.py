@@ -13,6 +13,7 @@ from typing import Any
 from jinja2 import Environment
 
 from autocrea.blueprint import arcade, i18n
+from autocrea.blueprint.columns import Column
 from autocrea.blueprint.context import Context, EntityView, PageView
 from autocrea.domain.appspec import Language
 
@@ -230,10 +231,30 @@ def profile_config(ctx: Context) -> dict[str, Any]:
     return config
 
 
+# At most this many choices make a row of links to browse a list by ("Sonnet · Haiku · Free verse").
+BROWSE_CHOICES = 8
+
+
+def browse_column(entity: EntityView) -> Column | None:
+    """The choice field a list is browsed by (a poem's form, a book's genre): the first enum that is
+    not where a record is in its life (a status changes; a category is what the record is)."""
+    return next(
+        (
+            c
+            for c in entity.column_filters
+            if c.type == "enum" and c.name not in WORKFLOW_FIELDS and 2 <= len(c.choices) <= BROWSE_CHOICES
+        ),
+        None,
+    )
+
+
 def render_page(env: Environment, ctx: Context, page: PageView, values: Mapping[str, Any]) -> str:
     template = env.get_template(f"app/templates/{page.kind}.html.j2")
     entity = page.entity if page.kind in ("entity", "form", "home") else None
     entity = ctx.contact if page.kind == "contact" else entity
     config = page_config(ctx, page)
     # A public form leaves out where a record is in its life ("status"): the staff set it.
-    return template.render(**values, page=page, entity=entity, config=config, workflow=WORKFLOW_FIELDS)
+    browse = browse_column(entity) if entity is not None and page.kind == "entity" else None
+    return template.render(
+        **values, page=page, entity=entity, config=config, workflow=WORKFLOW_FIELDS, browse=browse
+    )
