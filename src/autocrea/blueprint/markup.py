@@ -15,7 +15,7 @@ from jinja2 import Environment
 from autocrea.blueprint import arcade, i18n
 from autocrea.blueprint.columns import Column
 from autocrea.blueprint.context import Context, EntityView, PageView
-from autocrea.domain.appspec import Language
+from autocrea.domain.appspec import EntitySpec, Language
 
 # UI strings the browser script needs (the rest are rendered into the HTML).
 SCRIPT_STRINGS = (
@@ -115,9 +115,12 @@ def entity_config(ctx: Context, entity: EntityView) -> dict[str, Any]:
         "related": [
             {
                 "label": usage.entity.label_plural,
+                "label_one": usage.entity.label,
                 "api": f"/api/{usage.entity.table}",
                 "field": usage.field,
                 "display": usage.entity.display_field,
+                # What one says, beside its title (a comment's text beside its author's name).
+                "snippet": _snippet(usage.entity),
                 "path": page_path(ctx, usage.entity.name),
             }
             for usage in entity.used_by
@@ -136,6 +139,11 @@ def entity_config(ctx: Context, entity: EntityView) -> dict[str, Any]:
             else None
         ),
     }
+
+
+def _snippet(entity: EntitySpec) -> str | None:
+    texts = [f.name for f in entity.fields if f.type == "text" and f.name != entity.display_field]
+    return texts[0] if texts else None
 
 
 def _picture(name: str, kind: str) -> bool:
