@@ -144,6 +144,14 @@ def test_a_filtered_list_lives_in_its_address(browser: Browser, app_url: str) ->
         expect(rows).to_contain_text("Call the bank")
         expect(rows).to_contain_text("Renew the passport")
         expect(page.locator("#filter-priority")).to_have_value("")
+        # The list is browsed by its category too: a row of links, the one shown marked.
+        chips = page.get_by_role("navigation", name="Browse by Priority")
+        expect(chips.get_by_role("link", name="All")).to_have_attribute("aria-current", "page")
+        chips.get_by_role("link", name="Low").click()
+        expect(page).to_have_url(f"{app_url}/tasks?priority=Low")
+        expect(rows).to_contain_text("Buy stamps")
+        expect(rows).not_to_contain_text("Call the bank")
+        expect(chips.get_by_role("link", name="Low")).to_have_attribute("aria-current", "page")
         assert not errors, errors
     finally:
         context.close()

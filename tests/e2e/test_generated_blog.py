@@ -126,7 +126,18 @@ def test_an_author_publishes_and_nobody_else_may_change_the_post(browser: Browse
         expect(ana.locator("#record-fields")).to_contain_text("La primera publicación del blog.")
         comments = ana.get_by_role("region", name=re.compile("^Comentarios"))
         expect(comments).to_contain_text("(1)")
-        comments.get_by_role("link", name="Ana").click()  # a comment is titled by its author
+        expect(comments).to_contain_text("¡Bienvenidos!")  # what it says, beside its author
+        # A second comment from the post's own page: the editor opens already on this post.
+        post_page = ana.url
+        comments.get_by_role("link", name="Nuevo: Comentario").click()
+        ana.locator("#field-author_name").fill("Ana")
+        ana.locator("#field-content").fill("Y otro más.")
+        ana.get_by_role("button", name="Guardar").click()
+        expect(ana).to_have_url(post_page)  # back on the post
+        comments = ana.get_by_role("region", name=re.compile("^Comentarios"))
+        expect(comments).to_contain_text("(2)")
+        expect(comments).to_contain_text("Y otro más.")
+        comments.get_by_role("link", name="Ana").last.click()  # a comment is titled by its author
         expect(ana).to_have_url(re.compile(r"/comments/\d+$"))
         expect(ana.locator("#record-fields")).to_contain_text("¡Bienvenidos!")
         expect(ana.locator("#record-fields").get_by_role("link", name="Hola, mundo")).to_be_visible()

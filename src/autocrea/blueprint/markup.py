@@ -13,8 +13,9 @@ from typing import Any
 from jinja2 import Environment
 
 from autocrea.blueprint import arcade, i18n
+from autocrea.blueprint.columns import Column
 from autocrea.blueprint.context import Context, EntityView, PageView
-from autocrea.domain.appspec import Language
+from autocrea.domain.appspec import EntitySpec, Language
 
 # UI strings the browser script needs (the rest are rendered into the HTML).
 SCRIPT_STRINGS = (
@@ -114,9 +115,12 @@ def entity_config(ctx: Context, entity: EntityView) -> dict[str, Any]:
         "related": [
             {
                 "label": usage.entity.label_plural,
+                "label_one": usage.entity.label,
                 "api": f"/api/{usage.entity.table}",
                 "field": usage.field,
                 "display": usage.entity.display_field,
+                # What one says, beside its title (a comment's text beside its author's name).
+                "snippet": _snippet(usage.entity),
                 "path": page_path(ctx, usage.entity.name),
             }
             for usage in entity.used_by
@@ -135,6 +139,11 @@ def entity_config(ctx: Context, entity: EntityView) -> dict[str, Any]:
             else None
         ),
     }
+
+
+def _snippet(entity: EntitySpec) -> str | None:
+    texts = [f.name for f in entity.fields if f.type == "text" and f.name != entity.display_field]
+    return texts[0] if texts else None
 
 
 def _picture(name: str, kind: str) -> bool:
@@ -230,10 +239,30 @@ def profile_config(ctx: Context) -> dict[str, Any]:
     return config
 
 
+# At most this many choices make a row of links to browse a list by ("Sonnet · Haiku · Free verse").
+BROWSE_CHOICES = 8
+
+
+def browse_column(entity: EntityView) -> Column | None:
+    """The choice field a list is browsed by (a poem's form, a book's genre): the first enum that is
+    not where a record is in its life (a status changes; a category is what the record is)."""
+    return next(
+        (
+            c
+            for c in entity.column_filters
+            if c.type == "enum" and c.name not in WORKFLOW_FIELDS and 2 <= len(c.choices) <= BROWSE_CHOICES
+        ),
+        None,
+    )
+
+
 def render_page(env: Environment, ctx: Context, page: PageView, values: Mapping[str, Any]) -> str:
     template = env.get_template(f"app/templates/{page.kind}.html.j2")
     entity = page.entity if page.kind in ("entity", "form", "home") else None
     entity = ctx.contact if page.kind == "contact" else entity
     config = page_config(ctx, page)
     # A public form leaves out where a record is in its life ("status"): the staff set it.
-    return template.render(**values, page=page, entity=entity, config=config, workflow=WORKFLOW_FIELDS)
+    browse = browse_column(entity) if entity is not None and page.kind == "entity" else None
+    return template.render(
+        **values, page=page, entity=entity, config=config, workflow=WORKFLOW_FIELDS, browse=browse
+    )

@@ -68,8 +68,10 @@ def text(
 
 def _title_kind(entity: EntitySpec, *, domain: bool) -> str:
     heads = _heads(entity)
+    every = set(snake(entity.name).split("_"))  # "BasicStockInformation": a stock, whatever its head
     kinds: dict[str, Any] = _vocabulary()["titles"]
-    kind = next((k for k, v in kinds.items() if heads & set(v["heads"])), None)
+    kind = next((k for k, v in kinds.items() if not v.get("anywhere") and heads & set(v["heads"])), None)
+    kind = kind or next((k for k, v in kinds.items() if v.get("anywhere") and every & set(v["heads"])), None)
     return kind or ("plain" if domain else "named")
 
 

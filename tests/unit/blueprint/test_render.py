@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from autocrea.blueprint import i18n
+from autocrea.blueprint.architect import design
 from autocrea.blueprint.context import build_context
 from autocrea.blueprint.render import (
     render_backend,
@@ -319,3 +320,12 @@ def test_what_a_shop_sells_and_records_with_pictures_are_cards() -> None:
     assert [c["name"] for c in config["columns"] if c["picture"]] == ["image_url"]
     library_files = render_project(library())
     assert 'class="data-table"' in library_files["app/templates/libros.html"]
+
+
+def test_a_list_is_browsed_by_its_category_not_by_its_status() -> None:
+    files = render_project(design("A poetry blog with poems and comments on poems").spec)
+    chips = re.search(r'<nav class="chips"[^>]*>(.*?)</nav>', files["app/templates/poems.html"], re.S)
+    assert chips is not None
+    assert re.findall(r'href="([^"]+)"', chips.group(1))[:2] == ["/poems", "/poems?form=Free+verse"]
+    tickets = render_project(design("A helpdesk with tickets").spec)["app/templates/tickets.html"]
+    assert 'class="chips"' not in tickets  # a status changes; it is no category to browse by

@@ -108,3 +108,11 @@ def test_the_vocabulary_is_complete_in_both_languages() -> None:
                 assert len(templates) == 1 or len(templates) >= 6, name
                 for template in templates:  # only the known placeholders
                     template.format(topic="t", Topic="T", label="l", Label="L")
+
+
+def test_stocks_are_listed_companies_and_messages_have_real_subjects() -> None:
+    stocks = _rows("A portfolio tracker for my stocks with name, symbol, market and price")["Stock"]
+    assert (stocks[0]["name"], stocks[0]["symbol"], stocks[0]["market"]) == ("Apple Inc.", "AAPL", "NASDAQ")
+    assert len({row["symbol"] for row in stocks}) == len(stocks)
+    messages = _rows("A landing page with a contact form")["ContactMessage"]
+    assert messages[0]["subject"] == "Question about opening hours"
