@@ -99,6 +99,18 @@ _MAIN_NAMES = frozenset(
 )
 
 
+# Features that are one module of the generated app and one test module of its own, by the template
+# value that switches them on: app/<module>.py and tests/test_<module>.py.
+_FEATURE_MODULES = (
+    ("uploads", "uploads"),
+    ("voted", "votes"),
+    ("points", "points"),
+    ("invites", "invites"),
+    ("activities", "activities"),
+    ("chat", "chat"),
+)
+
+
 def render_backend(spec: AppSpec) -> dict[str, str]:
     """app/ Python package (models, schemas, routers, stats, checkout stub) and requirements.txt."""
     ctx = build_context(spec)
@@ -128,18 +140,9 @@ def render_backend(spec: AppSpec) -> dict[str, str]:
         files["app/export.py"] = _code("app/export.py.j2", values)
     if values["live"] or values["chat"]:  # the chat's new messages reach pages through /api/live
         files["app/events.py"] = _code("app/events.py.j2", values)
-    if values["uploads"]:
-        files["app/uploads.py"] = _code("app/uploads.py.j2", values)
-    if values["voted"]:
-        files["app/votes.py"] = _code("app/votes.py.j2", values)
-    if values["points"]:
-        files["app/points.py"] = _code("app/points.py.j2", values)
-    if values["invites"]:
-        files["app/invites.py"] = _code("app/invites.py.j2", values)
-    if values["activities"]:
-        files["app/activities.py"] = _code("app/activities.py.j2", values)
-    if values["chat"]:
-        files["app/chat.py"] = _code("app/chat.py.j2", values)
+    for switch, module in _FEATURE_MODULES:
+        if values[switch]:
+            files[f"app/{module}.py"] = _code(f"app/{module}.py.j2", values)
     if values["auth"]:
         files["app/accounts.py"] = _code("app/accounts.py.j2", values)
         files["app/routers/auth.py"] = _code("app/routers/auth.py.j2", values)
@@ -236,18 +239,9 @@ def render_tests(spec: AppSpec) -> dict[str, str]:
         made = {f"{e.snake}_payload" for e in ctx.forms}
         form_values = {"form_charts": charts, "form_factories": sorted(made)}
         files["tests/test_forms.py"] = _code("tests/test_forms.py.j2", {**values, **form_values})
-    if values["uploads"]:
-        files["tests/test_uploads.py"] = _code("tests/test_uploads.py.j2", values)
-    if values["voted"]:
-        files["tests/test_votes.py"] = _code("tests/test_votes.py.j2", values)
-    if values["points"]:
-        files["tests/test_points.py"] = _code("tests/test_points.py.j2", values)
-    if values["invites"]:
-        files["tests/test_invites.py"] = _code("tests/test_invites.py.j2", values)
-    if values["activities"]:
-        files["tests/test_activities.py"] = _code("tests/test_activities.py.j2", values)
-    if values["chat"]:
-        files["tests/test_chat.py"] = _code("tests/test_chat.py.j2", values)
+    for switch, module in _FEATURE_MODULES:
+        if values[switch]:
+            files[f"tests/test_{module}.py"] = _code(f"tests/test_{module}.py.j2", values)
     if ctx.checkout is not None:
         if values["stripe"]:
             files["tests/test_checkout.py"] = _code("tests/test_checkout_stripe.py.j2", values)
